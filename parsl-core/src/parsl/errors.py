@@ -1,0 +1,44 @@
+"""Errors shared by the whole of Parsl.
+
+Hierarchy::
+
+    ParslError
+    ├── ConfigurationError
+    │   ├── ConfigFileError          (a config file's value, key or plugin name is wrong)
+    │   └── PluginNotFound           (a plugin is named that is not installed or not loadable)
+    ├── OptionalModuleMissing
+    ├── InternalConsistencyError
+    └── NoDataFlowKernelError
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+
+class ParslError(Exception):
+    """Base class for every error raised by Parsl itself."""
+
+
+class ConfigurationError(ParslError):
+    """A configuration is not valid."""
+
+
+class OptionalModuleMissing(ParslError):
+    """A feature needs a module that is not installed."""
+
+    def __init__(self, module_names: Sequence[str], reason: str):
+        self.module_names = list(module_names)
+        self.reason = reason
+        super().__init__(module_names, reason)
+
+    def __str__(self) -> str:
+        return f"The functionality requested requires missing optional modules {self.module_names}, because: {self.reason}"
+
+
+class InternalConsistencyError(ParslError):
+    """Parsl reached a state its own logic says cannot happen."""
+
+
+class NoDataFlowKernelError(ParslError):
+    """An operation needs a loaded DataFlowKernel and there is none."""

@@ -1,0 +1,47 @@
+"""The core's own plugins, registered through the ``parsl`` entry point ``core`` like any other."""
+
+from __future__ import annotations
+
+from parsl.plugins import hookimpl
+from parsl.plugins.hookspecs import Register
+
+PARSL_PLUGIN_API = ">=1.0,<2"
+
+
+@hookimpl
+def parsl_register_executors(register: Register) -> None:
+    from parsl.executors.threads import ThreadPoolExecutor
+
+    register(ThreadPoolExecutor, name="threads")
+
+
+@hookimpl
+def parsl_register_providers(register: Register) -> None:
+    from parsl.providers.local.local import LocalProvider
+
+    register(LocalProvider, name="local")
+
+
+@hookimpl
+def parsl_register_launchers(register: Register) -> None:
+    from parsl.launchers import launchers as L
+
+    register(L.SimpleLauncher, name="simple")
+    register(L.SingleNodeLauncher, name="single-node", aliases=("single_node",))
+    register(L.SrunLauncher, name="srun")
+    register(L.SrunMPILauncher, name="srun-mpi", aliases=("srun_mpi",))
+    register(L.AprunLauncher, name="aprun")
+    register(L.MpiExecLauncher, name="mpiexec")
+    register(L.MpiRunLauncher, name="mpirun")
+    register(L.JsrunLauncher, name="jsrun")
+    register(L.GnuParallelLauncher, name="gnu-parallel", aliases=("gnu_parallel",))
+    register(L.WrappedLauncher, name="wrapped")
+
+
+@hookimpl
+def parsl_register_stagers(register: Register) -> None:
+    from parsl.data_provider.file_noop import NoOpFileStaging
+    from parsl.data_provider.zip import ZipFileStaging
+
+    register(NoOpFileStaging, name="file")
+    register(ZipFileStaging, name="zip")

@@ -1,0 +1,48 @@
+"""The base class of every execution provider plugin."""
+
+from __future__ import annotations
+
+from abc import ABCMeta, abstractmethod
+from typing import Any, Optional, Sequence
+
+from parsl.jobs.states import JobStatus
+
+
+class ExecutionProvider(metaclass=ABCMeta):
+    """Obtains blocks of compute resources (jobs) for block-based executors.
+
+    Concrete providers are ``@settings`` classes whose fields include ``init_blocks``,
+    ``min_blocks``, ``max_blocks``, ``nodes_per_block`` and ``parallelism``. The DataFlowKernel
+    sets ``script_dir`` (where submit scripts go) before the executor starts.
+    """
+
+    script_dir: Optional[str] = None
+    resources: dict
+    cores_per_node: Optional[int] = None
+    mem_per_node: Optional[float] = None
+
+    @abstractmethod
+    def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.auto") -> Any:
+        """Submit ``command`` as one block and return its job id.
+
+        A submission that fails raises ``parsl.providers.errors.SubmitException`` carrying what
+        the scheduler said; it never returns a falsy job id silently.
+        """
+
+    @abstractmethod
+    def status(self, job_ids: Sequence[Any]) -> Sequence[JobStatus]:
+        """Return the status of each job in ``job_ids``, in the same order."""
+
+    @abstractmethod
+    def cancel(self, job_ids: Sequence[Any]) -> Sequence[bool]:
+        """Cancel the jobs in ``job_ids``; return, per job, whether it was cancelled."""
+
+    @property
+    @abstractmethod
+    def label(self) -> str:
+        """A short name for the provider, used in logs and job names."""
+
+    @property
+    @abstractmethod
+    def status_polling_interval(self) -> int:
+        """Seconds between status polls of this provider's jobs."""
