@@ -111,7 +111,8 @@ def _env_list(var: str) -> set[str]:
     return {item.strip() for item in os.environ.get(var, "").split(",") if item.strip()}
 
 
-def _import_object(path: str) -> Any:
+def import_object(path: str) -> Any:
+    """Import ``"module:attribute"``."""
     module, _, attr = path.partition(":")
     return getattr(importlib.import_module(module), attr)
 
@@ -154,42 +155,49 @@ class PluginManager:
             self._load_one(ep, dist_name, dist_version)
 
     def _load_one(self, ep: EntryPoint, dist_name: str, dist_version: str) -> None:
-        def broken(error: str) -> None:
-            logger.warning("Parsl plugin %r from distribution %s %s failed to load: %s",
-                           ep.name, dist_name, dist_version, error)
-            self.broken.append(BrokenPlugin(ep.name, dist_name, dist_version, error))
-
         try:
             module = ep.load()
         except Exception as e:  # a broken plugin must not break the others
-            broken(f"import of {ep.value!r} failed: {type(e).__name__}: {e}")
+            self._broken(ep.name, dist_name, dist_version, f"import of {ep.value!r} failed: {type(e).__name__}: {e}")
             return
-        declared = getattr(module, "PARSL_PLUGIN_API", None)
-        problem = check_api_range(declared)
+        self.add_plugin(module, name=ep.name, distribution=dist_name, version=dist_version)
+
+    def add_plugin(self, module: Any, *, name: str, distribution: str, version: str = "") -> bool:
+        """Check and register one plugin module (or object); return whether it loaded.
+
+        Entry points come through here; tests and embedding applications can call it directly.
+        """
+        problem = check_api_range(getattr(module, "PARSL_PLUGIN_API", None))
         if problem:
-            broken(problem)
-            return
-        info = PluginInfo(ep.name, dist_name, dist_version, module.__name__)
+            self._broken(name, distribution, version, problem)
+            return False
+        info = PluginInfo(name, distribution, version, getattr(module, "__name__", repr(module)))
         try:
-            self.pm.register(module, name=ep.name)
+            self.pm.register(module, name=name)
         except Exception as e:
-            broken(f"invalid hook implementation: {e}")
-            return
+            self._broken(name, distribution, version, f"invalid hook implementation: {e}")
+            return False
         try:
             self._run_registration_hooks(module, info)
         except Exception as e:
             self.pm.unregister(module)
             self._forget(info)
-            broken(f"a registration hook raised {type(e).__name__}: {e}")
-            return
+            self._broken(name, distribution, version, f"a registration hook raised {type(e).__name__}: {e}")
+            return False
         self.plugins.append(info)
+        return True
+
+    def _broken(self, name: str, distribution: str, version: str, error: str) -> None:
+        logger.warning("Parsl plugin %r from distribution %s %s failed to load: %s",
+                       name, distribution, version, error)
+        self.broken.append(BrokenPlugin(name, distribution, version, error))
 
     def _run_registration_hooks(self, module: Any, info: PluginInfo) -> None:
         for kind, (hook_name, base_path) in KINDS.items():
             impl = getattr(module, hook_name, None)
             if impl is None:
                 continue
-            base = _import_object(base_path)
+            base = import_object(base_path)
 
             def register(cls: type, *, name: str, aliases: tuple[str, ...] = (),
                          _kind: str = kind, _base: type = base) -> None:
@@ -326,11 +334,11 @@ def get_plugin_manager() -> PluginManager:
     return _manager
 
 
-def reset_plugin_manager() -> None:
-    """Forget every loaded plugin, so the next lookup loads them afresh (for tests)."""
+def reset_plugin_manager(manager: PluginManager | None = None) -> None:
+    """Forget every loaded plugin, so the next lookup loads them afresh, or use ``manager`` (for tests)."""
     global _manager
     with _lock:
-        _manager = None
+        _manager = manager
 
 
 __all__ = [

@@ -1,0 +1,94 @@
+"""Write a ``Config`` back out as TOML or YAML (``parsl config show``).
+
+Only settings that differ from their defaults are written, so the output reads like a config a
+person would write, and loading it gives an equal configuration back.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from typing import Any
+
+import attrs
+
+from parsl.config import Config
+from parsl.errors import ConfigurationError
+from parsl.plugins.manager import get_plugin_manager
+
+
+class NotRepresentable(ConfigurationError):
+    """A value of the configuration has no config-file form (a lambda, an open file...)."""
+
+
+def config_to_data(config: Config) -> dict[str, Any]:
+    """The plain data (dicts, lists, scalars) that ``config_from_data`` turns back into ``config``."""
+    return _settings_to_data(config, path="")
+
+
+def dumps(config: Config, fmt: str) -> str:
+    """``config`` as TOML or YAML text."""
+    data = config_to_data(config)
+    if fmt == "toml":
+        import tomli_w
+
+        return tomli_w.dumps(data)
+    import yaml
+
+    return str(yaml.safe_dump(data, sort_keys=False))
+
+
+def _settings_to_data(obj: Any, path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    reg = get_plugin_manager().registration_for(type(obj))
+    if reg is not None:
+        out["type"] = reg.name
+    for field in attrs.fields(type(obj)):
+        if not field.init or field.metadata.get("legacy"):
+            continue
+        key = field.alias or field.name
+        value = _to_data(getattr(obj, field.name), f"{path}.{key}" if path else key)
+        if field.default is not attrs.NOTHING:
+            default = field.default.factory() if isinstance(field.default, attrs.Factory) else field.default  # type: ignore[arg-type]
+            if value == _to_data(default, path):
+                continue
+        if value is None:
+            raise NotRepresentable(f"{path + '.' if path else ''}{key}: None differs from the default "
+                                   f"and cannot be written to a config file")
+        out[key] = value
+    return out
+
+
+def _to_data(value: Any, path: str) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_to_data(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {str(k): _to_data(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if attrs.has(type(value)):
+        return _settings_to_data(value, path)
+    if callable(value):
+        qualname = getattr(value, "__qualname__", "")
+        module = getattr(value, "__module__", None)
+        if module and qualname and "<" not in qualname and module != "__main__":
+            return f"{module}:{qualname}"
+        raise NotRepresentable(f"{path}: {value!r} cannot be written to a config file "
+                               f"(only importable module-level functions can)")
+    resolver_name = _resolver_name(value)
+    if resolver_name is not None:
+        return resolver_name
+    raise NotRepresentable(f"{path}: {value!r} ({type(value).__name__}) cannot be written to a config file")
+
+
+def _resolver_name(value: Any) -> str | None:
+    from parsl.dataflow import dependency_resolvers as dr
+
+    for name, resolver in (("shallow", dr.SHALLOW_DEPENDENCY_RESOLVER), ("deep", dr.DEEP_DEPENDENCY_RESOLVER)):
+        if value is resolver:
+            return name
+    return None
