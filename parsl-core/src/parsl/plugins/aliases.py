@@ -47,10 +47,13 @@ class PluginModuleFinder(importlib.abc.MetaPathFinder):
         for prefix in sorted(aliases, key=len, reverse=True):
             if fullname == prefix or fullname.startswith(prefix + "."):
                 target_name = aliases[prefix] + fullname[len(prefix):]
-                if importlib.util.find_spec(target_name) is None:
-                    return None
+                try:
+                    target_module = importlib.import_module(target_name)
+                except ModuleNotFoundError as e:
+                    if e.name == target_name:
+                        return None
+                    raise
                 spec = importlib.util.spec_from_loader(fullname, _AliasLoader(target_name))
-                target_module = importlib.import_module(target_name)
                 if spec is not None and hasattr(target_module, "__path__"):
                     spec.submodule_search_locations = list(target_module.__path__)
                 return spec

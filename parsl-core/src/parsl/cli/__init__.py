@@ -1,0 +1,1 @@
+"""The ``parsl`` command line."""
