@@ -1,0 +1,119 @@
+"""Test sessions: one per distribution (the core plus that distribution only), integration, lint,
+typecheck, bench.
+
+    nox                    # every session but bench
+    nox -s core            # one distribution
+    nox -s provider-slurm  # starts a real single-node Slurm first (needs root)
+    nox -s bench           # benchmarks against real Parsl and Dask, in their own venv
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+nox.options.default_venv_backend = "uv"
+nox.options.error_on_missing_interpreters = True
+
+#: Real Parsl release the benchmarks compare against.
+PARSL_REFERENCE = "parsl==2026.10.26"
+
+#: CI services (scripts in .ci/services/) a distribution's tests need running.
+SERVICES = {
+    "parsl-provider-slurm": ["slurm"],
+    "parsl-provider-gridengine": ["gridengine"],
+    "parsl-staging-rsync": ["sshd"],
+    "parsl-monitoring": ["postgres"],
+}
+
+
+def _distributions() -> dict[str, Path]:
+    """Distribution name -> folder, for every folder holding a pyproject.toml."""
+    folders = [ROOT / "parsl-core", ROOT / "parsl-monitoring"]
+    for group in ("parsl-executors", "parsl-providers", "parsl-staging"):
+        folders += sorted(p.parent for p in (ROOT / group).glob("*/pyproject.toml"))
+    dists = {}
+    for folder in folders:
+        if (folder / "pyproject.toml").exists():
+            name = tomllib.loads((folder / "pyproject.toml").read_text())["project"]["name"]
+            dists[name] = folder
+    return dists
+
+
+DISTRIBUTIONS = _distributions()
+
+
+def _session_name(dist: str) -> str:
+    return "core" if dist == "parsl-core" else dist.removeprefix("parsl-")
+
+
+def _has_test_extra(folder: Path) -> bool:
+    project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+    return "test" in project.get("optional-dependencies", {})
+
+
+def _install(session: nox.Session, *folders: Path) -> None:
+    specs = [f"{f}[test]" if _has_test_extra(f) else str(f) for f in folders]
+    session.install("pytest", *[arg for spec in specs for arg in ("-e", spec)])
+
+
+def _start_services(session: nox.Session, names: list[str]) -> None:
+    for name in names:
+        session.run("bash", str(ROOT / ".ci" / "services" / f"{name}.sh"), "start", external=True)
+
+
+def _make_dist_session(dist: str, folder: Path) -> None:
+    @nox.session(name=_session_name(dist))
+    def tests(session: nox.Session) -> None:
+        _install(session, *dict.fromkeys([DISTRIBUTIONS["parsl-core"], folder]))
+        _start_services(session, SERVICES.get(dist, []))
+        session.run("pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), *session.posargs)
+
+    tests.__doc__ = f"{dist}: its own tests, with only parsl-core and {dist} installed."
+
+
+for _dist, _folder in DISTRIBUTIONS.items():
+    _make_dist_session(_dist, _folder)
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Every distribution installed together; the cross-distribution tests in tests/."""
+    _install(session, *DISTRIBUTIONS.values())
+    session.install("hypothesis")
+    _start_services(session, sorted({s for names in SERVICES.values() for s in names}))
+    session.run("pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests"), *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the whole repository."""
+    session.install("ruff")
+    session.run("ruff", "check", str(ROOT))
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy over the core."""
+    session.install("mypy", "types-PyYAML", "-e", str(DISTRIBUTIONS["parsl-core"]))
+    session.run("mypy", str(ROOT / "parsl-core" / "src" / "parsl"))
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: ours (this venv) against real Parsl and Dask (their own venv), same run."""
+    _install(session, *DISTRIBUTIONS.values())
+    session.install("psutil", "dask[distributed]")
+    reference = Path(session.virtualenv.location).parent / "parsl-reference"
+    python = reference / "bin" / "python"
+    if not python.exists():
+        session.run("uv", "venv", "-q", str(reference), external=True)
+    session.run("uv", "pip", "install", "-q", "--python", str(python), PARSL_REFERENCE, "dask[distributed]",
+                "psutil", external=True)
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        session.run("python", str(script), "--parsl-python", str(python), *session.posargs,
+                    env={"PYTHONUNBUFFERED": "1", **({"CI": os.environ["CI"]} if "CI" in os.environ else {})})

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Run the whole test suite: every nox session (each distribution alone, integration, lint,
+# typecheck). Sessions that test against real services (Slurm, Grid Engine, sshd, PostgreSQL)
+# install and start them, which needs root on Debian/Ubuntu.  Extra arguments go to nox,
+# e.g. `bash scripts/test.sh -s core`.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$ROOT/scripts/bootstrap.sh"
+cd "$ROOT"
+exec nox "$@"
