@@ -1,0 +1,50 @@
+"""Parsl's two HTTP(S) staging providers; the protocol-independent logic is in the core."""
+
+from __future__ import annotations
+
+from parsl.data_provider.staging_utils import (
+    DEFAULT_CACHE_SIZE,
+    Fetch,
+    InTaskStaging,
+    SeparateTaskStaging,
+)
+from parsl.plugins.settings import settings
+
+from parsl_staging_http import transfer
+
+_SCHEMES = ("http", "https")
+
+
+@settings
+class HTTPSeparateTaskStaging(SeparateTaskStaging):
+    """Download ``http``/``https`` inputs in a separate task on the submit side.
+
+    The file is written to the executor's ``working_dir`` (or the current directory), so the
+    workers must share that file system. ``cache_dir``/``cache_size`` configure the node cache
+    (``cache_size=0`` turns it off).
+    """
+
+    cache_dir: str | None = None
+    cache_size: int = DEFAULT_CACHE_SIZE
+
+    schemes = _SCHEMES
+
+    def fetcher(self) -> Fetch:
+        return transfer.fetch
+
+
+@settings
+class HTTPInTaskStaging(InTaskStaging):
+    """Download ``http``/``https`` inputs on the worker, just before the app runs.
+
+    Needs no shared file system: the worker must reach the URL. The node cache lives on the
+    worker's node.
+    """
+
+    cache_dir: str | None = None
+    cache_size: int = DEFAULT_CACHE_SIZE
+
+    schemes = _SCHEMES
+
+    def fetcher(self) -> Fetch:
+        return transfer.fetch
