@@ -1,0 +1,193 @@
+"""``MonitoringHub``: Parsl's monitoring settings, observing the DataFlowKernel through monitor hooks.
+
+The hub's hook methods run on the DataFlowKernel's threads, so they only copy what a transition
+changed and queue it; one writer thread owns the database (see ``writer``). Nothing the hub
+does raises into the workflow: a database that cannot be opened or written is reported in the
+log (and as a warning when the workflow starts) and the workflow runs on unmonitored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+import logging
+import os
+import socket
+import sys
+import warnings
+from typing import Any, Callable, Mapping, Optional
+
+import attrs
+
+from parsl.plugins import hookimpl
+from parsl.plugins.monitor import Monitor
+from parsl.plugins.settings import settings
+from parsl_monitoring.records import static_columns, transition
+
+logger = logging.getLogger(__name__)
+
+_DEPRECATED = {
+    "hub_address": "MonitoringHub.hub_address is unused: worker messages travel over the executor's own channel",
+    "hub_port": "MonitoringHub.hub_port is unused: worker messages travel over the executor's own channel",
+    "hub_port_range": "MonitoringHub.hub_port_range is unused: worker messages travel over the executor's own channel",
+}
+
+
+def _state() -> Any:
+    return attrs.field(init=False, default=None, repr=False)
+
+
+@settings
+class MonitoringHub(Monitor):
+    """Record every workflow, task, try, state transition, block and resource sample in a database.
+
+    ``logging_endpoint`` is any SQLAlchemy URL; by default ``sqlite:///<run_dir>/monitoring.db``.
+    The tables are those of Parsl's ``monitoring.db``, so existing queries keep working.
+    """
+
+    hub_address: Any = None
+    hub_port_range: Any = None
+    hub_port: Any = None
+    workflow_name: Optional[str] = None
+    workflow_version: Optional[str] = None
+    logging_endpoint: Optional[str] = None
+    monitoring_debug: bool = False
+    resource_monitoring_enabled: bool = True
+    resource_monitoring_interval: float = 30
+
+    #: Seconds a write waits for another process's lock on a SQLite database.
+    lock_timeout: float = attrs.field(init=False, default=10.0, repr=False)
+    run_id: Any = _state()
+    url: Any = _state()
+    error: Any = _state()
+    _dfk: Any = _state()
+    _writer: Any = _state()
+    _seen: Any = _state()
+
+    def __attrs_post_init__(self) -> None:
+        for name, message in _DEPRECATED.items():
+            if getattr(self, name) is not None:
+                warnings.warn(message, DeprecationWarning, stacklevel=3)
+        if self.resource_monitoring_interval < 0:
+            from parsl.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"MonitoringHub.resource_monitoring_interval must not be negative, got {self.resource_monitoring_interval}")
+
+    # -- lifetime -------------------------------------------------------------------------------
+
+    def start(self, dfk: Any) -> None:
+        """Open the database and start the writer; on failure, warn and leave monitoring off."""
+        from parsl_monitoring.db import open_for_writing
+        from parsl_monitoring.errors import MonitoringDatabaseError
+        from parsl_monitoring.writer import Writer
+
+        if self.monitoring_debug:
+            logging.getLogger("parsl_monitoring").setLevel(logging.DEBUG)
+        self._dfk = dfk
+        self.run_id = str(dfk.run_id)
+        self._seen = set()
+        config_run_dir = getattr(getattr(dfk, "config", None), "run_dir", None) or dfk.run_dir
+        self.url = self.logging_endpoint or f"sqlite:///{os.path.abspath(config_run_dir)}/monitoring.db"
+        try:
+            engine = open_for_writing(self.url, lock_timeout=self.lock_timeout)
+        except MonitoringDatabaseError as e:
+            self._fail(e)
+            return
+        except Exception as e:  # never let monitoring stop a workflow from starting
+            self._fail(e)
+            return
+        spill = os.path.join(dfk.run_dir, "monitoring-unwritten.jsonl")
+        self._writer = Writer(engine, self.url, spill)
+        self._writer.start()
+
+    def _fail(self, e: Exception) -> None:
+        self.error = e
+        message = f"monitoring is off for this workflow: {e}"
+        logger.error(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+    def close(self) -> None:
+        """Write every queued event, then stop the writer (never hangs: leftovers are spilled)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+            if writer.spilled:
+                self.error = writer.error
+
+    # -- monitor hooks --------------------------------------------------------------------------
+
+    @hookimpl
+    def parsl_workflow_start(self, dfk: Any) -> None:
+        if self._writer is None or dfk is not self._dfk:
+            return
+        began = datetime.datetime.now()
+        self._writer.put("workflow_start", {
+            "run_id": self.run_id,
+            "workflow_name": self.workflow_name or getattr(dfk, "workflow_name", None) or _script_name(),
+            "workflow_version": self.workflow_version or getattr(dfk, "workflow_version", None)
+            or str(began.replace(microsecond=0)),
+            "time_began": began,
+            "time_completed": None,
+            "host": socket.gethostname(),
+            "user": getpass.getuser(),
+            "rundir": os.path.abspath(dfk.run_dir),
+            "tasks_failed_count": 0,
+            "tasks_completed_count": 0,
+        })
+
+    @hookimpl
+    def parsl_task_state(self, dfk: Any, task_record: Mapping[str, Any], state: Any) -> None:
+        writer = self._writer
+        if writer is None or dfk is not self._dfk:
+            return
+        task_id = task_record["id"]
+        static = None
+        if task_id not in self._seen:
+            self._seen.add(task_id)
+            static = static_columns(task_record)
+        writer.put("task", transition(self.run_id, task_record, state, static))
+
+    @hookimpl
+    def parsl_block_state(self, dfk: Any, executor_label: str, block_id: str, job_id: Any, status: Any) -> None:
+        if self._writer is None or dfk is not self._dfk:
+            return
+        state = getattr(status, "state", status)
+        self._writer.put("block", {
+            "run_id": self.run_id, "executor_label": executor_label, "block_id": str(block_id),
+            "job_id": None if job_id is None else str(job_id),
+            "timestamp": datetime.datetime.now(), "status": getattr(state, "name", str(state)),
+        })
+
+    @hookimpl
+    def parsl_workflow_end(self, dfk: Any) -> None:
+        if self._writer is None or dfk is not self._dfk:
+            return
+        self._writer.put("workflow_end", {"run_id": self.run_id, "time_completed": datetime.datetime.now()})
+
+    # -- worker-side resource monitoring (see parsl_monitoring.worker) ----------------------------
+
+    def wrap_task(self, task_record: Mapping[str, Any], func: Callable[..., Any]) -> Callable[..., Any]:
+        """The function to send to the worker instead of ``func``: it also reports where it ran and
+        the resources it used, inside its result (so over the executor's own channel)."""
+        if self._writer is None or not self.resource_monitoring_enabled:
+            return func
+        from parsl_monitoring.worker import MonitoredFunction
+
+        return MonitoredFunction(func, self.resource_monitoring_interval)
+
+    def unwrap_result(self, task_record: Mapping[str, Any], outcome: Any) -> Any:
+        """Take the worker's report out of a wrapped task's result (or exception) and return the
+        result (or exception) the task itself produced."""
+        from parsl_monitoring.worker import unwrap
+
+        outcome, report = unwrap(outcome)
+        if report is not None and self._writer is not None:
+            self._writer.put("worker", {"run_id": self.run_id, "task_id": task_record["id"],
+                                        "try_id": task_record.get("try_id", 0) or 0,
+                                        "interval": self.resource_monitoring_interval, **report})
+        return outcome
+
+
+def _script_name() -> str:
+    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python"

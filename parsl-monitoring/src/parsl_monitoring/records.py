@@ -1,0 +1,101 @@
+"""Snapshots of the DataFlowKernel's task records, taken on the thread that made a transition.
+
+A task record keeps changing after a hook returns, so the hub copies what the database needs
+at once; the writer thread turns the copies into rows. The keys read are those of Parsl's
+``TaskRecord`` and missing ones are tolerated, so a record from any DataFlowKernel version works.
+"""
+
+from __future__ import annotations
+
+import datetime
+import traceback
+from typing import Any, Mapping, Optional
+
+#: The states after which a task has failed; a traceback is captured for these.
+FAILURE_STATES = frozenset({"failed", "fail_retryable"})
+
+
+def state_name(state: Any) -> str:
+    """The name Parsl stores for a state (``exec_done``), whether an enum or a string."""
+    return getattr(state, "name", None) or str(state)
+
+
+def _ids(futures: Any) -> Optional[str]:
+    if futures is None:
+        return None
+    if not isinstance(futures, (list, tuple)):
+        futures = [futures]
+    ids = [str(f.tid) for f in futures if getattr(f, "tid", None) is not None]
+    return ",".join(ids)
+
+
+def _std_name(spec: Any) -> str:
+    """The file name of a stdout/stderr specification (a path, a ``(path, mode)`` pair or a File)."""
+    if spec is None:
+        return ""
+    if isinstance(spec, (tuple, list)) and spec:
+        spec = spec[0]
+    return str(getattr(spec, "url", spec))
+
+
+def static_columns(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The task columns fixed at submission: app, dependencies, files."""
+    kwargs = record.get("kwargs") or {}
+    stdin = kwargs.get("stdin")
+    return {
+        "task_func_name": record.get("func_name") or "unknown",
+        "task_memoize": str(bool(record.get("memoize", False))),
+        "task_depends": _ids(record.get("depends")) or None,
+        "task_inputs": str(kwargs.get("inputs")) if "inputs" in kwargs else None,
+        "task_outputs": str(kwargs.get("outputs")) if "outputs" in kwargs else None,
+        "task_stdin": None if stdin is None else str(stdin),
+        "task_stdout": _std_name(kwargs.get("stdout")),
+        "task_stderr": _std_name(kwargs.get("stderr")),
+    }
+
+
+def transition(run_id: str, record: Mapping[str, Any], state: Any,
+               static: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """Everything the database records about one transition of one task."""
+    name = state_name(state)
+    event = {
+        "run_id": run_id,
+        "task_id": record["id"],
+        "try_id": record.get("try_id", 0) or 0,
+        "task_status_name": name,
+        "timestamp": datetime.datetime.now(),
+        "task_hashsum": record.get("hashsum"),
+        "task_fail_count": record.get("fail_count", 0) or 0,
+        "task_fail_cost": float(record.get("fail_cost", 0.0) or 0.0),
+        "task_fail_history": ",".join(str(h) for h in record.get("fail_history") or ()),
+        "task_executor": record.get("executor") or "",
+        "task_time_invoked": record.get("time_invoked"),
+        "task_time_returned": record.get("time_returned"),
+        "task_try_time_launched": record.get("try_time_launched"),
+        "task_try_time_returned": record.get("try_time_returned"),
+        "task_joins": _ids(record.get("joins")),
+        "static": static,
+        "failure": failure_of(record) if name in FAILURE_STATES else None,
+    }
+    return event
+
+
+def failure_of(record: Mapping[str, Any]) -> Optional[dict[str, str]]:
+    """The exception of a failed try, with its traceback, if the record still holds it."""
+    exc = record.get("exception")
+    if exc is None:
+        for key in ("exec_fu", "app_fu"):
+            fu = record.get(key)
+            if fu is not None and fu.done() and not fu.cancelled():
+                exc = fu.exception(timeout=0)
+                if exc is not None:
+                    break
+    if exc is None:
+        history = record.get("fail_history") or ()
+        if not history:
+            return None
+        return {"exception_type": "unknown", "message": str(history[-1]), "traceback": None}
+    tb_text = getattr(exc, "remote_traceback", None)  # set by some executors for remote failures
+    if tb_text is None:
+        tb_text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {"exception_type": type(exc).__name__, "message": str(exc), "traceback": tb_text}

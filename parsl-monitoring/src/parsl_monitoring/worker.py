@@ -1,0 +1,208 @@
+"""The worker side of resource monitoring: a wrapper that reports inside the task's own result.
+
+``MonitoredFunction`` runs on the worker in place of the app's function. It notes when and where
+the try ran and samples the worker process and its children with psutil (CPU time, memory, I/O)
+every ``interval`` seconds and once at the end. The report travels back *inside the result* (or
+attached to the exception), so it uses the executor's own reliable channel: no UDP, no extra
+connection, nothing to drop under load. One sampler thread per worker process serves every task
+running in it. Sampling failures are swallowed: they must not fail the task.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import threading
+from typing import Any, Callable, Optional
+
+REPORT_ATTRIBUTE = "_parsl_monitoring_report"
+
+
+class MonitoredResult:
+    """A task's return value together with its worker report."""
+
+    __slots__ = ("value", "report")
+
+    def __init__(self, value: Any, report: dict[str, Any]):
+        self.value = value
+        self.report = report
+
+    def __reduce__(self) -> Any:
+        return (MonitoredResult, (self.value, self.report))
+
+
+class MonitoredFunction:
+    """A picklable wrapper of an app function that reports the try's resource usage."""
+
+    def __init__(self, func: Callable[..., Any], interval: float):
+        self.func = func
+        self.interval = interval
+        self.__name__ = getattr(func, "__name__", "task")
+        self.__wrapped__ = func
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        started = datetime.datetime.now()
+        token = _sampler().enter(self.interval)
+        try:
+            value = self.func(*args, **kwargs)
+        except BaseException as e:
+            try:
+                setattr(e, REPORT_ATTRIBUTE, _report(started, _sampler().leave(token)))
+            except Exception:
+                pass
+            raise
+        return MonitoredResult(value, _report(started, _sampler().leave(token)))
+
+
+def unwrap(outcome: Any) -> tuple[Any, Optional[dict[str, Any]]]:
+    """Split what a wrapped task produced into (the task's own result or exception, report)."""
+    if isinstance(outcome, MonitoredResult):
+        return outcome.value, outcome.report
+    if isinstance(outcome, BaseException):
+        report = getattr(outcome, REPORT_ATTRIBUTE, None)
+        if report is not None:
+            try:
+                delattr(outcome, REPORT_ATTRIBUTE)
+            except AttributeError:
+                pass
+        return outcome, report
+    return outcome, None
+
+
+def _report(started: datetime.datetime, samples: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"hostname": platform.node(), "block_id": os.environ.get("PARSL_WORKER_BLOCK_ID"),
+            "time_started": started, "time_ended": datetime.datetime.now(),
+            "samples": samples, "node": _node()}
+
+
+_node_info: Optional[dict[str, Any]] = None
+
+
+def _node() -> dict[str, Any]:
+    global _node_info
+    if _node_info is None:
+        import sys
+
+        import psutil
+
+        now = datetime.datetime.now()
+        _node_info = {"hostname": platform.node(), "uid": f"{platform.node()}:{os.getpid()}",
+                      "block_id": os.environ.get("PARSL_WORKER_BLOCK_ID") or "", "cpu_count": psutil.cpu_count() or 0,
+                      "total_memory": psutil.virtual_memory().total, "active": True, "worker_count": 1,
+                      "python_v": "{}.{}.{}".format(*sys.version_info[:3]), "timestamp": now, "last_heartbeat": now}
+    return _node_info
+
+
+def sample(process: Any) -> dict[str, Any]:
+    """One resource sample of ``process`` and its children, in Parsl's ``resource`` columns."""
+    import psutil
+
+    with process.oneshot():
+        times = process.cpu_times()
+        mem = process.memory_info()
+        ctx = process.num_ctx_switches()
+        row = {
+            "timestamp": datetime.datetime.now(),
+            "psutil_process_pid": process.pid,
+            "psutil_process_memory_percent": process.memory_percent(),
+            "psutil_process_time_user": times.user + times.children_user,
+            "psutil_process_time_system": times.system + times.children_system,
+            "psutil_process_memory_virtual": float(mem.vms),
+            "psutil_process_memory_resident": float(mem.rss),
+            "psutil_process_status": process.status(),
+            "psutil_cpu_num": str(process.cpu_num()) if hasattr(process, "cpu_num") else None,
+            "psutil_process_num_ctx_switches_voluntary": float(ctx.voluntary),
+            "psutil_process_num_ctx_switches_involuntary": float(ctx.involuntary),
+        }
+        row.update(_io(process))
+    children = process.children(recursive=True)
+    row["psutil_process_children_count"] = float(len(children))
+    for child in children:
+        try:
+            with child.oneshot():
+                t, m = child.cpu_times(), child.memory_info()
+                row["psutil_process_time_user"] += t.user
+                row["psutil_process_time_system"] += t.system
+                row["psutil_process_memory_virtual"] += m.vms
+                row["psutil_process_memory_resident"] += m.rss
+                row["psutil_process_memory_percent"] += child.memory_percent()
+                for key, value in _io(child).items():
+                    row[key] = (row[key] or 0.0) + (value or 0.0)
+        except psutil.Error:
+            continue  # a child that ended while being sampled
+    return row
+
+
+def _io(process: Any) -> dict[str, Optional[float]]:
+    try:
+        io = process.io_counters()
+    except Exception:  # not every platform or process allows reading I/O counters
+        return {"psutil_process_disk_read": None, "psutil_process_disk_write": None}
+    return {"psutil_process_disk_read": float(io.read_chars if hasattr(io, "read_chars") else io.read_bytes),
+            "psutil_process_disk_write": float(io.write_chars if hasattr(io, "write_chars") else io.write_bytes)}
+
+
+class Sampler:
+    """Samples this process for every monitored try running in it; one thread, started on need."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.process = psutil.Process(os.getpid())
+        self.lock = threading.Lock()
+        self.active: dict[int, tuple[float, list[dict[str, Any]]]] = {}
+        self.wake = threading.Event()
+        self.next_token = 0
+        self.thread: Optional[threading.Thread] = None
+
+    def enter(self, interval: float) -> int:
+        with self.lock:
+            self.next_token += 1
+            token = self.next_token
+            self.active[token] = (interval, [])
+            if interval > 0 and self.thread is None:
+                self.thread = threading.Thread(target=self._loop, name="parsl-monitoring-sampler", daemon=True)
+                self.thread.start()
+        return token
+
+    def leave(self, token: int) -> list[dict[str, Any]]:
+        with self.lock:
+            _, samples = self.active.pop(token)
+        try:
+            samples.append(sample(self.process))
+        except Exception:
+            pass
+        return samples
+
+    def _loop(self) -> None:
+        import time
+
+        last: dict[int, float] = {}
+        while True:
+            with self.lock:
+                active = list(self.active.items())
+            now = time.monotonic()
+            intervals = [i for _, (i, _) in active if i > 0]
+            for token, (interval, samples) in active:
+                if interval > 0 and now - last.setdefault(token, now) >= interval:
+                    last[token] = now
+                    try:
+                        samples.append(sample(self.process))
+                    except Exception:
+                        pass
+            last = {t: v for t, v in last.items() if t in dict(active)}
+            self.wake.wait(min(intervals) if intervals else 1.0)
+
+
+_the_sampler: Optional[Sampler] = None
+_sampler_lock = threading.Lock()
+
+
+def _sampler() -> Sampler:
+    global _the_sampler
+    if _the_sampler is None or _the_sampler.process.pid != os.getpid():  # new after a fork
+        with _sampler_lock:
+            if _the_sampler is None or _the_sampler.process.pid != os.getpid():
+                _the_sampler = Sampler()
+    return _the_sampler
