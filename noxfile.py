@@ -10,10 +10,10 @@ typecheck, bench.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import nox
+import tomllib
 
 ROOT = Path(__file__).parent
 nox.options.default_venv_backend = "uv"

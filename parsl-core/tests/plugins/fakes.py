@@ -7,7 +7,6 @@ from concurrent.futures import Future
 from typing import Any, Optional, Sequence
 
 import attrs
-
 from parsl.executors.base import ParslExecutor
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from fakes import EchoLauncher, FakeExecutor, FakeProvider
-
 from parsl.config import Config
 from parsl.configfile import ConfigFileError, config_from_data, config_to_data, dumps, load_config_file
 
@@ -83,7 +82,8 @@ def test_plugin_names_are_case_insensitive() -> None:
      "executors[0].provider.type: provider plugin 'slurm' is not installed: pip install parsl-provider-slurm"),
     ({"retries": True}, "retries: expected int, got True"),
     ({"retries": "3"}, "retries: expected int, got '3'"),
-    ({"exit_mode": "clean"}, "exit_mode: expected one of 'cleanup', 'skip', 'wait', got 'clean'; did you mean 'cleanup'?"),
+    ({"exit_mode": "clean"},
+     "exit_mode: expected one of 'cleanup', 'skip', 'wait', got 'clean'; did you mean 'cleanup'?"),
     ({"executors": "fake"}, "executors: expected a list"),
     ({"retry_handler": "no_such_module_xyz:f"}, "retry_handler: cannot import 'no_such_module_xyz:f'"),
     ({"retries": -1, "executors": [{"type": "fake"}]}, "invalid Config settings: retries must not be negative"),
@@ -109,7 +109,7 @@ def test_syntax_errors_name_the_file(tmp_path: Path) -> None:
         load_config_file(path)
     with pytest.raises(ConfigFileError, match="YAML syntax error"):
         load_config_file(write(tmp_path, "bad.yaml", "a: [1, 2\n"))
-    with pytest.raises(ConfigFileError, match="unknown config file type '.ini'"):
+    with pytest.raises(ConfigFileError, match=r"unknown config file type '\.ini'"):
         load_config_file(write(tmp_path, "c.ini", ""))
     with pytest.raises(ConfigFileError, match="cannot read the file"):
         load_config_file(tmp_path / "missing.toml")

@@ -8,7 +8,6 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from parsl.config import Config
 from parsl.configfile import ConfigFileError, config_from_data
 

@@ -9,7 +9,6 @@ from typing import Iterator
 
 import pytest
 from fakes import FakeExecutor, FakeProvider, fake_plugins, plugin_module
-
 from parsl.errors import ConfigurationError
 from parsl.plugins.api import check_api_range
 from parsl.plugins.manager import PluginManager, PluginNotFound
@@ -66,7 +65,8 @@ def test_broken_plugins_are_reported_and_the_others_load(modules: dict) -> None:
     assert "does not declare PARSL_PLUGIN_API" in broken["undeclared"].error
     assert manager.get("executor", "fake") is FakeExecutor
     # a name from a broken plugin is only an error when asked for, and the error says why
-    with pytest.raises(PluginNotFound, match="unknown provider plugin 'raising'.*raising \\(parsl-provider-raising\\).*ZeroDivisionError"):
+    expected = r"unknown provider plugin 'raising'.*raising \(parsl-provider-raising\).*ZeroDivisionError"
+    with pytest.raises(PluginNotFound, match=expected):
         manager.get("provider", "raising")
 
 

@@ -21,7 +21,7 @@ import cattrs
 from cattrs.errors import AttributeValidationNote, ClassValidationError, IterableValidationError, IterableValidationNote
 
 from parsl.errors import ConfigurationError
-from parsl.plugins.manager import KINDS, import_object, get_plugin_manager
+from parsl.plugins.manager import KINDS, get_plugin_manager, import_object
 from parsl.plugins.settings import describe, field_types
 
 

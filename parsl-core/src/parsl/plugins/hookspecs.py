@@ -83,7 +83,7 @@ def parsl_module_aliases() -> Mapping[str, str]:
 
 
 @hookspec
-def parsl_cli_commands(subparsers: "argparse._SubParsersAction[Any]") -> None:
+def parsl_cli_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add sub-commands to the ``parsl`` command line (for example ``parsl status``).
 
     Each parser added must set a ``handler`` default: ``parser.set_defaults(handler=fn)``, where

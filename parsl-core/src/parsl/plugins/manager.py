@@ -21,8 +21,8 @@ import difflib
 import importlib
 import logging
 import os
-import sys
 import threading
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
@@ -32,11 +32,6 @@ from parsl.errors import ConfigurationError
 from parsl.plugins import hookspecs
 from parsl.plugins.api import PLUGIN_API_VERSION, check_api_range
 from parsl.plugins.known import distribution_for
-
-if sys.version_info >= (3, 10):
-    from importlib.metadata import EntryPoint, entry_points
-else:  # pragma: no cover
-    from importlib_metadata import EntryPoint, entry_points
 
 logger = logging.getLogger(__name__)
 
