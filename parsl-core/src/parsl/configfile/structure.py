@@ -37,7 +37,7 @@ def plugin_bases() -> dict[type, str]:
 def _strict(tp: type, accept: tuple[type, ...], reject: tuple[type, ...] = ()) -> Callable[[Any, Any], Any]:
     def structure(value: Any, _: Any) -> Any:
         if isinstance(value, accept) and not isinstance(value, reject):
-            return tp(value) if tp is float else value
+            return float(value) if tp is float else value  # type: ignore[arg-type]
         raise ValueProblem(f"expected {tp.__name__}, got {value!r}")
 
     return structure
@@ -70,9 +70,18 @@ def _structure_literal(value: Any, tp: Any) -> Any:
     raise ValueProblem(f"expected one of {', '.join(repr(a) for a in allowed)}, got {value!r}{hint}")
 
 
-def _note(exc: BaseException, name: str, tp: Any) -> BaseException:
-    exc.add_note(AttributeValidationNote(f"Structuring class field @ attribute {name!r}", name, tp))
+def _add_note(exc: Exception, note: str) -> Exception:
+    """``exc.add_note(note)``, which Python 3.10 lacks (cattrs reads ``__notes__`` either way)."""
+    notes = getattr(exc, "__notes__", None)
+    if notes is None:
+        notes = []
+        exc.__notes__ = notes  # type: ignore[attr-defined]
+    notes.append(note)
     return exc
+
+
+def _note(exc: Exception, name: str, tp: Any) -> Exception:
+    return _add_note(exc, AttributeValidationNote(f"Structuring class field @ attribute {name!r}", name, tp))
 
 
 def _construct(cls: type, kwargs: dict[str, Any]) -> Any:
@@ -127,7 +136,7 @@ class ConfigConverter:
             try:
                 items.append(self.structure(item, item_type))
             except Exception as e:
-                e.add_note(IterableValidationNote(f"Structuring {describe(tp)} @ index {i}", i, item_type))
+                _add_note(e, IterableValidationNote(f"Structuring {describe(tp)} @ index {i}", i, item_type))
                 errors.append(e)
         if errors:
             raise IterableValidationError(f"invalid {describe(tp)}", errors, tp)
@@ -159,7 +168,7 @@ class ConfigConverter:
             raise ValueProblem(f"expected a table of {cls.__name__} settings, got {data!r}")
         fields = _settings_fields(cls)
         types = field_types(cls)
-        errors: list[BaseException] = []
+        errors: list[Exception] = []
         kwargs: dict[str, Any] = {}
         for key, value in data.items():
             field = fields.get(key) if isinstance(key, str) else None
