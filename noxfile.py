@@ -73,7 +73,8 @@ def _make_dist_session(dist: str, folder: Path) -> None:
         _start_services(session, SERVICES.get(dist, []))
         session.run("pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), *session.posargs)
 
-    tests.__doc__ = f"{dist}: its own tests, with only parsl-core and {dist} installed."
+    alone = "parsl-core alone" if dist == "parsl-core" else f"only parsl-core and {dist} installed"
+    tests.__doc__ = f"{dist}: its own tests, with {alone}."
 
 
 for _dist, _folder in DISTRIBUTIONS.items():
