@@ -111,7 +111,7 @@ def test_connection_refused(refused_url, fake_dm):
 
 def test_short_body_is_an_error_not_a_truncated_file(http_server, fake_dm):
     url = f"{http_server.url}/short/data.txt"
-    with pytest.raises(StagingError, match="short/data.txt failed: .*(15 of 1000|IncompleteRead)"):
+    with pytest.raises(StagingError, match=r"short/data.txt failed: .*(15 of 1000|IncompleteRead)"):
         run_in_task(HTTPInTaskStaging(cache_size=0), fake_dm, url)
     assert leftovers(fake_dm.dfk.executors["ex"].working_dir) == []
 
@@ -129,7 +129,8 @@ def test_checksum_verified(http_server, fake_dm, tmp_path):
 def test_checksum_mismatch_fails_and_leaves_nothing(http_server, fake_dm, tmp_path):
     url = http_server.put("c.txt", b"tampered") + "#sha256=" + "0" * 64
     provider = HTTPInTaskStaging(cache_dir=str(tmp_path / "cache"))
-    with pytest.raises(StagingError, match="c.txt#sha256=0+ failed: checksum mismatch: expected sha256 0+, got [0-9a-f]{64}"):
+    mismatch = r"c.txt#sha256=0+ failed: checksum mismatch: expected sha256 0+, got [0-9a-f]{64}"
+    with pytest.raises(StagingError, match=mismatch):
         run_in_task(provider, fake_dm, url)
     assert leftovers(fake_dm.dfk.executors["ex"].working_dir) == []
     assert NodeCache(str(tmp_path / "cache")).size() == 0
@@ -160,7 +161,7 @@ def test_disk_full_fails_cleanly_and_other_downloads_go_on(http_server, full_dis
 
 def test_https_with_self_signed_certificate(https_server, fake_dm, monkeypatch):
     url = https_server.put("secret.txt", b"over tls")
-    with pytest.raises(StagingError, match="secret.txt failed: .*CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(StagingError, match=r"secret.txt failed: .*CERTIFICATE_VERIFY_FAILED"):
         run_in_task(HTTPInTaskStaging(cache_size=0), fake_dm, url)
     monkeypatch.setenv("SSL_CERT_FILE", https_server.cert)
     assert run_in_task(HTTPInTaskStaging(cache_size=0), fake_dm, url)[1] == b"over tls"

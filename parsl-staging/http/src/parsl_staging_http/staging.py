@@ -12,11 +12,18 @@ from parsl.plugins.settings import settings
 
 from parsl_staging_http import transfer
 
-_SCHEMES = ("http", "https")
+
+class _HTTP:
+    """The HTTP operation, shared by both providers (HTTP has no stage-out, as in Parsl)."""
+
+    schemes = ("http", "https")
+
+    def fetcher(self) -> Fetch:
+        return transfer.fetch
 
 
 @settings
-class HTTPSeparateTaskStaging(SeparateTaskStaging):
+class HTTPSeparateTaskStaging(_HTTP, SeparateTaskStaging):
     """Download ``http``/``https`` inputs in a separate task on the submit side.
 
     The file is written to the executor's ``working_dir`` (or the current directory), so the
@@ -27,14 +34,9 @@ class HTTPSeparateTaskStaging(SeparateTaskStaging):
     cache_dir: str | None = None
     cache_size: int = DEFAULT_CACHE_SIZE
 
-    schemes = _SCHEMES
-
-    def fetcher(self) -> Fetch:
-        return transfer.fetch
-
 
 @settings
-class HTTPInTaskStaging(InTaskStaging):
+class HTTPInTaskStaging(_HTTP, InTaskStaging):
     """Download ``http``/``https`` inputs on the worker, just before the app runs.
 
     Needs no shared file system: the worker must reach the URL. The node cache lives on the
@@ -43,8 +45,3 @@ class HTTPInTaskStaging(InTaskStaging):
 
     cache_dir: str | None = None
     cache_size: int = DEFAULT_CACHE_SIZE
-
-    schemes = _SCHEMES
-
-    def fetcher(self) -> Fetch:
-        return transfer.fetch

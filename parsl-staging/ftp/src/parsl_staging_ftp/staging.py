@@ -1,0 +1,48 @@
+"""Parsl's two FTP staging providers; the protocol-independent logic is in the core."""
+
+from __future__ import annotations
+
+from parsl.data_provider.staging_utils import (
+    DEFAULT_CACHE_SIZE,
+    Fetch,
+    InTaskStaging,
+    SeparateTaskStaging,
+    Upload,
+)
+from parsl.plugins.settings import settings
+
+from parsl_staging_ftp import transfer
+
+_SCHEMES = ("ftp",)
+
+
+class _FTP:
+    """The FTP operations, shared by both providers."""
+
+    schemes = _SCHEMES
+
+    def fetcher(self) -> Fetch:
+        return transfer.fetch
+
+    def uploader(self) -> Upload:
+        return transfer.upload
+
+
+@settings
+class FTPSeparateTaskStaging(_FTP, SeparateTaskStaging):
+    """Stage ``ftp`` files in (and out) as separate tasks on the submit side.
+
+    Files live in the executor's ``working_dir`` (or the current directory), which the workers
+    must share. ``cache_dir``/``cache_size`` configure the node cache (``cache_size=0``: off).
+    """
+
+    cache_dir: str | None = None
+    cache_size: int = DEFAULT_CACHE_SIZE
+
+
+@settings
+class FTPInTaskStaging(_FTP, InTaskStaging):
+    """Stage ``ftp`` files on the worker, around the app: no shared file system needed."""
+
+    cache_dir: str | None = None
+    cache_size: int = DEFAULT_CACHE_SIZE
