@@ -1,0 +1,236 @@
+"""``ClusterProvider``: one implementation of submit, status and cancel for every batch scheduler.
+
+A scheduler plugin subclasses it as a ``@settings`` class with Parsl's keywords and states,
+as class attributes, only what differs between schedulers:
+
+``template``
+    the job script, a ``string.Template`` over the values of ``_job_config`` (``$jobname``,
+    ``$job_stdout_path``, ``$job_stderr_path``, ``$nodes``, ``$tasks_per_node``, ``$walltime``,
+    ``$scheduler_options``, ``$worker_init``, ``$user_script`` and any the plugin adds);
+``directives``
+    header lines added for the settings that are set, e.g. ``{"partition": "#SBATCH --partition={}"}``;
+``submit_command``, ``status_command``, ``cancel_command``
+    shell commands; ``{script}`` is the job script, ``{job_ids}`` the ids joined by
+    ``status_id_separator`` / ``cancel_id_separator``, plus any ``_command_options``;
+``unknown_job_pattern``
+    stderr of a failed status command that means "no such job" rather than "scheduler trouble";
+``job_id_pattern``
+    a regex whose group ``id`` finds the job id in the submit command's stdout;
+``state_table``
+    the scheduler's state names mapped onto ``JobState``.
+
+``status`` asks about all unfinished jobs in batches of ``status_batch_size``. A job the
+scheduler no longer lists is given ``_finished_status`` (MISSING unless the plugin can find out
+more), so a lost block is reported, never waited on. Every command runs with ``cmd_timeout``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from string import Template
+from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence
+
+from parsl.jobs.states import JobState, JobStatus
+from parsl.launchers.base import Launcher
+from parsl.launchers.errors import BadLauncher
+from parsl.providers.base import ExecutionProvider
+from parsl.providers.errors import SchedulerCommandTimeout, SchedulerMissingArgs, SubmitException
+from parsl.providers.scripts import JobFiles, job_files, write_script
+from parsl.providers.shell import CommandResult, execute_wait
+
+logger = logging.getLogger(__name__)
+
+
+class ClusterProvider(ExecutionProvider):
+    """Submits blocks as batch jobs through a scheduler's commands (see the module docstring)."""
+
+    label_name: ClassVar[str] = "cluster"
+    template: ClassVar[str] = ""
+    directives: ClassVar[Mapping[str, str]] = {}
+    submit_command: ClassVar[str] = ""
+    status_command: ClassVar[str] = ""
+    status_id_separator: ClassVar[str] = ","
+    cancel_command: ClassVar[str] = ""
+    cancel_id_separator: ClassVar[str] = " "
+    job_id_pattern: ClassVar[str] = r"(?P<id>\S+)"
+    state_table: ClassVar[Mapping[str, JobState]] = {}
+    #: When the status command fails with stderr matching this, the jobs asked about are gone.
+    unknown_job_pattern: ClassVar[Optional[str]] = None
+    status_batch_size: int = 50
+    #: Seconds between status polls (Parsl's value; an instance may set a shorter one).
+    polling_interval: int = 60
+
+    # settings every plugin declares as fields
+    nodes_per_block: int
+    init_blocks: int
+    min_blocks: int
+    max_blocks: int
+    parallelism: float
+    walltime: str
+    scheduler_options: str
+    worker_init: str
+    cmd_timeout: int
+    launcher: Launcher
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.launcher, Launcher):
+            raise BadLauncher(self.launcher)
+        self.script_dir = None
+        self.resources: Dict[str, Dict[str, Any]] = {}
+
+    @property
+    def label(self) -> str:
+        return self.label_name
+
+    @property
+    def status_polling_interval(self) -> int:
+        return self.polling_interval
+
+    def execute_wait(self, cmd: str, timeout: Optional[float] = None) -> CommandResult:
+        """Run a scheduler command, killed after ``cmd_timeout`` seconds."""
+        return execute_wait(cmd, self.cmd_timeout if timeout is None else timeout)
+
+    # -- submit ------------------------------------------------------------------------------
+
+    def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.auto") -> str:
+        """Write the job script, submit it and return the scheduler's job id.
+
+        Raises ``SubmitException`` with the scheduler's stdout and stderr when the submit command
+        fails, times out, or prints no job id.
+        """
+        files = job_files(self.script_dir, job_name)
+        config = self._job_config(command, tasks_per_node, files)
+        try:
+            script = Template(self.template).substitute(jobname=job_name, **config)
+        except KeyError as e:
+            raise SchedulerMissingArgs(e.args, self.label) from e
+        write_script(files.script, script)
+        cmd = self.submit_command.format(script=files.script, **self._command_options())
+        try:
+            result = self.execute_wait(cmd)
+        except SchedulerCommandTimeout as e:
+            raise SubmitException(job_name, str(e), stdout=e.stdout, stderr=e.stderr) from e
+        if result.retcode != 0:
+            raise SubmitException(job_name, f"{cmd!r} failed", stdout=result.stdout, stderr=result.stderr,
+                                  retcode=result.retcode)
+        job_id = self._parse_job_id(result.stdout)
+        if job_id is None:
+            raise SubmitException(job_name, f"no job id matching {self.job_id_pattern!r} in the output of {cmd!r}",
+                                  stdout=result.stdout, stderr=result.stderr, retcode=result.retcode)
+        self.resources[job_id] = {"job_id": job_id, "status": JobStatus(JobState.PENDING),
+                                  "job_stdout_path": files.stdout, "job_stderr_path": files.stderr}
+        logger.info("Submitted %s as %s job %s", job_name, self.label, job_id)
+        return job_id
+
+    def _job_config(self, command: str, tasks_per_node: int, files: JobFiles) -> Dict[str, Any]:
+        """The values the template is rendered with; plugins extend it."""
+        return {
+            "submit_script_dir": self.script_dir,
+            "nodes": self.nodes_per_block,
+            "tasks_per_node": tasks_per_node,
+            "walltime": self.walltime,
+            "scheduler_options": self._scheduler_options(),
+            "worker_init": self.worker_init,
+            "job_stdout_path": files.stdout,
+            "job_stderr_path": files.stderr,
+            "user_script": self.launcher(command, tasks_per_node, self.nodes_per_block, self.script_dir or ""),
+        }
+
+    def _scheduler_options(self) -> str:
+        """``scheduler_options`` followed by a directive for each setting that is set."""
+        lines = [self.scheduler_options] if self.scheduler_options else []
+        for name, line in self.directives.items():
+            value = getattr(self, name)
+            if value is True:
+                lines.append(line)
+            elif value not in (None, False, ""):
+                lines.append(line.format(value))
+        return "\n".join(lines)
+
+    def _command_options(self) -> Dict[str, str]:
+        """Extra values for the command templates (e.g. Slurm's ``--clusters`` option)."""
+        return {}
+
+    def _parse_job_id(self, stdout: str) -> Optional[str]:
+        for line in stdout.splitlines():
+            match = re.search(self.job_id_pattern, line)
+            if match:
+                return match.group("id")
+        return None
+
+    # -- status ------------------------------------------------------------------------------
+
+    def status(self, job_ids: Sequence[Any]) -> List[JobStatus]:
+        """The status of each job, asking the scheduler about the unfinished ones in batches."""
+        ids = [str(j) for j in job_ids]
+        for j in ids:
+            self.resources.setdefault(j, {"job_id": j, "status": JobStatus(JobState.UNKNOWN),
+                                          "job_stdout_path": None, "job_stderr_path": None})
+        active = list(dict.fromkeys(j for j in ids if not self.resources[j]["status"].terminal))
+        for start in range(0, len(active), max(1, self.status_batch_size)):
+            self._update_status(active[start:start + max(1, self.status_batch_size)])
+        return [self.resources[j]["status"] for j in ids]
+
+    def _update_status(self, batch: List[str]) -> None:
+        cmd = self.status_command.format(job_ids=self.status_id_separator.join(batch), **self._command_options())
+        try:
+            result = self.execute_wait(cmd)
+        except SchedulerCommandTimeout as e:
+            logger.warning("%s; keeping the last known status of jobs %s", e, batch)
+            return
+        gone = self.unknown_job_pattern is not None and re.search(self.unknown_job_pattern, result.stderr)
+        if result.retcode != 0 and not gone:
+            logger.warning("%r exited %d (%s); keeping the last known status of jobs %s",
+                           cmd, result.retcode, result.stderr.strip(), batch)
+            return
+        reported = dict(self._parse_status(result.stdout))
+        for job_id in batch:
+            native = reported.get(job_id)
+            if native is None:
+                status = self._finished_status(job_id)
+            else:
+                state = self.state_table.get(native, JobState.UNKNOWN)
+                message = None if native in self.state_table else f"unknown {self.label} state {native!r}"
+                status = JobStatus(state, message)
+            self._set_status(job_id, status)
+
+    def _parse_status(self, stdout: str) -> Iterator[tuple[str, str]]:
+        """(job id, scheduler state) pairs from the status command's output: two columns by default."""
+        for line in stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 2:
+                yield parts[0], parts[1]
+
+    def _finished_status(self, job_id: str) -> JobStatus:
+        """The status of a job the scheduler no longer lists."""
+        command = re.split(r"[\s{]", self.status_command)[0]
+        return JobStatus(JobState.MISSING, f"job {job_id} is no longer known to {self.label} "
+                                           f"(not in the output of {command})")
+
+    def _set_status(self, job_id: str, status: JobStatus) -> None:
+        record = self.resources[job_id]
+        status.stdout_path = record["job_stdout_path"]
+        status.stderr_path = record["job_stderr_path"]
+        record["status"] = status
+
+    # -- cancel ------------------------------------------------------------------------------
+
+    def cancel(self, job_ids: Sequence[Any]) -> List[bool]:
+        """Cancel the jobs with one scheduler command; every job's result is that command's success."""
+        ids = [str(j) for j in job_ids]
+        if not ids:
+            return []
+        cmd = self.cancel_command.format(job_ids=self.cancel_id_separator.join(ids), **self._command_options())
+        try:
+            result = self.execute_wait(cmd)
+        except SchedulerCommandTimeout as e:
+            logger.warning("%s", e)
+            return [False] * len(ids)
+        if result.retcode != 0:
+            logger.warning("%r exited %d: %s", cmd, result.retcode, result.stderr.strip())
+            return [False] * len(ids)
+        for j in ids:
+            if j in self.resources:
+                self._set_status(j, JobStatus(JobState.CANCELLED))
+        return [True] * len(ids)

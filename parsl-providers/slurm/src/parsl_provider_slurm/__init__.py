@@ -1,0 +1,1 @@
+"""Parsl's SlurmProvider as a plugin distribution (``parsl.providers.slurm`` resolves here)."""

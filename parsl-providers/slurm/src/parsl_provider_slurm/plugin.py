@@ -1,0 +1,22 @@
+"""Registers ``SlurmProvider`` as ``slurm`` and serves Parsl's ``parsl.providers.slurm`` path."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from parsl.plugins import hookimpl
+from parsl.plugins.hookspecs import Register
+
+PARSL_PLUGIN_API = ">=1.0,<2"
+
+
+@hookimpl
+def parsl_register_providers(register: Register) -> None:
+    from parsl_provider_slurm.slurm import SlurmProvider
+
+    register(SlurmProvider, name="slurm")
+
+
+@hookimpl
+def parsl_module_aliases() -> Mapping[str, str]:
+    return {"parsl.providers.slurm": "parsl_provider_slurm"}
