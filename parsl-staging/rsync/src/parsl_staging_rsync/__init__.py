@@ -1,0 +1,5 @@
+"""rsync-over-SSH staging for Parsl. Served to Parsl code as ``parsl.data_provider.rsync``."""
+
+from parsl_staging_rsync.staging import RSyncStaging
+
+__all__ = ["RSyncStaging"]
