@@ -33,7 +33,6 @@ from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Seque
 
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
-from parsl.launchers.errors import BadLauncher
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.errors import SchedulerCommandTimeout, SchedulerMissingArgs, SubmitException
 from parsl.providers.scripts import JobFiles, job_files, write_script
@@ -74,8 +73,6 @@ class ClusterProvider(ExecutionProvider):
     launcher: Launcher
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.launcher, Launcher):
-            raise BadLauncher(self.launcher)
         self.script_dir = None
         self.resources: Dict[str, Dict[str, Any]] = {}
 

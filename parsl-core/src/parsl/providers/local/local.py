@@ -17,7 +17,6 @@ import attrs
 
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
-from parsl.launchers.errors import BadLauncher
 from parsl.launchers.launchers import SingleNodeLauncher
 from parsl.plugins.settings import settings
 from parsl.providers.base import ExecutionProvider
@@ -51,8 +50,6 @@ class LocalProvider(ExecutionProvider):
     parallelism: float = 1
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.launcher, Launcher):
-            raise BadLauncher(self.launcher)
         self.script_dir = None
         self.resources: Dict[str, _LocalJob] = {}
 
@@ -110,4 +107,4 @@ class LocalProvider(ExecutionProvider):
         for job in running:
             kill_process_group(job.proc.pid, signal.SIGKILL)  # workers that outlived the script
             job.proc.wait()
-        return [job is not None and job.cancelled for job in jobs]
+        return [job is not None and job in running for job in jobs]

@@ -1,0 +1,1 @@
+"""Test kits that plugin distributions run against themselves (they need pytest)."""
