@@ -42,3 +42,15 @@ class InternalConsistencyError(ParslError):
 
 class NoDataFlowKernelError(ParslError):
     """An operation needs a loaded DataFlowKernel and there is none."""
+
+
+class NoStagingProvider(ParslError, ValueError):
+    """No staging provider of an executor can stage a File; the message says what to install."""
+
+    def __init__(self, message: str, scheme: str, executor: str) -> None:
+        super().__init__(message)
+        self.scheme = scheme
+        self.executor = executor
+
+    def __str__(self) -> str:
+        return str(self.args[0])

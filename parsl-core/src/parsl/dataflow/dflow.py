@@ -1,0 +1,655 @@
+"""The DataFlowKernel: turns app calls into tasks, runs each when its dependencies are done.
+
+Hot path (one no-op app call with no dependencies)::
+
+    app() -> submit: TaskRecord + AppFuture -> executor.submit      (the calling thread)
+    executor thread: task body -> _exec_done -> AppFuture.set_result
+
+There is no launch thread and no per-task log line: a task is launched on the thread that made
+it ready (the caller, or the thread that completed its last dependency). Launches that become
+possible while another launch is in progress on the same thread are queued and run by the
+outer one, so long chains of already-complete or failing tasks never recurse deeply.
+Monitor hooks are called on every state transition only when some plugin or monitor
+implements them (decided once, at load time).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime
+import logging
+import os
+import random
+import threading
+import time
+import uuid
+from collections import deque
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
+
+from parsl.app.errors import RemoteExceptionWrapper
+from parsl.app.futures import DataFuture
+from parsl.config import Config
+from parsl.data_provider.data_manager import DataManager
+from parsl.data_provider.files import File
+from parsl.dataflow import dependency_resolvers
+from parsl.dataflow.errors import DataFlowException, DependencyError, JoinError
+from parsl.dataflow.futures import AppFuture
+from parsl.dataflow.memoization import BasicMemoizer, Memoizer
+from parsl.dataflow.rundirs import make_rundir
+from parsl.dataflow.states import FINAL_STATES, States
+from parsl.dataflow.taskrecord import TaskRecord
+from parsl.errors import ConfigurationError, NoDataFlowKernelError
+from parsl.executors.base import ParslExecutor
+from parsl.version import VERSION
+
+if TYPE_CHECKING:
+    from parsl.plugins.manager import PluginManager
+
+logger = logging.getLogger(__name__)
+
+_now = datetime.datetime.now
+_STATES = list(States)
+_INTERNAL = "_parsl_internal"
+_AUTO_LOGNAME = -1
+
+
+class DataFlowKernel:
+    """Runs the tasks of a workflow on the executors of a ``Config``.
+
+    Usually made by ``parsl.load(config)``; usable as a context manager, whose exit honours
+    ``config.exit_mode``.
+    """
+
+    def __init__(self, config: Optional[Config] = None) -> None:
+        if config is None:
+            config = Config()
+        if not isinstance(config, Config):
+            raise TypeError(f"DataFlowKernel needs a parsl.config.Config, not {type(config).__name__}")
+        self.cleanup_called = False
+        self._config = config
+        self.run_dir = make_rundir(config.run_dir)
+        self.run_id = str(uuid.uuid4())
+        self.time_began = _now()
+        self._logging_unregister: Optional[Callable[[], None]] = None
+        if config.initialize_logging:
+            from parsl.log_utils import set_file_logger
+
+            self._logging_unregister = set_file_logger(os.path.join(self.run_dir, "parsl.log"))
+        logger.info("Starting DataFlowKernel with config\n%r", config)
+        logger.info("Parsl version: %s; run id %s; run dir %s", VERSION, self.run_id, self.run_dir)
+
+        self.workflow_name = _workflow_name()
+        self.workflow_version = str(self.time_began.replace(microsecond=0))
+        self.task_count = 0
+        self.tasks: Dict[int, TaskRecord] = {}
+        self._counts = [0] * (max(_STATES) + 1)
+        self._counts_lock = threading.Lock()
+        self._deps_lock = threading.Lock()
+        self._task_launch_lock = threading.Lock()
+        self.submitter_lock = threading.Lock()
+        self._launching = threading.local()
+
+        self.dependency_resolver = config.dependency_resolver or dependency_resolvers.SHALLOW_DEPENDENCY_RESOLVER
+        self._shallow = dependency_resolvers.is_plain_shallow(self.dependency_resolver)
+
+        self.memoizer: Memoizer = config.memoizer if config.memoizer is not None else BasicMemoizer()
+        self.memoizer.start(run_dir=self.run_dir, config_run_dir=config.run_dir)
+        self._memo_all = getattr(self.memoizer, "wants_uncached_tasks", True)
+
+        from parsl.plugins.manager import get_plugin_manager
+
+        self._plugins: "PluginManager" = get_plugin_manager()
+        self.monitoring = config.monitoring
+        if self.monitoring is not None:
+            self.monitoring.start(self)
+            self._plugins.pm.register(self.monitoring)
+        self._monitor_hooks = self._plugins.has_monitor_hooks()
+        self._hook = self._plugins.hook
+
+        self.executors: Dict[str, ParslExecutor] = {}
+        self.data_manager = DataManager(self)
+        self.job_status_poller: Any = None
+        from parsl.executors.threads import ThreadPoolExecutor
+
+        internal = ThreadPoolExecutor(label=_INTERNAL, max_threads=config.internal_tasks_max_threads)
+        self.add_executors(list(config.executors) + [internal])
+        self._notify("parsl_workflow_start", dfk=self)
+        atexit.register(self.atexit_cleanup)
+
+    # -- context manager ------------------------------------------------------------------------
+
+    def __enter__(self) -> "DataFlowKernel":
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        mode = self._config.exit_mode
+        if mode == "skip":
+            return
+        if mode == "wait" and exc_type is None:
+            self.wait_for_current_tasks()
+        self.cleanup()
+
+    @property
+    def config(self) -> Config:
+        """The configuration this DataFlowKernel runs."""
+        return self._config
+
+    @property
+    def task_state_counts(self) -> Dict[States, int]:
+        """How many of this run's tasks are in each state now."""
+        with self._counts_lock:
+            return {s: self._counts[s] for s in _STATES}
+
+    # -- executors ------------------------------------------------------------------------------
+
+    def add_executors(self, executors: Sequence[ParslExecutor]) -> None:
+        """Start ``executors`` and route tasks to them; block executors get the job status poller."""
+        for executor in executors:
+            if executor.label in self.executors:
+                raise ConfigurationError(f"an executor labelled {executor.label!r} is already in use")
+            executor.run_id = self.run_id
+            executor.run_dir = self.run_dir
+            provider = getattr(executor, "provider", None)
+            if provider is not None and hasattr(provider, "script_dir"):
+                provider.script_dir = os.path.join(self.run_dir, "submit_scripts")
+                os.makedirs(provider.script_dir, exist_ok=True)
+            executor.start()
+            self.executors[executor.label] = executor
+            logger.info("Started executor %s (%s.%s)", executor.label, type(executor).__module__,
+                        type(executor).__qualname__)
+        self._labels = [k for k in self.executors if k != _INTERNAL]
+        self._poll_block_executors(executors)
+
+    def _poll_block_executors(self, executors: Sequence[ParslExecutor]) -> None:
+        if not any(type(e).__module__ != "parsl.executors.threads" for e in executors):
+            return
+        from parsl.executors.status_handling import BlockProviderExecutor
+
+        blocks = [e for e in executors if isinstance(e, BlockProviderExecutor)]
+        if not blocks:
+            return
+        if self.job_status_poller is None:
+            from parsl.jobs.job_status_poller import JobStatusPoller
+
+            c = self._config
+            self.job_status_poller = JobStatusPoller(strategy=c.strategy, strategy_period=c.strategy_period,
+                                                     max_idletime=c.max_idletime, dfk=self)
+        self.job_status_poller.add_executors(blocks)
+
+    def monitor_block_state(self, executor_label: str, block_id: str, job_id: Any, status: Any) -> None:
+        """Report a block's new status to monitors (called by the job status poller)."""
+        self._notify("parsl_block_state", dfk=self, executor_label=executor_label, block_id=block_id,
+                     job_id=job_id, status=status)
+
+    # -- submission -----------------------------------------------------------------------------
+
+    def submit(self, func: Callable, app_args: Sequence[Any], executors: Union[str, Sequence[str]] = "all",
+               cache: bool = False, ignore_for_cache: Optional[Sequence[str]] = None,
+               app_kwargs: Optional[Dict[str, Any]] = None, join: bool = False) -> AppFuture:
+        """Add a task for ``func(*app_args, **app_kwargs)`` and return its AppFuture."""
+        if self.cleanup_called:
+            raise NoDataFlowKernelError("Cannot submit to a DFK that has been cleaned up")
+        kwargs = app_kwargs if app_kwargs is not None else {}
+        ignore = list(ignore_for_cache) if ignore_for_cache else []
+        task_id = self.task_count
+        self.task_count = task_id + 1
+        if executors == "all":
+            labels = self._user_labels()
+            label = labels[0] if len(labels) == 1 else random.choice(labels)
+        elif isinstance(executors, (list, tuple)) and executors:
+            label = executors[0] if len(executors) == 1 else random.choice(executors)
+        else:
+            raise ValueError(f"Task {task_id} supplied invalid executors {executors!r}: "
+                             f"expected 'all' or a non-empty list of executor labels")
+
+        task = TaskRecord(dfk=self, func=func, func_name=getattr(func, "__name__", type(func).__name__),
+                          args=app_args, kwargs=kwargs, executor=label, memoize=cache, hashsum=None,
+                          exec_fu=None, fail_count=0, fail_cost=0, fail_history=[], from_memo=None,
+                          ignore_for_cache=ignore, join=join, joins=None, try_id=0, id=task_id,
+                          task_launch_lock=self._task_launch_lock, time_invoked=_now(), time_returned=None,
+                          try_time_launched=None, try_time_returned=None,
+                          resource_specification=kwargs.get("parsl_resource_specification", {}))
+        app_fu = AppFuture(task)
+        task.app_fu = app_fu
+        if "stdout" in kwargs or "stderr" in kwargs:
+            self._resolve_auto_lognames(task)
+
+        try:
+            if label not in self.executors:
+                raise ValueError(f"Task {task_id} requested executor {label!r}, which is not configured "
+                                 f"(configured: {', '.join(self._user_labels())})")
+            if kwargs.get("_parsl_staging_inhibit"):
+                self._outputs_unstaged(kwargs, app_fu)
+            else:
+                self._stage(task, label, app_fu)
+            depends = self._gather(task.args, kwargs)
+        except Exception as e:
+            task.depends = []
+            self._update_state(task, States.pending)
+            self.tasks[task_id] = task
+            self._complete_exception(task, States.failed, e)
+            return app_fu
+
+        task.depends = depends
+        self._update_state(task, States.pending)
+        self.tasks[task_id] = task
+        if not depends:
+            self._launch_when_ready(task)
+        else:
+            task._waiting = len(depends)
+            callback = task.dependency_done
+            for dep in depends:
+                dep.add_done_callback(callback)
+        return app_fu
+
+    def _user_labels(self) -> List[str]:
+        return self._labels
+
+    def _resolve_auto_lognames(self, task: TaskRecord) -> None:
+        kwargs = task.kwargs
+        for kw in ("stdout", "stderr"):
+            spec = kwargs.get(kw)
+            if isinstance(spec, int) and spec == _AUTO_LOGNAME:
+                if kw not in task.ignore_for_cache:
+                    task.ignore_for_cache.append(kw)
+                autopath = self._config.std_autopath or self.default_std_autopath
+                kwargs[kw] = autopath(task, kw)
+
+    def default_std_autopath(self, taskrecord: TaskRecord, kw: str) -> str:
+        """``<run_dir>/task_logs/<id // 10000>/task_<id>_<func>[_<label>].<stdout|stderr>``."""
+        label = taskrecord["kwargs"].get("label")
+        task_id = taskrecord["id"]
+        suffix = "" if label is None else f"_{label}"
+        return os.path.join(self.run_dir, "task_logs", str(task_id // 10000).zfill(4),
+                            f"task_{str(task_id).zfill(4)}_{taskrecord['func_name']}{suffix}.{kw}")
+
+    def _stage(self, task: TaskRecord, label: str, app_fu: AppFuture) -> None:
+        """Offer every File (and DataFuture) of the call to the staging providers."""
+        args, kwargs = task.args, task.kwargs
+        func = task.func
+        dm = self.data_manager
+        staged = (File, DataFuture)
+        if any(isinstance(a, staged) for a in args):
+            new_args = list(args)
+            for i, a in enumerate(new_args):
+                new_args[i], func = dm.optionally_stage_in(a, func, label)
+            task.args = tuple(new_args)
+        for k, v in kwargs.items():
+            if k not in ("stdout", "stderr", "inputs", "outputs") and isinstance(v, staged):
+                kwargs[k], func = dm.optionally_stage_in(v, func, label)
+        inputs = kwargs.get("inputs")
+        if inputs:
+            inputs = kwargs["inputs"] = list(inputs)
+            for i, f in enumerate(inputs):
+                inputs[i], func = dm.optionally_stage_in(f, func, label)
+        outputs = kwargs.get("outputs")
+        if outputs:
+            outputs = kwargs["outputs"] = list(outputs)
+            for i, f in enumerate(outputs):
+                func, outputs[i], df = dm.stage_out_one(f, func, label, app_fu)
+                app_fu._outputs.append(df)
+        for kw in ("stdout", "stderr"):
+            f = kwargs.get(kw)
+            if isinstance(f, File):
+                func, kwargs[kw], df = dm.stage_out_one(f, func, label, app_fu)
+                setattr(app_fu, f"_{kw}_future", df)
+        task.func = func
+
+    @staticmethod
+    def _outputs_unstaged(kwargs: Dict[str, Any], app_fu: AppFuture) -> None:
+        """DataFutures for the outputs of a task that does its own staging (a staging task)."""
+        for f in kwargs.get("outputs") or ():
+            app_fu._outputs.append(DataFuture(app_fu, f, tid=app_fu.tid))
+
+    def _gather(self, args: Sequence[Any], kwargs: Dict[str, Any]) -> List[Future]:
+        """Every future the task must wait for, per the dependency resolver."""
+        if self._shallow:
+            deps = [a for a in args if isinstance(a, Future)]
+            if kwargs:
+                deps.extend(v for v in kwargs.values() if isinstance(v, Future))
+                inputs = kwargs.get("inputs")
+                if inputs:
+                    deps.extend(v for v in inputs if isinstance(v, Future))
+            return deps
+        gather = self.dependency_resolver.traverse_to_gather
+        deps = [f for a in args for f in gather(a)]
+        for v in kwargs.values():
+            deps.extend(gather(v))
+        for v in kwargs.get("inputs") or ():
+            deps.extend(gather(v))
+        return deps
+
+    def _unwrap(self, task: TaskRecord) -> List[Tuple[BaseException, str]]:
+        """Replace the task's futures by their results; return the failures found instead."""
+        failures: List[Tuple[BaseException, str]] = []
+        unwrap: Callable[[Any], Any] = _result if self._shallow else self.dependency_resolver.traverse_to_unwrap
+
+        def value(v: Any) -> Any:
+            try:
+                return unwrap(v)
+            except Exception as e:
+                failures.append((e, self.render_future_description(v)))
+                return None
+
+        task.args = tuple(value(a) for a in task.args)
+        kwargs = task.kwargs
+        for k, v in kwargs.items():
+            kwargs[k] = value(v)
+        if kwargs.get("inputs"):
+            kwargs["inputs"] = [value(v) for v in kwargs["inputs"]]
+        return failures
+
+    # -- launching ------------------------------------------------------------------------------
+
+    def _dependency_done(self, task: TaskRecord) -> None:
+        with self._deps_lock:
+            task._waiting -= 1
+            ready = task._waiting == 0
+        if ready:
+            self._launch_when_ready(task)
+
+    def _launch_when_ready(self, task: TaskRecord) -> None:
+        """Launch ``task`` now, or after the launch this thread is already making."""
+        local = self._launching
+        queue: Optional[Deque[TaskRecord]] = getattr(local, "queue", None)
+        if queue is not None:
+            queue.append(task)
+            return
+        local.queue = queue = deque((task,))
+        try:
+            while queue:
+                self._launch_if_ready(queue.popleft())
+        finally:
+            local.queue = None
+
+    def launch_if_ready(self, task_record: TaskRecord) -> None:
+        """Launch a pending task whose dependencies are all done (Parsl's name; safe to call any time)."""
+        if task_record.status is States.pending and all(d.done() for d in task_record.depends):
+            self._launch_when_ready(task_record)
+
+    def _launch_if_ready(self, task: TaskRecord) -> None:
+        if task.status is not States.pending:
+            return
+        failures = self._unwrap(task) if task.depends else None
+        if failures:
+            exec_fu: Future = Future()
+            exec_fu.set_exception(DependencyError(failures, task.id))
+        else:
+            try:
+                exec_fu = self.launch_task(task)
+            except Exception as e:
+                exec_fu = Future()
+                exec_fu.set_exception(e)
+        task.exec_fu = exec_fu
+        exec_fu.add_done_callback(task.try_done)
+
+    def launch_task(self, task_record: TaskRecord) -> Future:
+        """Hand one try of a task to its executor (or to the memo table); return the try's future."""
+        task = task_record
+        task.try_time_launched = _now()
+        if task.memoize or self._memo_all:
+            memo_fu = self.memoizer.check_memo(task)
+            if memo_fu is not None:
+                task.from_memo = True
+                return memo_fu
+        task.from_memo = False
+        executor = self.executors[task.executor]
+        with self.submitter_lock:
+            exec_fu = executor.submit(task.func, task.resource_specification, *task.args, **task.kwargs)
+        self._update_state(task, States.launched)
+        return exec_fu
+
+    # -- completion -----------------------------------------------------------------------------
+
+    def handle_exec_update(self, task_record: TaskRecord, future: Future) -> None:
+        """A try of a task finished: complete the task, retry it, or start joining."""
+        try:
+            self._handle_exec_update(task_record, future)
+        except BaseException as e:  # the task's future must complete whatever went wrong here
+            logger.exception("Internal error while completing task %s", task_record.id)
+            if not task_record.app_fu.done():
+                task_record.app_fu.set_exception(e)
+
+    def _handle_exec_update(self, task: TaskRecord, future: Future) -> None:
+        task.try_time_returned = _now()
+        try:
+            res = future.result()
+            if type(res) is RemoteExceptionWrapper:
+                res.reraise()
+        except BaseException as e:
+            self._handle_failure(task, e)
+        else:
+            if task.from_memo:
+                self._complete_result(task, States.memo_done, res)
+            elif task.join:
+                self._start_join(task, res)
+            else:
+                self._complete_result(task, States.exec_done, res)
+        if task.status is States.pending:
+            self._launch_when_ready(task)
+
+    def _handle_failure(self, task: TaskRecord, e: BaseException) -> None:
+        task.fail_history.append(repr(e))
+        task.fail_count += 1
+        retries = self._config.retries
+        handler = self._config.retry_handler
+        if handler is not None:
+            try:
+                task.fail_cost += handler(e, task)
+            except Exception as handler_error:
+                logger.exception("Task %s: retry_handler raised, so the task will not be retried", task.id)
+                task.fail_cost = retries + 1
+                e = handler_error
+        else:
+            task.fail_cost += 1
+        if isinstance(e, DependencyError):
+            logger.info("Task %s failed because of a failed dependency", task.id)
+            self._complete_exception(task, States.dep_fail, e)
+        elif task.fail_cost <= retries:
+            logger.info("Task %s try %s failed with %s; retrying", task.id, task.try_id, type(e).__name__)
+            self._update_state(task, States.fail_retryable)
+            task.try_id += 1
+            task.try_time_launched = None
+            task.try_time_returned = None
+            self._update_state(task, States.pending)
+        else:
+            logger.info("Task %s failed after %s tries: %s: %s", task.id, task.try_id + 1, type(e).__name__, e)
+            self._complete_exception(task, States.failed, e)
+
+    def _start_join(self, task: TaskRecord, joinable: Any) -> None:
+        if isinstance(joinable, Future):
+            inner = [joinable]
+        elif isinstance(joinable, list) and all(isinstance(j, Future) for j in joinable):
+            inner = joinable
+        else:
+            self._complete_exception(task, States.failed, TypeError(
+                f"join_app body must return a Future or list of Futures, got {joinable!r} of type {type(joinable)}"))
+            return
+        task.joins = joinable
+        task.join_lock = threading.Lock()
+        task._waiting = len(inner)
+        self._update_state(task, States.joining)
+        if not inner:
+            self._finish_join(task)
+            return
+        callback = task.join_part_done
+        for f in inner:
+            f.add_done_callback(callback)
+
+    def _join_part_done(self, task: TaskRecord) -> None:
+        with task.join_lock:
+            task._waiting -= 1
+            if task._waiting:
+                return
+        self._finish_join(task)
+
+    def _finish_join(self, task: TaskRecord) -> None:
+        joinable = task.joins
+        inner = [joinable] if isinstance(joinable, Future) else joinable
+        failures = [(f.exception(), self.render_future_description(f)) for f in inner if f.exception() is not None]
+        if failures:
+            e = JoinError(failures, task.id)
+            task.fail_history.append(repr(e))
+            task.fail_count += 1
+            self._complete_exception(task, States.failed, e)
+        else:
+            res = joinable.result() if isinstance(joinable, Future) else [f.result() for f in inner]
+            self._complete_result(task, States.exec_done, res)
+
+    def _complete_result(self, task: TaskRecord, state: States, result: Any) -> None:
+        self._complete(task, state, result, None)
+
+    def _complete_exception(self, task: TaskRecord, state: States, exception: BaseException) -> None:
+        self._complete(task, state, None, exception)
+
+    def _complete(self, task: TaskRecord, state: States, result: Any, exception: Optional[BaseException]) -> None:
+        """Record the outcome, move to the final ``state``, forget the record, complete the future."""
+        task.time_returned = _now()
+        if task.memoize or self._memo_all:
+            _guarded(lambda: self._memoize_outcome(task, result, exception), f"memoizing task {task.id}")
+        self._update_state(task, state)
+        self.wipe_task(task.id)
+        if exception is None:
+            task.app_fu.set_result(result)
+        else:
+            task.app_fu.set_exception(exception)
+
+    def _memoize_outcome(self, task: TaskRecord, result: Any, exception: Optional[BaseException]) -> None:
+        if exception is None:
+            self.memoizer.update_memo_result(task, result)
+        else:
+            self.memoizer.update_memo_exception(task, exception)
+
+    def _update_state(self, task: TaskRecord, new_state: States) -> None:
+        counts = self._counts
+        with self._counts_lock:
+            try:
+                counts[task.status] -= 1
+            except AttributeError:
+                pass
+            counts[new_state] += 1
+        task.status = new_state
+        if self._monitor_hooks:
+            self._notify("parsl_task_state", dfk=self, task_record=task, state=new_state)
+
+    def _notify(self, hook: str, **kwargs: Any) -> None:
+        """Call a monitor hook; a monitor's exception is logged, never propagated."""
+        if not self._monitor_hooks:
+            return
+        try:
+            getattr(self._hook, hook)(**kwargs)
+        except Exception:
+            logger.exception("A monitor's %s hook raised; ignoring it", hook)
+
+    def wipe_task(self, task_id: int) -> None:
+        """Forget a finished task's record (when ``garbage_collect`` is on)."""
+        if self._config.garbage_collect:
+            self.tasks.pop(task_id, None)
+
+    def render_future_description(self, dep: Any) -> str:
+        """``task N`` for this DataFlowKernel's AppFutures, else a description of the future."""
+        if isinstance(dep, AppFuture) and dep.task_record.dfk is self:
+            return f"task {dep.task_record.id!r}"
+        if isinstance(dep, DataFuture):
+            return f"DataFuture from task {dep.tid!r}"
+        return repr(dep)
+
+    # -- waiting and shutting down --------------------------------------------------------------
+
+    def wait_for_current_tasks(self) -> None:
+        """Wait until every task submitted so far has reached a final state."""
+        logger.info("Waiting for all remaining tasks to complete")
+        for task in list(self.tasks.values()):
+            task.app_fu.exception()
+            while task.status not in FINAL_STATES:  # the state is final just before the future is
+                time.sleep(0.001)
+        logger.info("All remaining tasks completed")
+
+    def log_task_states(self) -> None:
+        logger.info("Summary of tasks in DFK: %s",
+                    ", ".join(f"{s.name}={n}" for s, n in self.task_state_counts.items() if n))
+
+    def atexit_cleanup(self) -> None:
+        if not self.cleanup_called:
+            logger.warning("Python is exiting with a DFK still running. "
+                           "You should call parsl.dfk().cleanup() before exiting to release any resources")
+
+    def cleanup(self) -> None:
+        """Close everything: memoizer, job status poller, executors, monitors, the log file."""
+        if self.cleanup_called:
+            raise DataFlowException("attempt to clean up DFK when it has already been cleaned-up")
+        self.cleanup_called = True
+        logger.info("DFK cleanup initiated")
+        self.log_task_states()
+        _guarded(self.memoizer.close, "closing the memoizer")
+        if self.job_status_poller is not None:
+            _guarded(self.job_status_poller.close, "closing the job status poller")
+        for executor in self.executors.values():
+            _guarded(executor.shutdown, f"shutting down executor {executor.label}")
+        self.time_completed = _now()
+        self._notify("parsl_workflow_end", dfk=self)
+        if self.monitoring is not None:
+            _guarded(lambda: self._plugins.pm.unregister(self.monitoring), "unregistering the monitor")
+            _guarded(self.monitoring.close, "closing the monitor")
+        atexit.unregister(self.atexit_cleanup)
+        if DataFlowKernelLoader._dfk is self:
+            DataFlowKernelLoader.clear()
+        logger.info("DFK cleanup complete")
+        if self._logging_unregister is not None:
+            self._logging_unregister()
+            self._logging_unregister = None
+
+
+def _guarded(step: Callable[[], Any], what: str) -> None:
+    try:
+        step()
+    except Exception:
+        logger.exception("Error while %s", what)
+
+
+def _result(v: Any) -> Any:
+    return v.result() if isinstance(v, Future) else v
+
+
+def _workflow_name() -> str:
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return os.path.basename(path) if path else "unnamed"
+
+
+class DataFlowKernelLoader:
+    """The process's current DataFlowKernel (``parsl.load``/``dfk``/``clear``)."""
+
+    _dfk: Optional[DataFlowKernel] = None
+
+    @classmethod
+    def clear(cls) -> None:
+        """Forget the current DataFlowKernel (without cleaning it up), so another can be loaded."""
+        cls._dfk = None
+
+    @classmethod
+    def load(cls, config: Union[None, Config, str, "os.PathLike[str]"] = None) -> DataFlowKernel:
+        """Start a DataFlowKernel for ``config`` (a ``Config``, a TOML/YAML file path, or None for the default)."""
+        if cls._dfk is not None:
+            raise ConfigurationError("Config has already been loaded")
+        if isinstance(config, (str, os.PathLike)):
+            from parsl.config import load_config_file
+
+            config = load_config_file(os.fspath(config))
+        cls._dfk = DataFlowKernel(config if config is not None else Config())
+        return cls._dfk
+
+    @classmethod
+    def wait_for_current_tasks(cls) -> None:
+        """Wait for every task of the current DataFlowKernel to finish."""
+        cls.dfk().wait_for_current_tasks()
+
+    @classmethod
+    def dfk(cls) -> DataFlowKernel:
+        """The current DataFlowKernel; ``NoDataFlowKernelError`` if none is loaded."""
+        if cls._dfk is None:
+            raise NoDataFlowKernelError("Must first load config")
+        return cls._dfk

@@ -1,0 +1,109 @@
+"""``AppFuture``: the future an app call returns.
+
+It is a ``concurrent.futures.Future`` completed by the DataFlowKernel once the task (with its
+retries, or its joined futures) has finished. Indexing it or reading an attribute it does not
+have gives a new AppFuture for that item of the eventual result ("lifted" operations):
+``f[0]``, ``f.name``.
+
+A pending task should cost little memory, so the condition variable every ``Future`` carries is
+only created when something first waits on, completes or inspects this future.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from concurrent.futures._base import PENDING
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Union
+
+if TYPE_CHECKING:
+    from parsl.app.futures import DataFuture
+    from parsl.dataflow.taskrecord import TaskRecord
+
+_condition_creation = threading.Lock()
+
+
+class AppFuture(Future):
+    """The future of one app invocation, with its task record, outputs and std streams."""
+
+    __slots__ = ("_cond",)
+
+    def __init__(self, task_record: "TaskRecord") -> None:
+        # Future.__init__ is not called: it would build the condition eagerly.
+        self._state = PENDING
+        self._result = None
+        self._exception = None
+        self._waiters: List[Any] = []
+        self._done_callbacks: List[Any] = []
+        self.task_record = task_record
+        self._outputs: List["DataFuture"] = []
+        self._stdout_future: Optional["DataFuture"] = None
+        self._stderr_future: Optional["DataFuture"] = None
+
+    @property
+    def _condition(self) -> threading.Condition:
+        try:
+            return self._cond
+        except AttributeError:
+            with _condition_creation:
+                try:
+                    return self._cond
+                except AttributeError:
+                    self._cond = threading.Condition()
+                    return self._cond
+
+    @property
+    def stdout(self) -> Union[None, str, Any]:
+        """The ``stdout`` the app was called with, or the DataFuture of its stage-out if it was a File."""
+        return self._stdout_future or self.task_record.kwargs.get("stdout")
+
+    @property
+    def stderr(self) -> Union[None, str, Any]:
+        """The ``stderr`` the app was called with, or the DataFuture of its stage-out if it was a File."""
+        return self._stderr_future or self.task_record.kwargs.get("stderr")
+
+    @property
+    def tid(self) -> int:
+        """The task id (``dfk.tasks`` key)."""
+        return self.task_record.id  # type: ignore[no-any-return]
+
+    @property
+    def outputs(self) -> Sequence["DataFuture"]:
+        """One DataFuture per File of the ``outputs`` keyword argument."""
+        return self._outputs
+
+    def task_status(self) -> str:
+        """The name of the task's current ``States`` member (may run ahead of ``done()``)."""
+        return self.task_record.status.name  # type: ignore[no-any-return]
+
+    def cancel(self) -> bool:
+        raise NotImplementedError("Cancel not implemented")
+
+    def cancelled(self) -> bool:
+        return False
+
+    def __getitem__(self, key: Any) -> "AppFuture":
+        return _lifted(self, deferred_getitem, key)
+
+    def __getattr__(self, name: str) -> "AppFuture":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _lifted(self, deferred_getattr, name)
+
+    def __repr__(self) -> str:
+        return f"<AppFuture tid={self.task_record.id} state={self._state.lower()}>"
+
+
+def deferred_getitem(o: Any, k: Any) -> Any:
+    return o[k]
+
+
+def deferred_getattr(o: Any, name: str) -> Any:
+    return getattr(o, name)
+
+
+def _lifted(fut: AppFuture, func: Any, arg: Any) -> AppFuture:
+    from parsl.app.app import python_app
+
+    app = python_app(func, executors=["_parsl_internal"], data_flow_kernel=fut.task_record.dfk)
+    return app(fut, arg)  # type: ignore[no-any-return]
