@@ -62,3 +62,55 @@ def run_task(hub: Any, dfk: Any, rec: dict[str, Any], fail_with: Optional[BaseEx
     rec["fail_count"] += 1
     rec["fail_history"].append(repr(fail_with))
     hub.parsl_task_state(dfk=dfk, task_record=rec, state=States.failed)
+
+
+def build_known_workflow(run_dir: Any) -> dict[str, Any]:
+    """Record a diamond 0 -> (1, 2) -> 3, where 3 fails and 4 (needing 3) is a dependency failure.
+
+    Task 0's try also carries a worker report with resource samples, as a wrapped task's result does.
+    Returns the config run dir, the database URL, the run id and the hub.
+    """
+    from parsl_monitoring.hub import MonitoringHub
+    from parsl_monitoring.worker import MonitoredFunction
+
+    dfk = fake_dfk(str(run_dir), run_id="known-run")
+    hub = MonitoringHub(workflow_name="diamond", workflow_version="1.0")
+    hub.start(dfk)
+    hub.parsl_workflow_start(dfk=dfk)
+    recs = [record(0, "make"), record(1, "left", [0]), record(2, "right", [0]), record(3, "join", [1, 2]),
+            record(4, "report", [3])]
+    recs[0]["kwargs"] = {"outputs": ["/data/out0.txt"], "inputs": []}
+    for r in recs:
+        hub.parsl_task_state(dfk=dfk, task_record=r, state=States.pending)
+    wrapped = hub.wrap_task(recs[0], sum)
+    recs[0]["try_time_launched"] = datetime.datetime.now()
+    hub.parsl_task_state(dfk=dfk, task_record=recs[0], state=States.launched)
+    assert isinstance(wrapped, MonitoredFunction)
+    assert hub.unwrap_result(recs[0], wrapped([1, 2])) == 3
+    recs[0]["try_time_returned"] = recs[0]["time_returned"] = datetime.datetime.now()
+    hub.parsl_task_state(dfk=dfk, task_record=recs[0], state=States.exec_done)
+    for r in recs[1:3]:
+        r["try_time_launched"] = datetime.datetime.now()
+        hub.parsl_task_state(dfk=dfk, task_record=r, state=States.launched)
+        r["try_time_returned"] = r["time_returned"] = datetime.datetime.now()
+        hub.parsl_task_state(dfk=dfk, task_record=r, state=States.exec_done)
+    run_task_from_launch(hub, dfk, recs[3], ZeroDivisionError("division by zero in join"))
+    hub.parsl_task_state(dfk=dfk, task_record=recs[4], state=States.dep_fail)
+    hub.parsl_workflow_end(dfk=dfk)
+    hub.close()
+    return {"run_dir": str(run_dir), "url": f"sqlite:///{run_dir}/monitoring.db", "run_id": "known-run", "hub": hub}
+
+
+def run_task_from_launch(hub: Any, dfk: Any, rec: dict[str, Any], error: BaseException) -> None:
+    rec["try_time_launched"] = datetime.datetime.now()
+    hub.parsl_task_state(dfk=dfk, task_record=rec, state=States.launched)
+    fu: concurrent.futures.Future = concurrent.futures.Future()
+    try:
+        raise error
+    except BaseException as e:
+        fu.set_exception(e)
+    rec["exec_fu"] = fu
+    rec["fail_count"] += 1
+    rec["fail_history"].append(repr(error))
+    rec["try_time_returned"] = rec["time_returned"] = datetime.datetime.now()
+    hub.parsl_task_state(dfk=dfk, task_record=rec, state=States.failed)

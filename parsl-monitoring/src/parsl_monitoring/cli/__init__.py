@@ -1,0 +1,1 @@
+"""Command-line entry points: ``parsl status``, ``parsl monitor serve|export``, ``parsl-visualize``."""
