@@ -1,0 +1,253 @@
+"""The executor's end of the interchange: its process, its two sockets, the futures of tasks.
+
+``InterchangeClient`` binds a task socket and a result socket on the loopback address, starts
+the interchange process and waits until it reports its worker port. ``submit`` sends one task
+from the caller's thread (one zmq message, no intermediate queue); a receiver thread turns result
+batches into future results, manager and worker losses into ``ManagerLost``/``WorkerLost``, and
+the death of the interchange process into ``InterchangeLost`` for every outstanding task.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import pickle
+import subprocess
+import threading
+import time
+from concurrent.futures import Future
+from typing import Any, Callable, Optional, Sequence
+
+import zmq
+
+from parsl_executor_htex import wire
+from parsl_executor_htex.curvezmq import Context
+from parsl_executor_htex.errors import (
+    CommandClientBadError,
+    CommandClientTimeoutError,
+    InterchangeLost,
+    ManagerLost,
+    WorkerLost,
+)
+
+logger = logging.getLogger(__name__)
+
+#: How often the receiver checks that the interchange process still runs.
+LIVENESS_PERIOD = 0.2
+
+
+class HTEXFuture(Future):
+    """A task's future; ``parsl_executor_task_id`` is its id in the executor."""
+
+    def __init__(self, task_id: int) -> None:
+        super().__init__()
+        self.parsl_executor_task_id = task_id
+
+
+class InterchangeClient:
+    """Starts the interchange and carries tasks, results, events and commands (module docstring)."""
+
+    def __init__(self, *, loopback_address: str, port_range: Optional[tuple[int, int]],
+                 cert_dir: Optional[str], logdir: str, tasks: Optional[dict[int, Future]] = None,
+                 on_event: Callable[[dict[str, Any]], None],
+                 on_lost: Callable[[BaseException], None]) -> None:
+        self.loopback_address = loopback_address
+        self.logdir = logdir
+        self.on_event = on_event
+        self.on_lost = on_lost
+        self.tasks: dict[int, Future] = {} if tasks is None else tasks
+        self.proc: Optional[subprocess.Popen] = None
+        self.worker_port: Optional[int] = None
+        self._ids = itertools.count()
+        self._send_lock = threading.Lock()
+        self._replies: dict[int, Future] = {}
+        self._ready: Future = Future()
+        self._closing = threading.Event()
+        self._bad_commands = False
+        self._ctx = Context(cert_dir)
+        low, high = port_range or (55000, 56000)
+        url = wire.tcp_url(loopback_address)
+        self._tasks_out = self._ctx.socket(zmq.DEALER, server=True, address=loopback_address)
+        self._tasks_out.setsockopt(zmq.SNDHWM, 0)
+        self.tasks_port = self._tasks_out.bind_to_random_port(url, low, high)
+        self._results_in = self._ctx.socket(zmq.DEALER, server=True, address=loopback_address)
+        self._results_in.setsockopt(zmq.RCVHWM, 0)
+        self.results_port = self._results_in.bind_to_random_port(url, low, high)
+        self._thread = threading.Thread(target=self._receive, name="HTEX-Result-Receiver", daemon=True)
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def start(self, launch_cmd: Sequence[str], config: dict[str, Any], timeout: float = 60) -> int:
+        """Start the interchange with ``config``; return its worker port once it is bound."""
+        config = dict(config, client_address=self.loopback_address,
+                      client_ports=(self.tasks_port, self.results_port), parent_pid=os.getpid(),
+                      logdir=self.logdir)
+        os.makedirs(self.logdir, exist_ok=True)
+        self.stderr_path = os.path.join(self.logdir, "interchange.stderr")
+        with open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(list(launch_cmd), stdin=subprocess.PIPE, stdout=err, stderr=err)
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(pickle.dumps(config))
+        self.proc.stdin.close()
+        self._thread.start()
+        try:
+            ready = self._ready.result(timeout)
+        except TimeoutError:
+            raise RuntimeError(f"the interchange did not start within {timeout}s; see {self.stderr_path} "
+                               f"and {self.logdir}/interchange.log") from None
+        self.worker_port = int(ready["worker_port"])
+        return self.worker_port
+
+    # -- the submit side --------------------------------------------------------------------
+
+    def submit(self, task_id: int, buf: bytes, priority: float = wire.NO_PRIORITY, ctx: bytes = b"") -> Future:
+        fut = HTEXFuture(task_id)
+        self.tasks[task_id] = fut
+        frames = [wire.TASKS, wire.tid_bytes(task_id), wire.to_frame(wire.PRIOS, (priority,)), ctx, buf]
+        with self._send_lock:
+            self._tasks_out.send_multipart(frames, copy=len(buf) < 65536)
+        return fut
+
+    def command(self, name: str, *args: Any, timeout: float = 10) -> Any:
+        """Run ``cmd_<name>(*args)`` in the interchange and return its reply."""
+        if self._bad_commands:
+            raise CommandClientBadError("an earlier command to the interchange timed out")
+        if self._closing.is_set() or (self.proc is not None and self.proc.poll() is not None):
+            raise CommandClientBadError("the interchange is not running")
+        req_id = next(self._ids)
+        fut: Future = Future()
+        self._replies[req_id] = fut
+        with self._send_lock:
+            self._tasks_out.send_multipart([wire.COMMAND, pickle.dumps((req_id, name, args))])
+        try:
+            reply = fut.result(timeout)
+        except TimeoutError:
+            self._bad_commands = True
+            raise CommandClientTimeoutError(f"the interchange did not answer {name!r} within {timeout}s") from None
+        finally:
+            self._replies.pop(req_id, None)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    # -- the receiver thread ----------------------------------------------------------------
+
+    def _receive(self) -> None:
+        sock = self._results_in
+        next_check = time.monotonic() + LIVENESS_PERIOD
+        while not self._closing.is_set():
+            if sock.poll(int(LIVENESS_PERIOD * 1000)):
+                for _ in range(1000):
+                    try:
+                        frames = sock.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    except zmq.ZMQError:
+                        return
+                    try:
+                        self._handle(frames)
+                    except Exception:
+                        logger.exception("cannot handle a message from the interchange")
+            now = time.monotonic()
+            if now >= next_check:
+                next_check = now + LIVENESS_PERIOD
+                if self.proc is not None and self.proc.poll() is not None and not self._closing.is_set():
+                    self._interchange_died()
+                    return
+
+    def _handle(self, frames: list[bytes]) -> None:
+        tag = frames[0]
+        if tag == wire.RESULTS:
+            self._results(wire.from_frame(wire.IDS, frames[1]), frames[2], frames[3:])
+        elif tag == wire.EVENT:
+            event = pickle.loads(frames[1])
+            if event["type"] == "manager_lost":
+                self._fail(event["task_ids"], ManagerLost(event["manager_id"], event["hostname"], event["reason"]))
+            self.on_event(event)
+        elif tag == wire.REPLY:
+            req_id, value = pickle.loads(frames[1])
+            fut = self._replies.get(req_id)
+            if fut is not None:
+                fut.set_result(value)
+        elif tag == wire.READY:
+            self._ready.set_result(pickle.loads(frames[1]))
+
+    def _results(self, ids: Sequence[int], kinds: bytes, payloads: Sequence[bytes]) -> None:
+        from parsl.serialize import deserialize
+
+        pop = self.tasks.pop
+        for tid, kind, payload in zip(ids, kinds, payloads):
+            fut = pop(tid, None)
+            if fut is None:
+                continue
+            if kind == wire.OK:
+                try:
+                    value = deserialize(payload)
+                except Exception as e:
+                    fut.set_exception(e)
+                else:
+                    fut.set_result(value)
+            elif kind == wire.EXCEPTION:
+                fut.set_exception(_remote_exception(payload))
+            else:
+                fut.set_exception(WorkerLost(*pickle.loads(payload)))
+
+    def _fail(self, task_ids: Sequence[int], exc: BaseException) -> None:
+        for tid in task_ids:
+            fut = self.tasks.pop(tid, None)
+            if fut is not None:
+                fut.set_exception(exc)
+
+    def _interchange_died(self) -> None:
+        assert self.proc is not None
+        exc = InterchangeLost(self.proc.pid, self.proc.returncode, os.path.join(self.logdir, "interchange.log"))
+        logger.error("%s", exc)
+        if not self._ready.done():
+            self._ready.set_exception(RuntimeError(f"the interchange failed to start: {exc}; "
+                                                   f"its output is in {self.stderr_path}"))
+        for fut in list(self._replies.values()):
+            if not fut.done():
+                fut.set_result(CommandClientBadError(str(exc)))
+        self.on_lost(exc)
+        self._fail(list(self.tasks), exc)
+
+    # -- shut-down --------------------------------------------------------------------------
+
+    def close(self, timeout: float = 5) -> None:
+        """Stop the interchange (politely, then by signal) and release every socket and thread."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.command("shutdown", timeout=min(2.0, timeout))
+            except Exception as e:
+                logger.info("interchange did not acknowledge shutdown: %s", e)
+        self._closing.set()
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self._ctx.term()
+
+
+def _remote_exception(payload: bytes) -> BaseException:
+    """The exception a task raised, rebuilt from its serialized ``RemoteExceptionWrapper``."""
+    from parsl.app.errors import RemoteExceptionWrapper
+    from parsl.serialize import deserialize
+    from parsl.serialize.errors import DeserializationError
+
+    try:
+        wrapper = deserialize(payload)
+    except Exception as e:
+        return DeserializationError(f"the task failed, and its exception could not be deserialized: {e}")
+    if isinstance(wrapper, RemoteExceptionWrapper):
+        try:
+            wrapper.reraise()
+        except BaseException as e:
+            return e
+    if isinstance(wrapper, BaseException):
+        return wrapper
+    return DeserializationError(f"the task failed with a non-exception {type(wrapper).__name__}")

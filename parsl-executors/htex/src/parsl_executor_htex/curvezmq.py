@@ -1,0 +1,82 @@
+"""CurveZMQ: encrypted, authenticated ZeroMQ sockets between the executor, interchange and pools.
+
+``create_certificates`` writes a server and a client key pair into a private directory. Sockets
+that bind act as Curve servers and accept only peers holding the client key (checked by a ZAP
+authenticator thread); sockets that connect act as Curve clients. Without a certificate
+directory (``encrypted=False``) the same calls make plain sockets.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+import zmq
+import zmq.auth
+
+from parsl_executor_htex.wire import is_ipv6
+
+
+def create_certificates(base_dir: str) -> str:
+    """Create fresh server and client key pairs in ``<base_dir>/certificates`` (mode 0700)."""
+    cert_dir = os.path.join(base_dir, "certificates")
+    os.makedirs(cert_dir, mode=0o700, exist_ok=True)
+    os.chmod(cert_dir, 0o700)
+    zmq.auth.create_certificates(cert_dir, "server")
+    zmq.auth.create_certificates(cert_dir, "client")
+    return cert_dir
+
+
+def _keys(cert_dir: str, name: str) -> tuple[bytes, bytes]:
+    if os.stat(cert_dir).st_mode & 0o777 != 0o700:
+        raise PermissionError(f"the certificates directory must be private (mode 0700): {cert_dir}")
+    public, secret = zmq.auth.load_certificate(os.path.join(cert_dir, f"{name}.key_secret"))
+    if secret is None:
+        raise ValueError(f"no secret key in {cert_dir}/{name}.key_secret")
+    return public, secret
+
+
+class Context:
+    """A zmq context whose sockets are encrypted when ``cert_dir`` is set."""
+
+    def __init__(self, cert_dir: Optional[str]) -> None:
+        self.cert_dir = cert_dir
+        self.zmq = zmq.Context()
+        self._auth: Any = None
+
+    def _start_auth(self) -> None:
+        if self._auth is None:
+            from zmq.auth.thread import ThreadAuthenticator
+
+            assert self.cert_dir is not None
+            self._auth = ThreadAuthenticator(self.zmq)
+            self._auth.start()
+            self._auth.configure_curve(domain="*", location=self.cert_dir)
+
+    def socket(self, kind: int, *, server: bool, address: str = "", linger: int = 0) -> zmq.Socket:
+        """A new socket; ``server`` for sockets that bind, ``address`` to turn IPv6 on."""
+        sock = self.zmq.socket(kind)
+        sock.setsockopt(zmq.LINGER, linger)
+        if (address and is_ipv6(address)) or address in ("*", "::"):
+            sock.setsockopt(zmq.IPV6, 1)
+        if self.cert_dir is None:
+            return sock
+        if server:
+            self._start_auth()
+            _, secret = _keys(self.cert_dir, "server")
+            sock.curve_secretkey = secret
+            sock.curve_server = True
+        else:
+            public, secret = _keys(self.cert_dir, "client")
+            server_public, _ = _keys(self.cert_dir, "server")
+            sock.curve_publickey = public
+            sock.curve_secretkey = secret
+            sock.curve_serverkey = server_public
+        return sock
+
+    def term(self, linger: int = 0) -> None:
+        """Close every socket (waiting up to ``linger`` ms to deliver what is queued)."""
+        if self._auth is not None:
+            self._auth.stop()
+            self._auth = None
+        self.zmq.destroy(linger=linger)

@@ -1,0 +1,386 @@
+"""The HighThroughputExecutor: pilot jobs of worker pools fed by an interchange over ZeroMQ.
+
+``start`` creates CurveZMQ certificates (``encrypted=True``, the default), starts the
+interchange (see ``interchange``) and fills the worker-pool launch command; the core's
+``JobStatusPoller`` then launches ``init_blocks`` at once through the provider and scales with
+the strategy. ``submit`` serializes the invocation once (the core's facade caches functions)
+and sends it to the interchange from the caller's thread.
+
+Blocks are scaled in by holding their managers first (they finish nothing new and exit when
+idle), then cancelling the job. A block whose job ended without its pool ever registering is
+reported ``MISSING``, and the block error handler puts the job's stdout/stderr in the error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shlex
+import socket
+import sys
+import threading
+from collections import defaultdict
+from concurrent.futures import Future
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import attrs
+from parsl.data_provider.staging import Staging
+from parsl.errors import ConfigurationError
+from parsl.executors.errors import BadStateException, InvalidResourceSpecification, ScalingFailed
+from parsl.executors.status_handling import BlockProviderExecutor
+from parsl.jobs.states import TERMINAL_STATES, JobState, JobStatus
+from parsl.plugins.settings import settings
+from parsl.providers.base import ExecutionProvider
+
+from parsl_executor_htex import placement
+from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LAUNCH_CMD = (
+    "{python} -m parsl_executor_htex.process_worker_pool {debug} {max_workers_per_node} "
+    "-a {addresses} -p {prefetch_capacity} -c {cores_per_worker} -m {mem_per_worker} "
+    "--poll {poll_period} --port={worker_port} --cert_dir {cert_dir} --logdir={logdir} "
+    "--block_id={{block_id}} --hb_period={heartbeat_period} {address_probe_timeout_string} "
+    "--hb_threshold={heartbeat_threshold} --drain_period={drain_period} "
+    "--cpu-affinity {cpu_affinity} {enable_mpi_mode} --mpi-launcher={mpi_launcher} "
+    "--available-accelerators {accelerators}"
+)
+
+#: Resource-specification keys the HighThroughputExecutor accepts. Only ``priority`` changes
+#: scheduling (lower first); the others are accepted so that specifications written for
+#: resource-aware executors run unchanged (a task always gets one worker slot here).
+RESOURCE_KEYS = frozenset({"priority", "cores", "memory", "disk", "running_time"})
+
+ErrorHandler = Callable[[BlockProviderExecutor, Dict[str, JobStatus]], None]
+
+
+def _candidate_addresses(loopback: str) -> list[str]:
+    """Addresses a pool may reach this host at: its names and IPs, then the loopback address."""
+    found: list[str] = []
+    host = socket.gethostname()
+    try:
+        for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM):
+            found.append(str(info[4][0]))
+    except OSError:
+        pass
+    found.append(socket.getfqdn())
+    found.append(loopback)
+    return list(dict.fromkeys(a for a in found if a))
+
+
+class HighThroughputExecutorBase(BlockProviderExecutor):
+    """The behaviour shared by ``HighThroughputExecutor`` and ``MPIExecutor`` (no settings of its own)."""
+
+    enable_mpi_mode: bool = False
+    mpi_launcher: str = "mpiexec"
+
+    # Settings declared by the concrete classes.
+    label: str
+    provider: Optional[ExecutionProvider]
+    launch_cmd: Optional[str]
+    interchange_launch_cmd: Optional[Sequence[str]]
+    address: Optional[str]
+    loopback_address: str
+    worker_port: Optional[int]
+    worker_port_range: Optional[Tuple[int, int]]
+    interchange_port_range: Optional[Tuple[int, int]]
+    worker_debug: bool
+    prefetch_capacity: int
+    heartbeat_threshold: float
+    heartbeat_period: float
+    drain_period: Optional[float]
+    poll_period: int
+    address_probe_timeout: Optional[float]
+    worker_logdir_root: Optional[str]
+    encrypted: bool
+    cores_per_worker: float
+    mem_per_worker: Optional[float]
+    max_workers_per_node: Optional[Union[int, float]]
+    cpu_affinity: str
+    available_accelerators: Any
+    manager_selector: ManagerSelector
+
+    def _setup(self) -> None:
+        """Derive runtime state from the settings (called from ``__attrs_post_init__``)."""
+        if self.provider is None:
+            from parsl.providers.local.local import LocalProvider
+
+            self.provider = LocalProvider()
+        super().__attrs_post_init__()
+        try:
+            placement.validate_affinity(self.cpu_affinity)
+        except ValueError as e:
+            raise ConfigurationError(f"{type(self).__name__}.cpu_affinity: {e}") from None
+        if isinstance(self.available_accelerators, int):
+            self.available_accelerators = [str(i) for i in range(self.available_accelerators)]
+        else:
+            self.available_accelerators = [str(a) for a in self.available_accelerators]
+        self.all_addresses = [self.address] if self.address else _candidate_addresses(self.loopback_address)
+        self._workers_per_node = self._compute_workers_per_node()
+        self.cert_dir: Optional[str] = None
+        self._client: Any = None
+        self._task_ids = 0
+        self._submit_lock = threading.Lock()
+        self._connected_blocks: set[str] = set()
+        self._rejections: dict[str, str] = {}
+        self._started = False
+        self._template = self.launch_cmd or DEFAULT_LAUNCH_CMD
+
+    def _compute_workers_per_node(self) -> Union[int, float]:
+        cap = self.max_workers_per_node or float("inf")
+        limits = [cap]
+        provider = self.provider
+        if getattr(provider, "mem_per_node", None) and self.mem_per_worker:
+            limits.append(math.floor(provider.mem_per_node / self.mem_per_worker))  # type: ignore[union-attr]
+        if getattr(provider, "cores_per_node", None):
+            limits.append(math.floor(provider.cores_per_node / self.cores_per_worker))  # type: ignore[union-attr]
+        if self.available_accelerators:
+            limits.append(len(self.available_accelerators))
+        n = min(limits)
+        return 1 if n == float("inf") else n
+
+    # -- paths -------------------------------------------------------------------------------
+
+    @property
+    def logdir(self) -> str:
+        return os.path.join(self.run_dir, self.label)
+
+    @property
+    def worker_logdir(self) -> str:
+        return os.path.join(self.worker_logdir_root, self.label) if self.worker_logdir_root else self.logdir
+
+    # -- start -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the interchange and compose the worker-pool launch command."""
+        from parsl_executor_htex.client import InterchangeClient
+
+        os.makedirs(self.logdir, exist_ok=True)
+        if self.encrypted:
+            from parsl_executor_htex.curvezmq import create_certificates
+
+            self.cert_dir = create_certificates(self.logdir)
+        self._client = InterchangeClient(
+            loopback_address=self.loopback_address, port_range=self.interchange_port_range,
+            cert_dir=self.cert_dir, logdir=self.logdir, tasks=self._tasks,
+            on_event=self._on_event, on_lost=self._on_interchange_lost)
+        config = {
+            "interchange_address": self.address, "worker_port": self.worker_port,
+            "worker_port_range": self.worker_port_range, "heartbeat_threshold": self.heartbeat_threshold,
+            "cert_dir": self.cert_dir, "manager_selector": self.manager_selector, "run_id": self.run_id,
+            "logging_level": logging.DEBUG if self.worker_debug else logging.INFO,
+        }
+        launch = list(self.interchange_launch_cmd or [sys.executable, "-m", "parsl_executor_htex.interchange"])
+        self.worker_port = self._client.start(launch, config)
+        self.launch_cmd = self._compose_launch_cmd()
+        self._started = True
+        logger.info("%s started: interchange pid %d, workers connect to port %d",
+                    self.label, self._client.proc.pid, self.worker_port)
+
+    def _compose_launch_cmd(self) -> str:
+        cap = self.max_workers_per_node
+        return self._template.format(
+            python=shlex.quote(sys.executable),
+            debug="--debug" if self.worker_debug else "",
+            max_workers_per_node="" if not cap or cap == float("inf") else f"--max_workers_per_node={cap}",
+            addresses=",".join(self.all_addresses), prefetch_capacity=self.prefetch_capacity,
+            cores_per_worker=self.cores_per_worker, mem_per_worker=self.mem_per_worker,
+            poll_period=self.poll_period, worker_port=self.worker_port, cert_dir=self.cert_dir,
+            logdir=shlex.quote(self.worker_logdir), logconf="", heartbeat_period=self.heartbeat_period,
+            heartbeat_threshold=self.heartbeat_threshold, drain_period=self.drain_period,
+            address_probe_timeout_string=(f"--address_probe_timeout={self.address_probe_timeout}"
+                                          if self.address_probe_timeout else ""),
+            cpu_affinity=self.cpu_affinity, enable_mpi_mode="--enable_mpi_mode" if self.enable_mpi_mode else "",
+            mpi_launcher=self.mpi_launcher, nodes_per_block=getattr(self.provider, "nodes_per_block", 1),
+            accelerators=" ".join(self.available_accelerators),
+        )
+
+    def _get_launch_command(self, block_id: str) -> str:
+        if not self._started or self.launch_cmd is None:
+            raise ScalingFailed(self, "the executor has not been started (no launch command yet)")
+        return self.launch_cmd.format(block_id=block_id)
+
+    # -- tasks -------------------------------------------------------------------------------
+
+    def validate_resource_spec(self, resource_specification: dict) -> None:
+        """Raise ``InvalidResourceSpecification`` for keys this executor does not accept."""
+        invalid = set(resource_specification) - RESOURCE_KEYS
+        if invalid:
+            raise InvalidResourceSpecification(
+                invalid, f"the HighThroughputExecutor accepts only {', '.join(sorted(RESOURCE_KEYS))}")
+        priority = resource_specification.get("priority")
+        if priority is not None and (isinstance(priority, bool) or not isinstance(priority, (int, float))):
+            raise InvalidResourceSpecification({"priority"}, f"priority must be a number, got {priority!r}")
+
+    def submit(self, func: Callable[..., Any], resource_specification: Dict[str, Any],
+               *args: Any, **kwargs: Any) -> Future:
+        """Send ``func(*args, **kwargs)`` to the interchange; return its future."""
+        if self.bad_state_is_set:
+            raise BadStateException(self, self.executor_exception or RuntimeError("bad state"))
+        if self._client is None:
+            raise ScalingFailed(self, "submit() called before start()")
+        spec = dict(resource_specification or {})
+        self.validate_resource_spec(spec)
+        from parsl.serialize import pack_apply_message
+
+        buf = pack_apply_message(func, args, kwargs, buffer_threshold=1 << 20)
+        ctx = json.dumps(spec).encode() if self.enable_mpi_mode else b""
+        priority = float(spec.get("priority", float("inf")))
+        with self._submit_lock:
+            task_id = self._task_ids
+            self._task_ids += 1
+        return self._client.submit(task_id, buf, priority, ctx)
+
+    def outstanding(self) -> int:
+        """Tasks submitted and not finished, counted on the submit side (no interchange round trip)."""
+        return len(self._tasks)
+
+    @property
+    def workers_per_node(self) -> Union[int, float]:
+        return self._workers_per_node
+
+    # -- interchange events ------------------------------------------------------------------
+
+    def _on_event(self, event: Dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "manager_joined":
+            self._connected_blocks.add(str(event["block_id"]))
+        elif kind == "manager_rejected":
+            self._rejections[str(event["block_id"])] = event["message"]
+            logger.error("%s: %s", self.label, event["message"])
+        elif kind == "manager_lost" and event["task_ids"]:
+            logger.warning("%s: manager %s on %s (block %s) lost %d tasks: %s", self.label,
+                           event["manager_id"], event["hostname"], event["block_id"],
+                           len(event["task_ids"]), event["reason"])
+
+    def _on_interchange_lost(self, exc: BaseException) -> None:
+        if not self._shutting_down:
+            self.set_bad_state_and_fail_all(exc)
+
+    @property
+    def _shutting_down(self) -> bool:
+        return getattr(self, "_closing", False)
+
+    def connected_managers(self) -> List[Dict[str, Any]]:
+        """What the interchange knows of each connected worker pool."""
+        return self._client.command("managers")
+
+    def connected_blocks(self) -> List[str]:
+        """Blocks at least one of whose worker pools has registered with the interchange."""
+        return sorted(self._connected_blocks)
+
+    # -- block status and scaling ------------------------------------------------------------
+
+    def status(self) -> Dict[str, JobStatus]:
+        """The provider's status, with finished blocks that never connected rewritten to MISSING."""
+        status = super().status()
+        for block_id, js in status.items():
+            if js.terminal and block_id not in self._connected_blocks and js.state != JobState.SCALED_IN:
+                reason = self._rejections.get(block_id) or (
+                    f"its worker pool never connected to the interchange at "
+                    f"{', '.join(self.all_addresses)} port {self.worker_port}")
+                status[block_id] = JobStatus(JobState.MISSING, f"block {block_id} ended ({js.status_name}) "
+                                             f"and {reason}", js.exit_code, js.stdout_path, js.stderr_path)
+        return status
+
+    def scale_in(self, blocks: int, max_idletime: Optional[float] = None) -> List[str]:
+        """Drain and cancel ``blocks`` blocks, longest idle first.
+
+        With ``max_idletime``, only blocks whose managers have all been idle that long (and hold
+        no task) are chosen. Chosen blocks' managers are held first, so they take no new task.
+        """
+        tasks: Dict[str, int] = defaultdict(int)
+        idle: Dict[str, float] = {}
+        for block_id, js in self._status.items():
+            if js.state not in TERMINAL_STATES and block_id in self.blocks_to_job_id:
+                idle[block_id] = float("inf")
+        try:
+            managers = self.connected_managers() if self._client is not None else []
+        except Exception as e:
+            logger.warning("%s: cannot list managers for scale-in: %s", self.label, e)
+            managers = []
+        for m in managers:
+            b = m["block_id"]
+            if b in idle:
+                tasks[b] += m["tasks"]
+                idle[b] = min(idle[b], m["idle_duration"])
+        order = sorted(idle, key=lambda b: (-idle[b], tasks[b]))
+        if max_idletime is not None:
+            order = [b for b in order if idle[b] > max_idletime and tasks[b] == 0]
+        chosen = order[:blocks]
+        for block_id in chosen:
+            try:
+                self._client.command("hold_block", block_id)
+            except Exception as e:
+                logger.info("%s: could not hold block %s before cancelling it: %s", self.label, block_id, e)
+        if not chosen or self.provider is None:
+            return []
+        job_ids = [self.blocks_to_job_id[b] for b in chosen]
+        cancelled = self.provider.cancel(job_ids)
+        return [b for b, ok in zip(chosen, cancelled) if ok]
+
+    # -- shutdown ----------------------------------------------------------------------------
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop the interchange and every block still running; fail tasks that did not finish."""
+        self._closing = True
+        if self._client is not None:
+            self._client.close(timeout=timeout)
+        live = [b for b, js in self._status.items() if not js.terminal and b in self.blocks_to_job_id]
+        if live and self.provider is not None:
+            try:
+                self.provider.cancel([self.blocks_to_job_id[b] for b in live])
+            except Exception as e:
+                logger.warning("%s: cancelling blocks %s at shutdown failed: %s", self.label, live, e)
+        leftover = [f for f in list(self._tasks.values()) if not f.done()]
+        if leftover:
+            exc = BadStateException(self, RuntimeError("the executor was shut down before the task finished"))
+            for fut in leftover:
+                fut.set_exception(exc)
+            self._tasks.clear()
+
+
+@settings
+class HighThroughputExecutor(HighThroughputExecutorBase):
+    """Parsl's HighThroughputExecutor: keywords, order and defaults as in Parsl 2026.10.26.
+
+    ``address`` is where worker pools reach the interchange (None: try this host's addresses,
+    binding all interfaces); ``loopback_address`` is where the interchange reaches this process
+    (``'127.0.0.1'`` or ``'::1'``). ``encrypted`` (default True) turns CurveZMQ on for every
+    socket. ``remote_monitoring_radio`` is accepted for compatibility (monitoring is a plugin).
+    """
+
+    label: str = "HighThroughputExecutor"
+    provider: Optional[ExecutionProvider] = None
+    launch_cmd: Optional[str] = None
+    interchange_launch_cmd: Optional[Sequence[str]] = None
+    address: Optional[str] = None
+    loopback_address: str = "127.0.0.1"
+    worker_port: Optional[int] = None
+    worker_port_range: Optional[Tuple[int, int]] = (54000, 55000)
+    interchange_port_range: Optional[Tuple[int, int]] = (55000, 56000)
+    storage_access: Optional[List[Staging]] = None
+    working_dir: Optional[str] = None
+    worker_debug: bool = False
+    cores_per_worker: float = 1.0
+    mem_per_worker: Optional[float] = None
+    max_workers_per_node: Optional[Union[int, float]] = None
+    cpu_affinity: str = "none"
+    available_accelerators: Union[int, Sequence[str]] = ()
+    prefetch_capacity: int = 0
+    heartbeat_threshold: float = 120
+    heartbeat_period: float = 30
+    drain_period: Optional[float] = None
+    poll_period: int = 10
+    address_probe_timeout: Optional[float] = None
+    worker_logdir_root: Optional[str] = None
+    manager_selector: ManagerSelector = attrs.field(factory=RandomManagerSelector)
+    block_error_handler: Union[bool, ErrorHandler] = True
+    encrypted: bool = True
+    remote_monitoring_radio: Optional[Any] = None
+
+    def __attrs_post_init__(self) -> None:
+        self._setup()

@@ -1,0 +1,330 @@
+"""The interchange: its own process, between the executor and the worker pools of every block.
+
+Started by the executor (``python -m parsl_executor_htex.interchange`` or the
+``parsl-htex-interchange`` script) with its settings pickled on stdin. It connects back to the
+executor's two sockets, binds one ROUTER socket for worker pools on the configured address only,
+and runs a single-threaded event loop:
+
+- tasks from the executor wait in a priority queue (``priority`` of the resource specification,
+  lower first, then submission order) until a pool has free capacity (workers + prefetch);
+- results from pools are forwarded to the executor unchanged, in the batches they came in;
+- pools that stay silent longer than ``heartbeat_threshold``, or that say they exit, are dropped
+  and the executor is told which tasks they held (it fails them with ``ManagerLost``);
+- commands from the executor list managers, hold (drain) blocks or managers, and shut down.
+
+The interchange exits when told to, on SIGTERM, or when the executor's process is gone.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import os
+import pickle
+import signal
+import sys
+import time
+from typing import Any, Optional
+
+import zmq
+
+from parsl_executor_htex import wire
+from parsl_executor_htex.curvezmq import Context
+from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
+from parsl_executor_htex.version import PYTHON, VERSION
+
+logger = logging.getLogger("parsl_executor_htex.interchange")
+
+_MAX_BATCH = 1000
+_HOUSEKEEPING = 0.5  # seconds between checks of heartbeats and of the executor's process
+
+
+class ManagerRecord:
+    """What the interchange knows of one connected worker pool."""
+
+    __slots__ = (
+        "block_id",
+        "capacity",
+        "draining",
+        "hostname",
+        "idle_since",
+        "info",
+        "last_seen",
+        "manager_id",
+        "tasks",
+        "worker_count",
+    )
+
+    def __init__(self, manager_id: bytes, info: dict[str, Any], now: float) -> None:
+        self.manager_id = manager_id
+        self.block_id = str(info.get("block_id"))
+        self.hostname = info.get("hostname", "?")
+        self.worker_count = int(info["worker_count"])
+        self.capacity = self.worker_count + int(info.get("prefetch_capacity", 0))
+        self.tasks: set[int] = set()
+        self.last_seen = now
+        self.idle_since = now
+        self.draining = False
+        self.info = info
+
+    def describe(self, now: float) -> dict[str, Any]:
+        return {
+            "manager": self.manager_id.decode(), "block_id": self.block_id, "hostname": self.hostname,
+            "worker_count": self.worker_count, "tasks": len(self.tasks), "active": not self.draining,
+            "draining": self.draining, "idle_duration": now - self.idle_since if not self.tasks else 0.0,
+            "python_version": self.info.get("python"), "parsl_version": self.info.get("version"),
+        }
+
+
+class _Stop(Exception):
+    """Raised by the SIGTERM handler to leave the event loop."""
+
+
+class Interchange:
+    """The interchange's sockets, queue and managers (see the module docstring)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.heartbeat_threshold = float(config["heartbeat_threshold"])
+        self.selector: ManagerSelector = config.get("manager_selector") or RandomManagerSelector()
+        self.parent_pid = config.get("parent_pid", os.getppid())
+        self.ctx = Context(config.get("cert_dir"))
+        client = config["client_address"]
+        tasks_port, results_port = config["client_ports"]
+        self.tasks_in = self.ctx.socket(zmq.DEALER, server=False, address=client)
+        self.tasks_in.connect(wire.tcp_url(client, tasks_port))
+        self.results_out = self.ctx.socket(zmq.DEALER, server=False, address=client)
+        self.results_out.connect(wire.tcp_url(client, results_port))
+
+        bind = config.get("interchange_address") or "*"
+        self.wsock = self.ctx.socket(zmq.ROUTER, server=True, address=bind)
+        self.wsock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        if config.get("worker_port"):
+            self.worker_port = int(config["worker_port"])
+            self.wsock.bind(wire.tcp_url(bind, self.worker_port))
+        else:
+            low, high = config.get("worker_port_range") or (54000, 55000)
+            self.worker_port = self.wsock.bind_to_random_port(wire.tcp_url(bind), low, high)
+
+        self.pending: list[tuple[float, int, bytes, bytes]] = []
+        self.managers: dict[bytes, ManagerRecord] = {}
+        self.ready: set[bytes] = set()
+        self.stopping = False
+        self.python = PYTHON
+
+    # -- the event loop ---------------------------------------------------------------------
+
+    def run(self) -> None:
+        self._send_client(wire.READY, {"worker_port": self.worker_port, "pid": os.getpid()})
+        poller = zmq.Poller()
+        poller.register(self.tasks_in, zmq.POLLIN)
+        poller.register(self.wsock, zmq.POLLIN)
+        next_check = time.monotonic() + _HOUSEKEEPING
+        while not self.stopping:
+            events = dict(poller.poll(int(_HOUSEKEEPING * 1000)))
+            if self.tasks_in in events:
+                self._from_client()
+            if self.wsock in events:
+                self._from_managers()
+            if self.pending and self.ready:
+                self._dispatch()
+            now = time.monotonic()
+            if now >= next_check:
+                self._housekeeping(now)
+                next_check = now + _HOUSEKEEPING
+
+    def _send_client(self, tag: bytes, obj: Any) -> None:
+        self.results_out.send_multipart([tag, pickle.dumps(obj)])
+
+    def _from_client(self) -> None:
+        for _ in range(_MAX_BATCH):
+            try:
+                f = self.tasks_in.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if f[0] == wire.TASKS:
+                ids = wire.from_frame(wire.IDS, f[1])
+                prios = wire.from_frame(wire.PRIOS, f[2])
+                pending = self.pending
+                for i, tid in enumerate(ids):
+                    heapq.heappush(pending, (prios[i], tid, f[3 + 2 * i], f[4 + 2 * i]))
+            elif f[0] == wire.COMMAND:
+                req_id, name, args = pickle.loads(f[1])
+                try:
+                    reply: Any = getattr(self, f"cmd_{name}")(*args)
+                except Exception as e:
+                    logger.exception("command %s%r failed", name, args)
+                    reply = e
+                self._send_client(wire.REPLY, (req_id, reply))
+
+    def _from_managers(self) -> None:
+        now = time.monotonic()
+        for _ in range(_MAX_BATCH):
+            try:
+                f = self.wsock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            mid, tag = f[0], f[1]
+            rec = self.managers.get(mid)
+            if tag == wire.RESULTS and rec is not None:
+                rec.last_seen = now
+                rec.tasks.difference_update(wire.from_frame(wire.IDS, f[2]))
+                self.results_out.send_multipart(f[1:], copy=False)
+                if not rec.tasks:
+                    rec.idle_since = now
+                if not rec.draining:
+                    self.ready.add(mid)
+            elif tag == wire.HEARTBEAT and rec is not None:
+                rec.last_seen = now
+                self._send_manager(mid, [wire.HEARTBEAT])
+            elif tag == wire.PROBE:
+                self._send_manager(mid, [wire.PROBE])
+            elif tag == wire.REGISTER:
+                self._register(mid, json.loads(f[2]), now)
+            elif rec is None:
+                if tag != wire.EXIT:
+                    logger.warning("message %r from unknown manager %r: telling it to stop", tag, mid)
+                    self._send_manager(mid, [wire.STOP, b"unknown manager (declared lost earlier?)"])
+            elif tag == wire.DRAIN:
+                rec.draining = True
+                self.ready.discard(mid)
+            elif tag == wire.EXIT:
+                self._lose(mid, "its worker pool exited")
+
+    def _register(self, mid: bytes, info: dict[str, Any], now: float) -> None:
+        if info.get("python") != self.python or info.get("version") != VERSION:
+            message = (f"worker pool {mid.decode()} on {info.get('hostname')} runs Python {info.get('python')} "
+                       f"and parsl-executor-htex {info.get('version')}; the interchange runs Python "
+                       f"{self.python} and {VERSION}")
+            logger.error("rejected: %s", message)
+            self._send_manager(mid, [wire.STOP, message.encode()])
+            self._send_client(wire.EVENT, {"type": "manager_rejected", "block_id": str(info.get("block_id")),
+                                           "message": message})
+            return
+        rec = ManagerRecord(mid, info, now)
+        self.managers[mid] = rec
+        self.ready.add(mid)
+        logger.info("manager %s registered: %s", mid, info)
+        self._send_client(wire.EVENT, {"type": "manager_joined", "manager_id": mid, "block_id": rec.block_id,
+                                       "hostname": rec.hostname, "worker_count": rec.worker_count})
+
+    def _send_manager(self, mid: bytes, frames: list[Any]) -> bool:
+        try:
+            self.wsock.send_multipart([mid, *frames])
+            return True
+        except zmq.ZMQError as e:
+            logger.warning("cannot send to manager %r: %s", mid, e)
+            return False
+
+    def _dispatch(self) -> None:
+        pending = self.pending
+        order = list(self.ready) if len(self.ready) == 1 else self.selector.sort_managers(self.managers, self.ready)
+        for mid in order:
+            rec = self.managers[mid]
+            n = min(rec.capacity - len(rec.tasks), len(pending))
+            if n <= 0:
+                self.ready.discard(mid)
+                continue
+            batch = [heapq.heappop(pending) for _ in range(n)]
+            ids = [t[1] for t in batch]
+            frames: list[Any] = [mid, wire.TASKS, wire.to_frame(wire.IDS, ids)]
+            for t in batch:
+                frames.append(t[2])
+                frames.append(t[3])
+            try:
+                self.wsock.send_multipart(frames, copy=False)
+            except zmq.ZMQError as e:
+                for t in batch:
+                    heapq.heappush(pending, t)
+                self._lose(mid, f"it could not be reached ({e})")
+                continue
+            rec.tasks.update(ids)
+            if len(rec.tasks) >= rec.capacity:
+                self.ready.discard(mid)
+            if not pending:
+                return
+
+    def _lose(self, mid: bytes, reason: str) -> None:
+        rec = self.managers.pop(mid)
+        self.ready.discard(mid)
+        logger.warning("manager %s on %s (block %s) lost: %s; %d tasks lost",
+                       mid, rec.hostname, rec.block_id, reason, len(rec.tasks))
+        self._send_client(wire.EVENT, {"type": "manager_lost", "manager_id": mid, "hostname": rec.hostname,
+                                       "block_id": rec.block_id, "task_ids": sorted(rec.tasks), "reason": reason})
+
+    def _housekeeping(self, now: float) -> None:
+        for mid, rec in list(self.managers.items()):
+            if now - rec.last_seen > self.heartbeat_threshold:
+                self._lose(mid, f"no heartbeat for {now - rec.last_seen:.1f}s "
+                                f"(heartbeat_threshold={self.heartbeat_threshold:g}s)")
+                self._send_manager(mid, [wire.STOP, b"missed heartbeats"])
+        if os.getppid() != self.parent_pid:
+            logger.error("the executor's process %d is gone: exiting", self.parent_pid)
+            self.cmd_shutdown()
+
+    # -- commands from the executor (``cmd_<name>``) ----------------------------------------
+
+    def cmd_managers(self) -> list[dict[str, Any]]:
+        now = time.monotonic()
+        return [rec.describe(now) for rec in self.managers.values()]
+
+    def cmd_connected_blocks(self) -> list[str]:
+        return sorted({rec.block_id for rec in self.managers.values()})
+
+    def cmd_worker_binds(self) -> int:
+        return self.worker_port
+
+    def cmd_outstanding(self) -> int:
+        return len(self.pending) + sum(len(rec.tasks) for rec in self.managers.values())
+
+    def cmd_hold_manager(self, manager: str) -> bool:
+        mid = manager.encode()
+        rec = self.managers.get(mid)
+        if rec is None:
+            return False
+        rec.draining = True
+        self.ready.discard(mid)
+        self._send_manager(mid, [wire.DRAIN])
+        return True
+
+    def cmd_hold_block(self, block_id: str) -> list[str]:
+        held = [rec.manager_id.decode() for rec in self.managers.values() if rec.block_id == str(block_id)]
+        for manager in held:
+            self.cmd_hold_manager(manager)
+        return held
+
+    def cmd_shutdown(self) -> bool:
+        for mid in list(self.managers):
+            self._send_manager(mid, [wire.STOP, b"interchange shutting down"])
+        self.stopping = True
+        return True
+
+    def close(self) -> None:
+        self.ctx.term(linger=1000)
+
+
+def _raise_stop(signum: int, frame: Any) -> None:
+    raise _Stop()
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Read the pickled settings from stdin, run until told to stop."""
+    config = pickle.load(sys.stdin.buffer)
+    logdir = config.get("logdir") or "."
+    os.makedirs(logdir, exist_ok=True)
+    logging.basicConfig(filename=os.path.join(logdir, "interchange.log"),
+                        level=config.get("logging_level", logging.INFO),
+                        format="%(asctime)s %(levelname)s %(message)s")
+    ix = Interchange(config)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        ix.run()
+    except _Stop:
+        ix.cmd_shutdown()
+    finally:
+        ix.close()
+    logger.info("interchange exited")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,391 @@
+"""The worker pool ("manager"): one per node, it runs worker processes and talks to the interchange.
+
+Started by the block's job through the launcher (``python -m parsl_executor_htex.process_worker_pool``
+or the ``parsl-htex-worker-pool`` script). It finds the interchange among the candidate
+addresses, registers, then runs one event loop: tasks from the interchange go to idle workers
+over an ipc socket, results come back and go to the interchange in batches, workers that die are
+reported (``WorkerLost`` for their task) and replaced, and heartbeats flow both ways. The pool
+exits when the interchange goes silent for ``--hb_threshold`` seconds, when told to drain or
+stop, or on SIGTERM; its workers die with it.
+
+Exit codes: 0 normal, 2 no candidate address reached the interchange, 3 interchange lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import logging
+import os
+import pickle
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from typing import Any, Optional
+
+import zmq
+
+from parsl_executor_htex import placement, wire
+from parsl_executor_htex.curvezmq import Context
+from parsl_executor_htex.version import PYTHON, VERSION
+
+logger = logging.getLogger("parsl_executor_htex.pool")
+
+EXIT_UNREACHABLE = 2
+EXIT_INTERCHANGE_LOST = 3
+_MAX_BATCH = 1000
+
+
+class _Stop(Exception):
+    """Raised by the SIGTERM handler to leave the event loop."""
+
+
+class Worker:
+    """One worker process and the task it is running."""
+
+    __slots__ = ("ident", "nodes", "pidfd", "proc", "rank", "ready", "task")
+
+    def __init__(self, rank: int, ident: bytes, proc: subprocess.Popen) -> None:
+        self.rank = rank
+        self.ident = ident
+        self.proc = proc
+        self.pidfd: Optional[int] = None
+        self.task: Optional[bytes] = None
+        self.ready = False
+        self.nodes: list[str] = []
+
+
+class WorkerPool:
+    """The pool's state and event loop (see the module docstring)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.uid = args.uid or uuid.uuid4().hex[:12]
+        self.hostname = socket.gethostname()
+        self.block_id = args.block_id
+        self.accelerators = args.available_accelerators or []
+        self.count = placement.worker_count(
+            cores_per_worker=args.cores_per_worker, mem_per_worker=args.mem_per_worker,
+            max_workers_per_node=args.max_workers_per_node, accelerators=self.accelerators)
+        self.ctx = Context(args.cert_dir)
+        self.queue: collections.deque[tuple[bytes, bytes, bytes]] = collections.deque()
+        self.workers: dict[bytes, Worker] = {}
+        self.by_pidfd: dict[int, Worker] = {}
+        self.spawned = 0
+        self.draining = False
+        self.stopping = False
+        self.out_ids: list[int] = []
+        self.out_kinds = bytearray()
+        self.out_payloads: list[Any] = []
+        self.nodes = None
+        if args.enable_mpi_mode:
+            from parsl_executor_htex.mpi_resource_management import NodePool, nodes_in_batch_job
+
+            self.nodes = NodePool(nodes_in_batch_job())
+        self.ipc_dir = tempfile.mkdtemp(prefix="parsl-htex-")
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def probe(self) -> Optional[str]:
+        """The first candidate address at which the interchange answers, or None."""
+        timeout = self.args.address_probe_timeout or 30
+        socks = {}
+        for addr in self.args.addresses.split(","):
+            s = self.ctx.socket(zmq.DEALER, server=False, address=addr)
+            s.connect(wire.tcp_url(addr, self.args.port))
+            s.send(wire.PROBE)
+            socks[s] = addr
+        poller = zmq.Poller()
+        for s in socks:
+            poller.register(s, zmq.POLLIN)
+        deadline = time.monotonic() + timeout
+        found = None
+        while found is None and time.monotonic() < deadline:
+            for s, _ in poller.poll(max(1, int((deadline - time.monotonic()) * 1000))):
+                if s.recv() == wire.PROBE:
+                    found = socks[s]
+                    break
+        for s in socks:
+            s.close(0)
+        return found
+
+    def _spawn(self, rank: int) -> Worker:
+        self.spawned += 1
+        ident = f"{rank}.{self.spawned}".encode()
+        cpus = placement.worker_cpus(self.args.cpu_affinity, rank, self.count)
+        accelerator = self.accelerators[rank] if self.accelerators else None
+        env = dict(os.environ)
+        env.update(placement.worker_env(rank=rank, count=self.count, pool_id=self.uid,
+                                        block_id=self.block_id, accelerator=accelerator, cpus=cpus))
+        cmd = [sys.executable, "-m", "parsl_executor_htex.worker", self.worker_url, ident.decode(),
+               ",".join(map(str, cpus)) if cpus else ""]
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
+        w = Worker(rank, ident, proc)
+        self.workers[ident] = w
+        if hasattr(os, "pidfd_open"):
+            w.pidfd = os.pidfd_open(proc.pid)
+            self.by_pidfd[w.pidfd] = w
+            self.poller.register(w.pidfd, zmq.POLLIN)
+        return w
+
+    def _register(self) -> None:
+        info = {
+            "manager_id": self.uid, "block_id": self.block_id, "hostname": self.hostname,
+            "worker_count": self.count, "prefetch_capacity": self.args.prefetch_capacity,
+            "python": PYTHON, "version": VERSION, "pid": os.getpid(),
+            "accelerators": self.accelerators,
+        }
+        self.ix.send_multipart([wire.REGISTER, json.dumps(info).encode()])
+
+    # -- the event loop ---------------------------------------------------------------------
+
+    def run(self) -> int:
+        address = self.probe()
+        if address is None:
+            tried = ", ".join(wire.tcp_url(a, self.args.port) for a in self.args.addresses.split(","))
+            msg = (f"parsl-htex-worker-pool: failed to find a viable address to connect to the "
+                   f"interchange: tried {tried} for {self.args.address_probe_timeout or 30}s. "
+                   f"Check the executor's address= setting and any firewall between this node "
+                   f"({self.hostname}) and the submit host.")
+            logger.error(msg)
+            print(msg, file=sys.stderr, flush=True)
+            return EXIT_UNREACHABLE
+        logger.info("interchange found at %s", address)
+        self.ix = self.ctx.socket(zmq.DEALER, server=False, address=address)
+        self.ix.setsockopt(zmq.IDENTITY, self.uid.encode())
+        self.ix.connect(wire.tcp_url(address, self.args.port))
+        self.wsock = self.ctx.zmq.socket(zmq.ROUTER)
+        self.wsock.setsockopt(zmq.LINGER, 0)
+        self.worker_url = f"ipc://{self.ipc_dir}/workers"
+        self.wsock.bind(self.worker_url)
+        self.poller = zmq.Poller()
+        self.poller.register(self.ix, zmq.POLLIN)
+        self.poller.register(self.wsock, zmq.POLLIN)
+        for rank in range(self.count):
+            self._spawn(rank)
+        self._register()
+        signal.signal(signal.SIGTERM, _raise_stop)
+        try:
+            return self._loop()
+        except _Stop:
+            logger.info("SIGTERM: stopping")
+            return 0
+        finally:
+            self.shutdown()
+
+    def _loop(self) -> int:
+        hb_period = self.args.hb_period
+        hb_threshold = self.args.hb_threshold
+        now = time.monotonic()
+        last_ix = last_hb = now
+        drain_at = now + self.args.drain_period if self.args.drain_period else None
+        tick = 0.1 if not hasattr(os, "pidfd_open") else hb_period
+        while not self.stopping:
+            events = dict(self.poller.poll(int(min(tick, hb_period) * 1000)))
+            if events.pop(self.ix, None):
+                last_ix = time.monotonic()
+                self._from_interchange()
+            if events.pop(self.wsock, None):
+                self._from_workers()
+            for fd in events:
+                self._worker_died(self.by_pidfd[fd])
+            if tick != hb_period:
+                for w in list(self.workers.values()):
+                    if w.proc.poll() is not None:
+                        self._worker_died(w)
+            self._dispatch()
+            self._flush()
+            now = time.monotonic()
+            if now - last_hb >= hb_period:
+                self.ix.send(wire.HEARTBEAT)
+                last_hb = now
+            if now - last_ix > hb_threshold:
+                logger.error("no message from the interchange for %.1fs: exiting", now - last_ix)
+                return EXIT_INTERCHANGE_LOST
+            if drain_at is not None and now >= drain_at and not self.draining:
+                logger.info("drain period reached: taking no more tasks")
+                self.draining = True
+                self.ix.send(wire.DRAIN)
+            if self.draining and not self.queue and not any(w.task for w in self.workers.values()):
+                logger.info("drained: exiting")
+                return 0
+        return 0
+
+    def _from_interchange(self) -> None:
+        for _ in range(_MAX_BATCH):
+            try:
+                frames = self.ix.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            tag = frames[0]
+            if tag == wire.TASKS:
+                ids = wire.from_frame(wire.IDS, frames[1])
+                q = self.queue
+                for i, tid in enumerate(ids):
+                    q.append((wire.tid_bytes(tid), frames[2 + 2 * i], frames[3 + 2 * i]))
+            elif tag == wire.DRAIN:
+                logger.info("interchange asked this pool to drain")
+                self.draining = True
+            elif tag == wire.STOP:
+                logger.info("interchange asked this pool to stop: %s", frames[1:])
+                self.stopping = True
+                return
+
+    def _from_workers(self) -> None:
+        for _ in range(_MAX_BATCH):
+            try:
+                frames = self.wsock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            w = self.workers.get(frames[0])
+            if w is None:
+                continue
+            if len(frames) == 4:
+                self._result(w, wire.tid_int(frames[1]), frames[2][0], frames[3])
+            w.ready = True
+
+    def _result(self, w: Worker, tid: int, kind: int, payload: Any) -> None:
+        self.out_ids.append(tid)
+        self.out_kinds.append(kind)
+        self.out_payloads.append(payload)
+        w.task = None
+        if w.nodes:
+            assert self.nodes is not None
+            self.nodes.give_back(w.nodes)
+            w.nodes = []
+
+    def _worker_died(self, w: Worker) -> None:
+        code = w.proc.wait()
+        logger.warning("worker %s (pid %d) exited with code %s", w.ident, w.proc.pid, code)
+        if w.pidfd is not None:
+            self.poller.unregister(w.pidfd)
+            del self.by_pidfd[w.pidfd]
+            os.close(w.pidfd)
+        del self.workers[w.ident]
+        if w.task is not None:
+            lost = pickle.dumps((w.rank, self.hostname, code))
+            self._result(w, wire.tid_int(w.task), wire.WORKER_LOST, lost)
+        if not self.stopping:
+            self._spawn(w.rank)
+
+    def _dispatch(self) -> None:
+        if not self.queue:
+            return
+        for w in self.workers.values():
+            if not w.ready:
+                continue
+            if not self.queue:
+                return
+            tid, ctx, buf = self.queue[0]
+            if ctx and self.nodes is not None:
+                ctx = self._mpi_env(w, ctx)
+                if ctx is None:
+                    return
+            self.queue.popleft()
+            w.ready = False
+            w.task = tid
+            self.wsock.send_multipart([w.ident, tid, ctx, buf], copy=len(buf) < 65536)
+
+    def _mpi_env(self, w: Worker, ctx: bytes) -> Optional[bytes]:
+        """The worker environment of an MPI task, or None while its nodes are busy."""
+        from parsl_executor_htex.mpi_prefix_composer import compose_all
+
+        assert self.nodes is not None
+        spec = json.loads(ctx)
+        nodes = self.nodes.take(int(spec.get("num_nodes", 1)))
+        if nodes is None:
+            return None
+        w.nodes = nodes
+        return json.dumps(compose_all(self.args.mpi_launcher, spec, nodes)).encode()
+
+    def _flush(self) -> None:
+        if not self.out_ids:
+            return
+        self.ix.send_multipart([wire.RESULTS, wire.to_frame(wire.IDS, self.out_ids), bytes(self.out_kinds),
+                                *self.out_payloads], copy=False)
+        self.out_ids = []
+        self.out_kinds = bytearray()
+        self.out_payloads = []
+
+    # -- shut-down --------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop every worker, tell the interchange, release sockets; never hangs."""
+        self.stopping = True
+        procs = [w.proc for w in self.workers.values()]
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.monotonic() + 2
+        for p in procs:
+            try:
+                p.wait(max(0.01, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for fd in self.by_pidfd:
+            os.close(fd)
+        try:
+            if hasattr(self, "ix"):
+                self._flush()
+                self.ix.send(wire.EXIT, zmq.NOBLOCK)
+        except zmq.ZMQError:
+            pass
+        self.ctx.term()
+        shutil.rmtree(self.ipc_dir, ignore_errors=True)
+
+
+def _raise_stop(signum: int, frame: Any) -> None:
+    raise _Stop()
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="parsl-htex-worker-pool", description=__doc__.split("\n")[0])
+    p.add_argument("-a", "--addresses", required=True, help="comma-separated candidate interchange addresses")
+    p.add_argument("--port", type=int, required=True, help="the interchange's worker port")
+    p.add_argument("-c", "--cores_per_worker", type=float, default=1.0)
+    p.add_argument("-m", "--mem_per_worker", type=lambda s: None if s == "None" else float(s), default=None)
+    p.add_argument("--max_workers_per_node", type=lambda s: float("inf") if s in ("None", "inf") else int(s),
+                   default=float("inf"))
+    p.add_argument("-p", "--prefetch_capacity", type=int, default=0)
+    p.add_argument("--poll", type=int, default=10, help="(accepted for compatibility; the pool is event driven)")
+    p.add_argument("--cert_dir", type=lambda s: None if s == "None" else s, default=None)
+    p.add_argument("--logdir", default=".")
+    p.add_argument("--block_id", default="0")
+    p.add_argument("--uid", default=None)
+    p.add_argument("--hb_period", type=float, default=30)
+    p.add_argument("--hb_threshold", type=float, default=120)
+    p.add_argument("--drain_period", type=lambda s: None if s == "None" else float(s), default=None)
+    p.add_argument("--address_probe_timeout", type=float, default=None)
+    p.add_argument("--cpu-affinity", dest="cpu_affinity", default="none")
+    p.add_argument("--available-accelerators", dest="available_accelerators", nargs="*", default=[])
+    p.add_argument("--enable_mpi_mode", action="store_true")
+    p.add_argument("--mpi-launcher", dest="mpi_launcher", default="mpiexec")
+    p.add_argument("-d", "--debug", action="store_true")
+    return p
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        placement.validate_affinity(args.cpu_affinity)
+    except ValueError as e:
+        parser().error(str(e))
+    pool = WorkerPool(args)
+    logdir = os.path.join(args.logdir, f"block-{args.block_id}", pool.uid)
+    os.makedirs(logdir, exist_ok=True)
+    logging.basicConfig(filename=os.path.join(logdir, "worker_pool.log"),
+                        level=logging.DEBUG if args.debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    logger.info("pool %s on %s: %d workers, block %s", pool.uid, pool.hostname, pool.count, args.block_id)
+    sys.exit(pool.run())
+
+
+if __name__ == "__main__":
+    main()
