@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from parsl.launchers import launchers as L
 
 PARSL_SIGNATURES = {
@@ -36,7 +35,7 @@ def test_keywords_order_and_defaults_are_parsl_s(launcher: L.Launcher) -> None:
 
 
 def test_keywords_are_type_checked() -> None:
-    with pytest.raises(TypeError, match="SrunLauncher.overrides"):
+    with pytest.raises(TypeError, match=r"SrunLauncher\.overrides"):
         L.SrunLauncher(overrides=3)  # type: ignore[arg-type]
 
 
@@ -85,7 +84,8 @@ def starters(tmp_path: Path) -> Path:
 
 CASES = [
     (L.SrunLauncher(overrides="--mpi=none"), "srun --ntasks 6 -l --mpi=none bash {dir}/cmd_job.sh"),
-    (L.MpiExecLauncher(overrides="-v"), "mpiexec --bind-to none -v -n 6 --hostfile job.nodes /usr/bin/sh {dir}/cmd_job.sh"),
+    (L.MpiExecLauncher(overrides="-v"),
+     "mpiexec --bind-to none -v -n 6 --hostfile job.nodes /usr/bin/sh {dir}/cmd_job.sh"),
     (L.MpiRunLauncher(), "mpirun -np 6 /bin/bash {dir}/cmd_job.sh"),
     (L.AprunLauncher(overrides="-cc none"), "aprun -n 6 -N 3 -cc none /bin/bash {dir}/cmd_job.sh"),
     (L.JsrunLauncher(), "jsrun -n 6 -r 3 /bin/bash {dir}/cmd_job.sh"),
@@ -93,7 +93,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("launcher,expected", CASES, ids=lambda c: type(c).__name__ if isinstance(c, L.Launcher) else "")
+@pytest.mark.parametrize("launcher,expected", CASES, ids=[type(c[0]).__name__ for c in CASES])
 def test_starter_launchers_hand_the_command_file_to_the_starter(tmp_path: Path, starters: Path,
                                                                 launcher: L.Launcher, expected: str) -> None:
     script_dir = tmp_path / "scripts"

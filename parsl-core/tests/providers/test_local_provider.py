@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from parsl.jobs.states import JobState
 from parsl.launchers.launchers import SimpleLauncher, SingleNodeLauncher
 from parsl.providers.local.local import LocalProvider
@@ -42,7 +41,7 @@ def test_keywords_and_defaults_are_parsl_s() -> None:
 
 
 def test_a_launcher_that_is_not_a_launcher_is_refused() -> None:
-    with pytest.raises(TypeError, match="LocalProvider.launcher: expected Launcher"):
+    with pytest.raises(TypeError, match=r"LocalProvider\.launcher: expected Launcher"):
         LocalProvider(launcher=lambda *a: "x")  # type: ignore[arg-type]
 
 

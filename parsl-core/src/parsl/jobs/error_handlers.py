@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 _FAILED = (JobState.FAILED, JobState.MISSING)
 
 
-def noop_error_handler(executor: "BlockProviderExecutor", status: Dict[str, JobStatus], threshold: int = 3) -> None:
+def noop_error_handler(executor: BlockProviderExecutor, status: Dict[str, JobStatus], threshold: int = 3) -> None:
     """Never give up on an executor."""
 
 
-def simple_error_handler(executor: "BlockProviderExecutor", status: Dict[str, JobStatus], threshold: int = 3) -> None:
+def simple_error_handler(executor: BlockProviderExecutor, status: Dict[str, JobStatus], threshold: int = 3) -> None:
     """Fail the executor when every block failed and there were at least ``max(1, init_blocks)``."""
     provider = executor.provider
     if provider is not None and hasattr(provider, "init_blocks"):
@@ -31,7 +31,7 @@ def simple_error_handler(executor: "BlockProviderExecutor", status: Dict[str, Jo
         executor.set_bad_state_and_fail_all(_get_error(status))
 
 
-def windowed_error_handler(executor: "BlockProviderExecutor", status: Dict[str, JobStatus], threshold: int = 3) -> None:
+def windowed_error_handler(executor: BlockProviderExecutor, status: Dict[str, JobStatus], threshold: int = 3) -> None:
     """Fail the executor when the ``threshold`` most recent blocks all failed."""
     recent = dict(sorted(status.items(), key=lambda kv: int(kv[0]))[-threshold:])
     _, failed = _count_jobs(recent)

@@ -58,7 +58,7 @@ class ClusterProvider(ExecutionProvider):
     unknown_job_pattern: ClassVar[Optional[str]] = None
     status_batch_size: int = 50
     #: Seconds between status polls (Parsl's value; an instance may set a shorter one).
-    polling_interval: int = 60
+    polling_interval: ClassVar[float] = 60
 
     # settings every plugin declares as fields
     nodes_per_block: int
@@ -81,7 +81,7 @@ class ClusterProvider(ExecutionProvider):
         return self.label_name
 
     @property
-    def status_polling_interval(self) -> int:
+    def status_polling_interval(self) -> float:
         return self.polling_interval
 
     def execute_wait(self, cmd: str, timeout: Optional[float] = None) -> CommandResult:

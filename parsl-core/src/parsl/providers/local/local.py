@@ -11,7 +11,7 @@ import logging
 import signal
 import subprocess
 import time
-from typing import Any, Dict, List, Sequence
+from typing import Any, ClassVar, Dict, List, Sequence
 
 import attrs
 
@@ -49,6 +49,9 @@ class LocalProvider(ExecutionProvider):
     cmd_timeout: int = 30
     parallelism: float = 1
 
+    #: Seconds between status polls (Parsl's value; an instance may set a shorter one).
+    polling_interval: ClassVar[float] = 5
+
     def __attrs_post_init__(self) -> None:
         self.script_dir = None
         self.resources: Dict[str, _LocalJob] = {}
@@ -58,8 +61,8 @@ class LocalProvider(ExecutionProvider):
         return "local"
 
     @property
-    def status_polling_interval(self) -> int:
-        return 5
+    def status_polling_interval(self) -> float:
+        return self.polling_interval
 
     def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.localprovider") -> str:
         """Start the block's script in a new session and return its process id as the job id."""

@@ -1,0 +1,86 @@
+"""Block error handlers: a block that dies before its workers start takes its output into the error."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future
+from typing import Any, Callable
+
+import pytest
+from parsl.executors.errors import BadStateException
+from parsl.jobs.error_handlers import noop_error_handler, simple_error_handler, windowed_error_handler
+from parsl.jobs.errors import TooManyJobFailuresError
+from parsl.jobs.states import JobState, JobStatus
+
+
+def poll_until_terminal(executor: Any) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        executor._last_poll_time = 0
+        executor.poll_facade()
+        if executor.status_facade and all(s.terminal for s in executor.status_facade.values()):
+            return
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_dead_blocks_fail_the_executor_with_their_stdout_and_stderr(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=2, max_blocks=2,
+                             launch_command="echo worker-could-not-start; echo no-such-interpreter >&2; exit 3")
+    task: Future = executor.submit(print, {})
+    executor.scale_out_facade(2)
+    poll_until_terminal(executor)
+    executor.handle_errors(executor.status_facade)
+    assert executor.bad_state_is_set
+    error = executor.executor_exception
+    assert isinstance(error, TooManyJobFailuresError)
+    text = str(error)
+    assert "EXIT CODE: 3" in text and "worker-could-not-start" in text and "no-such-interpreter" in text
+    with pytest.raises(BadStateException, match="no-such-interpreter"):
+        task.result(timeout=1)
+
+
+def test_a_failed_submission_is_a_failed_block_with_the_reason(make_executor: Callable[..., Any],
+                                                              tmp_path: Any) -> None:
+    executor = make_executor(init_blocks=1)
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    executor.provider.script_dir = str(not_a_dir)
+    assert executor.scale_out_facade(1) == []
+    (status,) = executor.status_facade.values()
+    assert status.state == JobState.FAILED and "Unable to write submit script" in (status.message or "")
+    executor.handle_errors(executor.status_facade)
+    assert executor.bad_state_is_set
+
+
+def test_simple_handler_waits_for_init_blocks_failures(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=3)
+    simple_error_handler(executor, {"0": JobStatus(JobState.FAILED), "1": JobStatus(JobState.MISSING)})
+    assert not executor.bad_state_is_set
+    simple_error_handler(executor, {"0": JobStatus(JobState.FAILED), "1": JobStatus(JobState.RUNNING),
+                                    "2": JobStatus(JobState.FAILED)})
+    assert not executor.bad_state_is_set
+
+
+def test_windowed_handler_looks_at_the_latest_blocks(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor()
+    failed = JobStatus(JobState.FAILED, "boom")
+    windowed_error_handler(executor, {"0": failed, "1": failed, "2": JobStatus(JobState.RUNNING), "10": failed})
+    assert not executor.bad_state_is_set
+    windowed_error_handler(executor, {"0": JobStatus(JobState.RUNNING), "9": failed, "10": failed, "11": failed})
+    assert executor.bad_state_is_set and "boom" in str(executor.executor_exception)
+
+
+def test_noop_handler_never_gives_up(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(block_error_handler=False)
+    executor.handle_errors({str(i): JobStatus(JobState.FAILED) for i in range(5)})
+    assert not executor.bad_state_is_set
+    noop_error_handler(executor, {"0": JobStatus(JobState.MISSING)})
+    assert not executor.bad_state_is_set
+
+
+def test_a_custom_handler_is_called_with_the_status(make_executor: Callable[..., Any]) -> None:
+    seen = []
+    executor = make_executor(block_error_handler=lambda ex, status: seen.append((ex, status)))
+    executor.handle_errors({"0": JobStatus(JobState.RUNNING)})
+    assert seen == [(executor, {"0": JobStatus(JobState.RUNNING)})]

@@ -1,0 +1,116 @@
+"""The scaling strategy, on real local blocks: init blocks, scale out to max_blocks, scale in when idle."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import pytest
+from block_executor import states
+from parsl.jobs.strategy import Strategy
+
+
+def strategize(strategy: Strategy, executor: Any) -> None:
+    executor.poll_facade()
+    strategy.strategize([executor])
+
+
+def test_first_poll_launches_init_blocks_then_nothing_without_load(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=2, max_blocks=4)
+    strategy = Strategy(strategy="simple", max_idletime=3600)
+    strategy.add_executors([executor])
+    strategize(strategy, executor)
+    assert list(states(executor).values()) == ["PENDING", "PENDING"]
+    strategize(strategy, executor)
+    assert len(executor.status_facade) == 2
+
+
+def test_load_scales_out_up_to_max_blocks(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=0, max_blocks=3, slots=2)
+    strategy = Strategy(strategy="simple", max_idletime=3600)
+    strategy.add_executors([executor])
+    executor.load = 3
+    strategize(strategy, executor)
+    assert len(executor.status_facade) == 2  # ceil(3 tasks / 2 slots per block)
+    executor.load = 100
+    strategize(strategy, executor)
+    assert len(executor.status_facade) == 3  # capped at max_blocks
+    strategize(strategy, executor)
+    assert len(executor.status_facade) == 3
+
+
+def test_parallelism_below_one_packs_tasks(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=0, max_blocks=10, parallelism=0.5)
+    strategy = Strategy(strategy="simple", max_idletime=3600)
+    strategy.add_executors([executor])
+    executor.load = 4
+    strategize(strategy, executor)
+    assert len(executor.status_facade) == 2
+
+
+def test_idle_blocks_are_scaled_in_after_max_idletime_down_to_min_blocks(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=3, min_blocks=1, max_blocks=3)
+    strategy = Strategy(strategy="simple", max_idletime=0.2)
+    strategy.add_executors([executor])
+    strategize(strategy, executor)          # launches 3, starts the idle clock
+    strategize(strategy, executor)
+    assert "SCALED_IN" not in states(executor).values()
+    time.sleep(0.3)
+    strategize(strategy, executor)
+    assert sorted(states(executor).values()) == ["PENDING", "SCALED_IN", "SCALED_IN"]
+    executor._last_poll_time = 0
+    executor.poll_facade()
+    assert sorted(states(executor).values()) == ["RUNNING", "SCALED_IN", "SCALED_IN"]
+
+
+def test_load_resets_the_idle_clock(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=1, max_blocks=1)
+    strategy = Strategy(strategy="simple", max_idletime=0.2)
+    strategy.add_executors([executor])
+    strategize(strategy, executor)
+    time.sleep(0.3)
+    executor.load = 1
+    strategize(strategy, executor)
+    executor.load = 0
+    strategize(strategy, executor)
+    assert list(states(executor).values()) == ["PENDING"]
+
+
+def test_strategy_none_only_launches_init_blocks(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=1, max_blocks=5)
+    strategy = Strategy(strategy="none", max_idletime=0)
+    strategy.add_executors([executor])
+    executor.load = 50
+    strategize(strategy, executor)
+    strategize(strategy, executor)
+    assert len(executor.status_facade) == 1
+
+
+def test_strategy_literal_none_is_deprecated() -> None:
+    with pytest.deprecated_call():
+        Strategy(strategy=None, max_idletime=1)
+
+
+def test_unknown_strategy_name_is_an_error() -> None:
+    with pytest.raises(ValueError, match="'simple', 'htex_auto_scale', 'none'"):
+        Strategy(strategy="greedy", max_idletime=1)
+
+
+def test_htex_auto_scale_needs_an_idle_aware_scale_in(make_executor: Callable[..., Any],
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    executor = make_executor(init_blocks=2, max_blocks=2)
+    strategy = Strategy(strategy="htex_auto_scale", max_idletime=0)
+    strategy.add_executors([executor])
+    executor.load = 1
+    strategize(strategy, executor)
+    assert "HighThroughputExecutor" in caplog.text
+    assert len([s for s in states(executor).values() if s == "PENDING"]) == 2
+
+
+def test_a_bad_executor_is_not_scaled(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=1)
+    executor.set_bad_state_and_fail_all(RuntimeError("broken"))
+    strategy = Strategy(strategy="simple", max_idletime=1)
+    strategy.add_executors([executor])
+    strategize(strategy, executor)
+    assert executor.status_facade == {}
