@@ -1,0 +1,181 @@
+"""Benchmark of the dataflow core against real Parsl, measured by the same script.
+
+    python bench/bench_core.py [--parsl-python /path/to/venv-with-real-parsl/bin/python]
+
+Runs each measurement in this interpreter (whichever ``parsl`` it imports), then, if
+``--parsl-python`` is given, runs this same script under that interpreter and prints the ratios.
+Every measurement is one JSON line; the last line holds the ratios (ours / theirs, or theirs /
+ours for "higher is better" measures, so that > 1 always means we are better... see "better").
+
+Measurements (all on a ThreadPoolExecutor with 2 threads, Parsl's default):
+  noop_throughput   tasks/s for N no-op python apps submitted then all awaited
+  chain             tasks/s along a dependency chain of CHAIN tasks (each takes the previous future)
+  pending_memory    bytes of Python heap per task while PENDING tasks wait on one unresolved future
+  import_time       seconds for ``python -c "import parsl"`` minus ``python -c pass`` (best of 7)
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import gc
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+
+
+def implementation() -> str:
+    """Which Parsl this interpreter imports: ours (has ``parsl.plugins``) or the original."""
+    return "parsl-core" if importlib.util.find_spec("parsl.plugins") is not None else "parsl"
+
+
+def emit(name: str, value: float, unit: str, **extra: object) -> dict:
+    record = {"impl": implementation(), "measure": name, "value": value, "unit": unit, **extra}
+    print(json.dumps(record), flush=True)
+    return record
+
+
+def noop() -> None:
+    return None
+
+
+def inc(x: int) -> int:
+    return x + 1
+
+
+def pending(x: object) -> object:
+    return x
+
+
+def _load(run_dir: str):  # type: ignore[no-untyped-def]
+    import parsl
+    from parsl.config import Config
+    from parsl.executors.threads import ThreadPoolExecutor
+
+    return parsl.load(Config(executors=[ThreadPoolExecutor(max_threads=2)], run_dir=run_dir))
+
+
+def bench_noop(run_dir: str, n: int) -> float:
+    from parsl import python_app
+
+    app = python_app(noop)
+    dfk = _load(run_dir)
+    try:
+        for f in [app() for _ in range(200)]:  # warm up threads and caches
+            f.result()
+        start = time.perf_counter()
+        futures = [app() for _ in range(n)]
+        for f in futures:
+            f.result()
+        elapsed = time.perf_counter() - start
+    finally:
+        dfk.cleanup()
+    return n / elapsed
+
+
+def bench_chain(run_dir: str, n: int) -> float:
+    from parsl import python_app
+
+    app = python_app(inc)
+    dfk = _load(run_dir)
+    try:
+        start = time.perf_counter()
+        f = app(0)
+        for _ in range(n - 1):
+            f = app(f)
+        assert f.result() == n
+        elapsed = time.perf_counter() - start
+    finally:
+        dfk.cleanup()
+    return n / elapsed
+
+
+def bench_pending_memory(run_dir: str, n: int) -> float:
+    from parsl import python_app
+
+    app = python_app(pending)
+    dfk = _load(run_dir)
+    gate: concurrent.futures.Future = concurrent.futures.Future()
+    try:
+        app(1).result()  # warm up: first-call allocations are not per task
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        futures = [app(gate) for _ in range(n)]
+        time.sleep(0.5)  # let any launch machinery look at every task
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        gate.set_result(0)
+        for f in futures:
+            f.result()
+    finally:
+        dfk.cleanup()
+    return (after - before) / n
+
+
+def bench_import(python: str) -> float:
+    def best(code: str) -> float:
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            subprocess.run([python, "-c", code], check=True)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    return best("import parsl") - best("pass")
+
+
+def run_all(args: argparse.Namespace) -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["noop_throughput"] = emit("noop_throughput", bench_noop(os.path.join(tmp, "a"), args.tasks),
+                                          "tasks/s", tasks=args.tasks)
+        results["chain"] = emit("chain", bench_chain(os.path.join(tmp, "b"), args.chain), "tasks/s",
+                                tasks=args.chain)
+        results["pending_memory"] = emit("pending_memory", bench_pending_memory(os.path.join(tmp, "c"), args.pending),
+                                         "bytes/task", tasks=args.pending)
+    results["import_time"] = emit("import_time", bench_import(sys.executable), "s")
+    return results
+
+
+#: For each measure, whether a higher value is better.
+HIGHER_IS_BETTER = {"noop_throughput": True, "chain": True, "pending_memory": False, "import_time": False}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parsl-python", help="interpreter with the original Parsl installed, to compare against")
+    parser.add_argument("--tasks", type=int, default=10000)
+    parser.add_argument("--chain", type=int, default=1000)
+    parser.add_argument("--pending", type=int, default=20000)
+    args = parser.parse_args()
+
+    ours = run_all(args)
+    if not args.parsl_python:
+        return
+    cmd = [args.parsl_python, os.path.abspath(__file__), "--tasks", str(args.tasks), "--chain", str(args.chain),
+           "--pending", str(args.pending)]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+    theirs = {}
+    for line in out.stdout.splitlines():
+        print(line, flush=True)
+        record = json.loads(line)
+        theirs[record["measure"]] = record
+    ratios = {}
+    for measure, higher in HIGHER_IS_BETTER.items():
+        if measure in theirs:
+            ratios[measure] = round(ours[measure]["value"] / theirs[measure]["value"], 3)
+    print(json.dumps({"ratios_ours_over_parsl": ratios,
+                      "targets": {"noop_throughput": ">= 10", "chain": ">= 5", "pending_memory": "<= 0.3",
+                                  "import_time": "<= 0.3"}}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

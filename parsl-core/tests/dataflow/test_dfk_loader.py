@@ -1,0 +1,187 @@
+"""parsl.load / dfk / clear / wait_for_current_tasks, exit modes, run directories, cleanup."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+import parsl
+from parsl import python_app
+from parsl.config import Config
+from parsl.dataflow.dflow import DataFlowKernel, DataFlowKernelLoader
+from parsl.dataflow.errors import DataFlowException
+from parsl.dataflow.states import States
+from parsl.errors import ConfigurationError, NoDataFlowKernelError
+from parsl.executors.threads import ThreadPoolExecutor
+
+
+@python_app
+def double(x):
+    return 2 * x
+
+
+@python_app
+def wait_for(event):
+    event.wait(10)
+    return "released"
+
+
+def test_load_makes_the_current_dfk(make_dfk):
+    dfk = make_dfk()
+    assert isinstance(dfk, DataFlowKernel)
+    assert parsl.dfk() is dfk
+    assert double(21).result() == 42
+
+
+def test_second_load_without_clear_is_a_configuration_error(make_dfk):
+    make_dfk()
+    with pytest.raises(ConfigurationError, match="already been loaded"):
+        parsl.load(Config())
+
+
+def test_dfk_without_load_says_to_load_first():
+    with pytest.raises(NoDataFlowKernelError, match="Must first load config"):
+        parsl.dfk()
+    with pytest.raises(NoDataFlowKernelError):
+        double(1)
+
+
+def test_clear_allows_a_new_load(make_dfk):
+    first = make_dfk()
+    parsl.clear()
+    second = make_dfk()
+    assert parsl.dfk() is second and second is not first
+
+
+def test_load_from_a_toml_file(tmp_path):
+    path = tmp_path / "workflow.toml"
+    path.write_text(f'run_dir = "{tmp_path / "runs"}"\n\n[[executors]]\ntype = "threads"\nlabel = "fromfile"\n'
+                    f'max_threads = 3\n')
+    dfk = parsl.load(str(path))
+    try:
+        assert list(dfk.executors) == ["fromfile", "_parsl_internal"]
+        assert dfk.executors["fromfile"].max_threads == 3
+        assert double(4).result() == 8
+    finally:
+        dfk.cleanup()
+    assert dfk.run_dir == str(tmp_path / "runs" / "000")
+
+
+def test_run_dirs_are_numbered_and_hold_the_log(make_dfk, tmp_path):
+    first = make_dfk()
+    first.cleanup()
+    second = make_dfk()
+    assert first.run_dir == str(tmp_path / "runinfo" / "000")
+    assert second.run_dir == str(tmp_path / "runinfo" / "001")
+    assert os.path.exists(os.path.join(first.run_dir, "parsl.log"))
+
+
+def test_initialize_logging_false_writes_no_log(make_dfk):
+    dfk = make_dfk(initialize_logging=False)
+    assert not os.path.exists(os.path.join(dfk.run_dir, "parsl.log"))
+
+
+def test_exit_mode_cleanup_cleans_up_and_clears(tmp_path):
+    with parsl.load(Config(run_dir=str(tmp_path))) as dfk:
+        double(1).result()
+    assert dfk.cleanup_called
+    with pytest.raises(NoDataFlowKernelError):
+        parsl.dfk()
+
+
+def test_exit_mode_skip_leaves_the_dfk_running(tmp_path):
+    with parsl.load(Config(run_dir=str(tmp_path), exit_mode="skip")) as dfk:
+        pass
+    try:
+        assert not dfk.cleanup_called
+        assert double(2).result() == 4
+    finally:
+        dfk.cleanup()
+
+
+def test_exit_mode_wait_waits_for_tasks(tmp_path):
+    event = threading.Event()
+    with parsl.load(Config(run_dir=str(tmp_path), exit_mode="wait")) as dfk:
+        fut = wait_for(event)
+        threading.Timer(0.2, event.set).start()
+    assert fut.done() and fut.result() == "released"
+    assert dfk.cleanup_called
+
+
+def test_exit_mode_wait_with_exception_cleans_up_without_waiting(tmp_path):
+    event = threading.Event()
+    with pytest.raises(RuntimeError, match="inside"):
+        with parsl.load(Config(run_dir=str(tmp_path), exit_mode="wait",
+                               executors=[ThreadPoolExecutor(max_threads=1)])) as dfk:
+            fut = wait_for(event)
+            event.set()
+            raise RuntimeError("inside")
+    assert dfk.cleanup_called
+    assert fut.result() == "released"
+
+
+def test_cleanup_twice_is_an_error(dfk):
+    dfk.cleanup()
+    with pytest.raises(DataFlowException, match="already been cleaned-up"):
+        dfk.cleanup()
+
+
+def test_submit_after_cleanup_is_a_clear_error(dfk):
+    dfk.cleanup()
+    app = python_app(lambda: 1, data_flow_kernel=dfk)
+    with pytest.raises(NoDataFlowKernelError, match="cleaned up"):
+        app()
+
+
+def test_wait_for_current_tasks(dfk):
+    event = threading.Event()
+    futures = [wait_for(event) for _ in range(3)]
+    threading.Timer(0.1, event.set).start()
+    parsl.wait_for_current_tasks()
+    assert all(f.done() for f in futures)
+
+
+def test_garbage_collect_forgets_finished_tasks(dfk):
+    double(1).result()
+    parsl.wait_for_current_tasks()
+    assert dfk.tasks == {}
+
+
+def test_garbage_collect_off_keeps_records_with_parsl_keys(make_dfk):
+    dfk = make_dfk(garbage_collect=False)
+    fut = double(5)
+    assert fut.result() == 10
+    record = dfk.tasks[fut.tid]
+    for key in ("id", "func_name", "status", "depends", "app_fu", "exec_fu", "executor", "fail_count",
+                "fail_cost", "fail_history", "hashsum", "func", "args", "kwargs", "time_invoked",
+                "time_returned", "try_time_launched", "try_time_returned", "memoize", "ignore_for_cache",
+                "from_memo", "try_id", "resource_specification", "join", "joins", "task_launch_lock", "dfk"):
+        assert key in record, key
+    assert record["status"] is States.exec_done
+    assert record["func_name"] == "double"
+    assert record["app_fu"] is fut
+    assert record["args"] == (5,)
+    assert record["time_returned"] >= record["time_invoked"]
+    assert record.get("joins") is None
+
+
+def test_dfk_needs_a_config():
+    with pytest.raises(TypeError, match="Config"):
+        DataFlowKernel({"executors": []})  # type: ignore[arg-type]
+
+
+def test_task_state_counts(dfk):
+    for f in [double(i) for i in range(5)]:
+        f.result()
+    parsl.wait_for_current_tasks()
+    assert dfk.task_state_counts[States.exec_done] == 5
+    assert dfk.task_state_counts[States.pending] == 0
+
+
+def test_loader_classmethods_are_the_top_level_functions():
+    assert parsl.load == DataFlowKernelLoader.load
+    assert parsl.clear == DataFlowKernelLoader.clear
+    assert parsl.dfk == DataFlowKernelLoader.dfk
+    assert parsl.wait_for_current_tasks == DataFlowKernelLoader.wait_for_current_tasks
