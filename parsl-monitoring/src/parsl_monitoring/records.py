@@ -88,6 +88,8 @@ def failure_of(record: Mapping[str, Any]) -> Optional[dict[str, str]]:
             fu = record.get(key)
             if fu is not None and fu.done() and not fu.cancelled():
                 exc = fu.exception(timeout=0)
+                if exc is None and hasattr(fu.result(timeout=0), "get_exception"):
+                    exc = fu.result(timeout=0).get_exception()  # a RemoteExceptionWrapper
                 if exc is not None:
                     break
     if exc is None:
