@@ -124,8 +124,8 @@ def check_schema(engine: Engine, url: str) -> set[str]:
         if problems:
             raise SchemaMismatch(
                 f"monitoring database {display_url(url)} was written by an older or different version "
-                f"of Parsl monitoring: {'; '.join(problems)}. Use a new logging_endpoint (or move the "
-                f"database aside); the dashboard can still read it if it holds Parsl's tables")
+                f"of Parsl monitoring: {'; '.join(problems)}. Use a new logging_endpoint, or move the "
+                f"database aside")
         if schema.meta.name in present:
             with engine.connect() as conn:
                 version = conn.execute(sa.select(schema.meta.c.value).where(
