@@ -138,7 +138,8 @@ class RichView(View):
     def open(self) -> None:
         from rich.live import Live
 
-        self.live = Live(get_renderable=self._render, console=self.console, auto_refresh=False, transient=False)
+        self.live = Live(get_renderable=self._render, console=self.console, auto_refresh=False, transient=False,
+                         redirect_stdout=False, redirect_stderr=False)
         self.live.start()
 
     def draw(self, snapshot: Mapping[str, Any]) -> None:

@@ -1,0 +1,126 @@
+"""Live progress: rich in a real terminal (a pty), nothing when not a terminal, HTML in Jupyter."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import textwrap
+
+import parsl
+from parsl import python_app
+from parsl.config import Config
+from parsl_monitoring import progress
+
+SCRIPT = textwrap.dedent("""
+    from parsl import python_app
+
+    @python_app
+    def nap(i):
+        import time
+        time.sleep(0.02)
+        if i == 7:
+            raise ValueError(i)
+        return i
+
+    futures = [nap(i) for i in range(40)]
+    print("results", sum(f.result() for f in futures if f.exception() is None))
+""")
+
+
+def parsl_run(tmp_path, env: dict, terminal: bool) -> tuple[int, str, str]:
+    """``parsl run`` a 40-task script; (exit code, stdout, what was written to stderr)."""
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    parsl_cmd = os.path.join(os.path.dirname(sys.executable), "parsl")
+    full_env = {**os.environ, "COLUMNS": "160", **env}
+    if not terminal:
+        p = subprocess.run([parsl_cmd, "run", str(script)], capture_output=True, text=True, env=full_env,
+                           cwd=tmp_path, timeout=120)
+        return p.returncode, p.stdout, p.stderr
+    master, slave = pty.openpty()
+    p = subprocess.Popen([parsl_cmd, "run", str(script)], stdout=subprocess.PIPE, stderr=slave, env=full_env,
+                         cwd=tmp_path)
+    os.close(slave)
+    err = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            err += data
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    out = p.stdout.read().decode()
+    p.stdout.close()
+    return p.wait(timeout=60), out, err.decode(errors="replace")
+
+
+def test_rich_progress_in_a_terminal(tmp_path):
+    code, out, err = parsl_run(tmp_path, {"PARSL_PROGRESS": "1"}, terminal=True)
+    assert code == 0
+    assert out.strip() == f"results {sum(range(40)) - 7}"  # the script's own output is untouched
+    final = err.rsplit("\r", 2)[-2] if "\r" in err else err
+    assert "40/40 tasks" in err and "39 done" in final and "1 failed" in final and "0 running" in final
+
+
+def test_no_progress_when_not_a_terminal(tmp_path):
+    code, out, err = parsl_run(tmp_path, {"PARSL_PROGRESS": "1"}, terminal=False)
+    assert code == 0 and out.strip() == f"results {sum(range(40)) - 7}"
+    assert "tasks" not in err
+
+
+def test_progress_off_by_request_even_in_a_terminal(tmp_path):
+    code, _, err = parsl_run(tmp_path, {"PARSL_PROGRESS": "0"}, terminal=True)
+    assert code == 0 and "tasks" not in err
+
+
+class FakeHandle:
+    def __init__(self, log):
+        self.log = log
+
+    def update(self, obj):
+        self.log.append(("update", obj))
+
+
+@python_app
+def square(x):
+    return x * x
+
+
+def test_jupyter_view_updates_one_display(tmp_path, monkeypatch):
+    """In a notebook the display is created once and updated in place, driven by the hooks."""
+    log: list = []
+
+    def display(obj, display_id=False):
+        log.append(("display", obj, display_id))
+        return FakeHandle(log)
+
+    monkeypatch.setattr(progress, "in_jupyter", lambda: True)
+    real_view = progress.JupyterView
+    monkeypatch.setattr(progress, "JupyterView", lambda: real_view(display, str))
+    with parsl.load(Config(run_dir=str(tmp_path))):
+        assert [square(i).result() for i in range(25)] == [i * i for i in range(25)]
+    assert log[0][0] == "display" and log[0][2] is True
+    assert log[-1][0] == "update" and "25/25 tasks" in log[-1][1] and "25 done" in log[-1][1]
+    assert '<progress value="25" max="25"' in log[-1][1]
+    from parsl.plugins.manager import get_plugin_manager
+
+    assert not any(isinstance(p, progress.ProgressDisplay) for p in get_plugin_manager().pm.get_plugins())
+
+
+def test_counts_move_between_columns():
+    counts = progress.Counts()
+    for state in ("pending", "launched", "fail_retryable", "pending", "launched", "exec_done"):
+        counts.move(1, state)
+    counts.move(2, "pending")
+    counts.move(2, "dep_fail")
+    s = counts.snapshot()
+    assert (s["pending"], s["running"], s["done"], s["failed"], s["total"], s["finished"]) == (0, 0, 1, 1, 2, 2)
