@@ -148,3 +148,24 @@ def full_disk(tmp_path) -> Iterator[str]:
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
         signal.signal(signal.SIGXFSZ, old_handler)
+
+
+@pytest.fixture
+def run_workflow(tmp_path):
+    """Load a DataFlowKernel with one thread-pool executor using ``storage_access``; clean up."""
+    import parsl
+    from parsl.config import Config
+    from parsl.executors.threads import ThreadPoolExecutor
+
+    loaded = []
+
+    def load(storage_access, working_dir=None, monitoring=None):
+        executor = ThreadPoolExecutor(label="pool", max_threads=4, storage_access=storage_access,
+                                      working_dir=working_dir or str(tmp_path / "work"))
+        dfk = parsl.load(Config(executors=[executor], run_dir=str(tmp_path / "runinfo"), monitoring=monitoring))
+        loaded.append(dfk)
+        return dfk
+
+    yield load
+    for dfk in loaded:
+        dfk.cleanup()
