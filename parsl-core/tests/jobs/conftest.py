@@ -6,21 +6,21 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, List
 
 import pytest
-from block_executor import SleepBlocksExecutor
 from parsl.launchers.launchers import SimpleLauncher
 from parsl.providers.local.local import LocalProvider
+from parsl.testing.blocks import CommandBlockExecutor
 
 
 @pytest.fixture
-def make_executor(tmp_path: Path) -> Iterator[Callable[..., SleepBlocksExecutor]]:
-    made: List[SleepBlocksExecutor] = []
+def make_executor(tmp_path: Path) -> Iterator[Callable[..., CommandBlockExecutor]]:
+    made: List[CommandBlockExecutor] = []
 
-    def make(**provider_kwargs: Any) -> SleepBlocksExecutor:
+    def make(**provider_kwargs: Any) -> CommandBlockExecutor:
         executor_keys = ("launch_command", "slots", "block_error_handler", "label")
         executor_kwargs = {k: provider_kwargs.pop(k) for k in executor_keys if k in provider_kwargs}
         provider = LocalProvider(launcher=SimpleLauncher(), **provider_kwargs)
         provider.script_dir = str(tmp_path / f"scripts{len(made)}")
-        executor = SleepBlocksExecutor(provider=provider, **executor_kwargs)
+        executor = CommandBlockExecutor(provider=provider, **executor_kwargs)
         made.append(executor)
         return executor
 

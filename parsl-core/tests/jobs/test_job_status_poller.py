@@ -52,7 +52,7 @@ def test_block_transitions_are_reported_to_the_dfk(make_executor: Callable[..., 
         poller.close()
     job_id = executor.blocks_to_job_id["0"]
     first, last = dfk.events[0], dfk.events[-1]
-    assert first[:3] == ("sleepy", "0", job_id) and first[3].state == JobState.PENDING
+    assert first[:3] == ("blocks", "0", job_id) and first[3].state == JobState.PENDING
     assert last[3].state == JobState.COMPLETED
 
 

@@ -104,7 +104,7 @@ def test_starter_launchers_hand_the_command_file_to_the_starter(tmp_path: Path, 
                                      "SLURM_CPUS_ON_NODE": "2", "SLURM_JOB_NUM_NODES": "2"})
     assert result.returncode == 0, result.stderr
     assert log.read_text().split("\n")[0].split() == expected.format(dir=script_dir).split()
-    assert (script_dir / "cmd_job.sh").read_text().strip() == "echo ran-job >> ran"
+    assert (script_dir / "cmd_job.sh").read_text().strip() == "echo ran-$JOBNAME >> ran"  # verbatim
     assert "ran-job" in (tmp_path / "ran").read_text()
 
 

@@ -4,6 +4,10 @@ A provider renders ``launcher(command, tasks_per_node, nodes_per_block, script_d
 job script. Launchers that hand the command to a parallel starter (``srun``, ``mpiexec``,
 ``aprun``...) first write it to ``cmd_<job name>.sh`` in ``script_dir`` (the current directory
 when ``script_dir`` does not exist on the node), then run that file on every slot.
+
+Unlike Parsl, the command is written verbatim (a quoted here-document): variables in it are
+expanded by each task, so ``$SLURM_PROCID`` is the task's own rank. Variables the job script
+sets for the command must therefore be exported (``worker_init`` exports usually are).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ def _via_command_file(launcher: Launcher, command: str, script_dir: str, name_va
         f'SCRIPT_DIR="{script_dir}"\n'
         '[[ -d "$SCRIPT_DIR" ]] || SCRIPT_DIR=""\n'
         f'CMD_FILE="${{SCRIPT_DIR:+$SCRIPT_DIR/}}cmd_${name_var}.sh"\n'
-        'cat << PARSL_CMD_EOF > "$CMD_FILE"\n'
+        "cat << 'PARSL_CMD_EOF' > \"$CMD_FILE\"\n"
         f"{command}\n"
         "PARSL_CMD_EOF\n"
         'chmod a+x "$CMD_FILE"\n'

@@ -184,12 +184,7 @@ class ClusterProvider(ExecutionProvider):
         reported = dict(self._parse_status(result.stdout))
         for job_id in batch:
             native = reported.get(job_id)
-            if native is None:
-                status = self._finished_status(job_id)
-            else:
-                state = self.state_table.get(native, JobState.UNKNOWN)
-                message = None if native in self.state_table else f"unknown {self.label} state {native!r}"
-                status = JobStatus(state, message)
+            status = self._finished_status(job_id) if native is None else self._reported_status(job_id, native)
             self._set_status(job_id, status)
 
     def _parse_status(self, stdout: str) -> Iterator[tuple[str, str]]:
@@ -198,6 +193,12 @@ class ClusterProvider(ExecutionProvider):
             parts = line.split()
             if len(parts) >= 2:
                 yield parts[0], parts[1]
+
+    def _reported_status(self, job_id: str, native: str) -> JobStatus:
+        """The status of a job the scheduler listed in state ``native``."""
+        if native in self.state_table:
+            return JobStatus(self.state_table[native])
+        return JobStatus(JobState.UNKNOWN, f"unknown {self.label} state {native!r}")
 
     def _finished_status(self, job_id: str) -> JobStatus:
         """The status of a job the scheduler no longer lists."""

@@ -30,11 +30,29 @@ from typing import Any, Callable, Iterator, List, Tuple
 
 import pytest
 
+from parsl.jobs.job_status_poller import JobStatusPoller
 from parsl.jobs.states import JobState, JobStatus
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.errors import ExecutionProviderException, SubmitException
+from parsl.providers.shell import execute_wait
+from parsl.testing.blocks import CommandBlockExecutor
 
 LONG_COMMAND = "sleep 600"
+
+
+def require_service(check: str, what: str, how: str) -> None:
+    """Fail (never skip) the test unless shell command ``check`` succeeds.
+
+    Real-scheduler tests are selected by a marker; when the scheduler is down they fail with
+    ``how`` to start it, so a broken CI service can never pass as "skipped".
+    """
+    try:
+        result = execute_wait(check, 30)
+    except ExecutionProviderException as e:
+        pytest.fail(f"{what} is not reachable ({e}). {how}", pytrace=False)
+    if result.retcode != 0:
+        pytest.fail(f"{what} is not reachable: {check!r} exited {result.retcode}: "
+                    f"{(result.stderr or result.stdout).strip()}. {how}", pytrace=False)
 
 
 class ProviderConformance:
@@ -149,6 +167,22 @@ class ProviderConformance:
         assert [s.terminal for s in statuses] == [False, True, False, True, False], statuses
         assert provider.cancel(slow) == [True, True, True]
 
+    def test_poller_starts_init_blocks_and_close_cancels_them(self, provider: ExecutionProvider) -> None:
+        provider.init_blocks, provider.max_blocks = 2, 2  # type: ignore[attr-defined]
+        executor = CommandBlockExecutor(provider=provider, launch_command=LONG_COMMAND)
+        poller = JobStatusPoller(strategy="simple", strategy_period=3600, max_idletime=3600)
+        try:
+            poller.add_executors([executor])
+            deadline = time.monotonic() + self.state_timeout
+            while len(executor.blocks_to_job_id) < 2:
+                assert time.monotonic() < deadline, f"init blocks not launched: {executor.status_facade}"
+                time.sleep(self.poll_interval)
+        finally:
+            poller.close()
+        assert {s.state for s in executor.status_facade.values()} == {JobState.SCALED_IN}
+        for job_id in executor.blocks_to_job_id.values():
+            assert self.wait_terminal(provider, job_id).state in self.cancelled_states
+
 
 class ClusterProviderConformance(ProviderConformance):
     """What a ``ClusterProvider`` plugin must also do, on top of ``ProviderConformance``.
@@ -175,8 +209,6 @@ class ClusterProviderConformance(ProviderConformance):
         del provider.execute_wait
 
     def test_job_cancelled_behind_our_back_is_noticed(self, provider: Any, submitted: List[Any]) -> None:
-        from parsl.providers.shell import execute_wait
-
         job_id = self.submit(provider, submitted, LONG_COMMAND)
         self.wait_for(provider, job_id, lambda s: s.state == JobState.RUNNING, "RUNNING")
         result = execute_wait(self.cancel_behind_our_back.format(job_id=job_id), 30)
