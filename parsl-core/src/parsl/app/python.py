@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Union
 
 from parsl.app.app import AppBase
 from parsl.app.errors import wrap_error
+from parsl.dataflow.dflow import DataFlowKernelLoader
 
 if TYPE_CHECKING:
     from parsl.dataflow.dflow import DataFlowKernel
@@ -71,5 +72,6 @@ class PythonApp(AppBase):
         walltime = invocation.get("walltime")
         if walltime is not None:
             func = wrap_error(timeout(self.func, walltime))
-        return self._dfk().submit(func, app_args=args, executors=self.executors, cache=self.cache,
+        dfk = self.data_flow_kernel or DataFlowKernelLoader._dfk or DataFlowKernelLoader.dfk()
+        return dfk.submit(func, app_args=args, executors=self.executors, cache=self.cache,
                                   ignore_for_cache=self.ignore_for_cache, app_kwargs=invocation, join=self.join)

@@ -52,6 +52,7 @@ _now = datetime.datetime.now
 _STATES = list(States)
 _INTERNAL = "_parsl_internal"
 _AUTO_LOGNAME = -1
+_NOTHING: Any = ()  # shared empty sequence: fewer objects for the cycle collector per task
 
 
 class DataFlowKernel:
@@ -104,8 +105,8 @@ class DataFlowKernel:
         if self.monitoring is not None:
             self.monitoring.start(self)
             self._plugins.pm.register(self.monitoring)
-        self._monitor_hooks = self._plugins.has_monitor_hooks()
         self._hook = self._plugins.hook
+        self.refresh_monitor_hooks()
 
         self.executors: Dict[str, ParslExecutor] = {}
         self.data_manager = DataManager(self)
@@ -115,6 +116,7 @@ class DataFlowKernel:
         internal = ThreadPoolExecutor(label=_INTERNAL, max_threads=config.internal_tasks_max_threads)
         self.add_executors(list(config.executors) + [internal])
         self._notify("parsl_workflow_start", dfk=self)
+        self.refresh_monitor_hooks()  # a workflow_start hook may have registered a monitor
         atexit.register(self.atexit_cleanup)
 
     # -- context manager ------------------------------------------------------------------------
@@ -177,6 +179,16 @@ class DataFlowKernel:
                                                      max_idletime=c.max_idletime, dfk=self)
         self.job_status_poller.add_executors(blocks)
 
+    def refresh_monitor_hooks(self) -> None:
+        """Decide again which monitor hooks to call: per hook, whether any implementation exists.
+
+        Called at load and after ``parsl_workflow_start``; call it after registering a monitor
+        with the plugin manager later than that. With no ``parsl_task_state`` implementation,
+        a task state transition costs one boolean test.
+        """
+        self._monitor_hooks = self._plugins.has_monitor_hooks()
+        self._task_hooks = bool(self._hook.parsl_task_state.get_hookimpls())
+
     def monitor_block_state(self, executor_label: str, block_id: str, job_id: Any, status: Any) -> None:
         """Report a block's new status to monitors (called by the job status poller)."""
         self._notify("parsl_block_state", dfk=self, executor_label=executor_label, block_id=block_id,
@@ -191,7 +203,7 @@ class DataFlowKernel:
         if self.cleanup_called:
             raise NoDataFlowKernelError("Cannot submit to a DFK that has been cleaned up")
         kwargs = app_kwargs if app_kwargs is not None else {}
-        ignore = list(ignore_for_cache) if ignore_for_cache else []
+        ignore = list(ignore_for_cache) if ignore_for_cache else _NOTHING
         task_id = self.task_count
         self.task_count = task_id + 1
         if executors == "all":
@@ -203,13 +215,8 @@ class DataFlowKernel:
             raise ValueError(f"Task {task_id} supplied invalid executors {executors!r}: "
                              f"expected 'all' or a non-empty list of executor labels")
 
-        task = TaskRecord(dfk=self, func=func, func_name=getattr(func, "__name__", type(func).__name__),
-                          args=app_args, kwargs=kwargs, executor=label, memoize=cache, hashsum=None,
-                          exec_fu=None, fail_count=0, fail_cost=0, fail_history=[], from_memo=None,
-                          ignore_for_cache=ignore, join=join, joins=None, try_id=0, id=task_id,
-                          task_launch_lock=self._task_launch_lock, time_invoked=_now(), time_returned=None,
-                          try_time_launched=None, try_time_returned=None,
-                          resource_specification=kwargs.get("parsl_resource_specification", {}))
+        task = TaskRecord(self, task_id, func, app_args, kwargs, label, cache, ignore, join, _now())
+        task.task_launch_lock = self._task_launch_lock
         app_fu = AppFuture(task)
         task.app_fu = app_fu
         if "stdout" in kwargs or "stderr" in kwargs:
@@ -221,17 +228,17 @@ class DataFlowKernel:
                                  f"(configured: {', '.join(self._user_labels())})")
             if kwargs.get("_parsl_staging_inhibit"):
                 self._outputs_unstaged(kwargs, app_fu)
-            else:
+            elif app_args or kwargs:
                 self._stage(task, label, app_fu)
             depends = self._gather(task.args, kwargs)
         except Exception as e:
-            task.depends = []
+            task.depends = _NOTHING
             self._update_state(task, States.pending)
             self.tasks[task_id] = task
             self._complete_exception(task, States.failed, e)
             return app_fu
 
-        task.depends = depends
+        task.depends = depends or _NOTHING
         self._update_state(task, States.pending)
         self.tasks[task_id] = task
         if not depends:
@@ -252,7 +259,7 @@ class DataFlowKernel:
             spec = kwargs.get(kw)
             if isinstance(spec, int) and spec == _AUTO_LOGNAME:
                 if kw not in task.ignore_for_cache:
-                    task.ignore_for_cache.append(kw)
+                    task.ignore_for_cache = [*task.ignore_for_cache, kw]
                 autopath = self._config.std_autopath or self.default_std_autopath
                 kwargs[kw] = autopath(task, kw)
 
@@ -270,7 +277,7 @@ class DataFlowKernel:
         func = task.func
         dm = self.data_manager
         staged = (File, DataFuture)
-        if any(isinstance(a, staged) for a in args):
+        if args and any(isinstance(a, staged) for a in args):
             new_args = list(args)
             for i, a in enumerate(new_args):
                 new_args[i], func = dm.optionally_stage_in(a, func, label)
@@ -286,9 +293,11 @@ class DataFlowKernel:
         outputs = kwargs.get("outputs")
         if outputs:
             outputs = kwargs["outputs"] = list(outputs)
+            data_futures = []
             for i, f in enumerate(outputs):
                 func, outputs[i], df = dm.stage_out_one(f, func, label, app_fu)
-                app_fu._outputs.append(df)
+                data_futures.append(df)
+            app_fu._outputs = data_futures
         for kw in ("stdout", "stderr"):
             f = kwargs.get(kw)
             if isinstance(f, File):
@@ -299,13 +308,14 @@ class DataFlowKernel:
     @staticmethod
     def _outputs_unstaged(kwargs: Dict[str, Any], app_fu: AppFuture) -> None:
         """DataFutures for the outputs of a task that does its own staging (a staging task)."""
-        for f in kwargs.get("outputs") or ():
-            app_fu._outputs.append(DataFuture(app_fu, f, tid=app_fu.tid))
+        outputs = kwargs.get("outputs")
+        if outputs:
+            app_fu._outputs = [DataFuture(app_fu, f, tid=app_fu.tid) for f in outputs]
 
     def _gather(self, args: Sequence[Any], kwargs: Dict[str, Any]) -> List[Future]:
         """Every future the task must wait for, per the dependency resolver."""
         if self._shallow:
-            deps = [a for a in args if isinstance(a, Future)]
+            deps = [a for a in args if isinstance(a, Future)] if args else []
             if kwargs:
                 deps.extend(v for v in kwargs.values() if isinstance(v, Future))
                 inputs = kwargs.get("inputs")
@@ -510,10 +520,13 @@ class DataFlowKernel:
             _guarded(lambda: self._memoize_outcome(task, result, exception), f"memoizing task {task.id}")
         self._update_state(task, state)
         self.wipe_task(task.id)
+        app_fu = task.app_fu
+        if self._config.garbage_collect:
+            task.release_app_fu()
         if exception is None:
-            task.app_fu.set_result(result)
+            app_fu.set_result(result)
         else:
-            task.app_fu.set_exception(exception)
+            app_fu.set_exception(exception)
 
     def _memoize_outcome(self, task: TaskRecord, result: Any, exception: Optional[BaseException]) -> None:
         if exception is None:
@@ -530,7 +543,7 @@ class DataFlowKernel:
                 pass
             counts[new_state] += 1
         task.status = new_state
-        if self._monitor_hooks:
+        if self._task_hooks:
             self._notify("parsl_task_state", dfk=self, task_record=task, state=new_state)
 
     def _notify(self, hook: str, **kwargs: Any) -> None:

@@ -5,52 +5,29 @@ retries, or its joined futures) has finished. Indexing it or reading an attribut
 have gives a new AppFuture for that item of the eventual result ("lifted" operations):
 ``f[0]``, ``f.name``.
 
-A pending task should cost little memory, so the condition variable every ``Future`` carries is
-only created when something first waits on, completes or inspects this future.
+It is a ``LightFuture``, so a pending task's future costs a few dozen bytes.
 """
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future
-from concurrent.futures._base import PENDING
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+
+from parsl.dataflow.lightfuture import LightFuture
 
 if TYPE_CHECKING:
     from parsl.app.futures import DataFuture
     from parsl.dataflow.taskrecord import TaskRecord
 
-_condition_creation = threading.Lock()
 
-
-class AppFuture(Future):
+class AppFuture(LightFuture):
     """The future of one app invocation, with its task record, outputs and std streams."""
 
-    __slots__ = ("_cond",)
+    _outputs: Sequence["DataFuture"] = ()
+    _stdout_future: Optional["DataFuture"] = None
+    _stderr_future: Optional["DataFuture"] = None
 
     def __init__(self, task_record: "TaskRecord") -> None:
-        # Future.__init__ is not called: it would build the condition eagerly.
-        self._state = PENDING
-        self._result = None
-        self._exception = None
-        self._waiters: List[Any] = []
-        self._done_callbacks: List[Any] = []
         self.task_record = task_record
-        self._outputs: List["DataFuture"] = []
-        self._stdout_future: Optional["DataFuture"] = None
-        self._stderr_future: Optional["DataFuture"] = None
-
-    @property
-    def _condition(self) -> threading.Condition:
-        try:
-            return self._cond
-        except AttributeError:
-            with _condition_creation:
-                try:
-                    return self._cond
-                except AttributeError:
-                    self._cond = threading.Condition()
-                    return self._cond
 
     @property
     def stdout(self) -> Union[None, str, Any]:

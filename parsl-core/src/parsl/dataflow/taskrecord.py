@@ -9,7 +9,8 @@ The DataFlowKernel itself uses attribute access (``task.status``) on its hot pat
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any, Dict, Iterator
+import weakref
+from typing import Any, Dict, Iterator, List
 
 #: Parsl's task-record keys, in Parsl's order.
 KEYS = (
@@ -20,16 +21,67 @@ KEYS = (
     "join", "joins", "join_lock",
 )
 _KEYSET = frozenset(KEYS)
+_NO_SPEC: Dict[str, Any] = {}  # shared: executors only read the resource specification
 
 
 class TaskRecord(MutableMapping):
     """One task's record; a mapping over Parsl's keys (unset keys are absent, as in Parsl)."""
 
-    __slots__ = KEYS + ("_waiting", "_extra", "__weakref__")
+    # app_fu and fail_history are properties over these slots (see below)
+    __slots__ = tuple(k for k in KEYS if k not in ("app_fu", "fail_history")) + (
+        "_app_fu", "_fail_history", "_waiting", "_extra", "__weakref__")
 
-    def __init__(self, **fields: Any) -> None:
-        for key, value in fields.items():
-            setattr(self, key, value)
+    def __init__(self, dfk: Any, task_id: int, func: Any, args: Any, kwargs: Dict[str, Any], executor: str,
+                 memoize: bool, ignore_for_cache: Any, join: bool, time_invoked: Any) -> None:
+        self.dfk = dfk
+        self.id = task_id
+        self.func = func
+        self.func_name = getattr(func, "__name__", type(func).__name__)
+        self.args = args
+        self.kwargs = kwargs
+        self.executor = executor
+        self.memoize = memoize
+        self.ignore_for_cache = ignore_for_cache
+        self.join = join
+        self.time_invoked = time_invoked
+        self.resource_specification = kwargs.get("parsl_resource_specification", _NO_SPEC) if kwargs else _NO_SPEC
+        self.hashsum = None
+        self.exec_fu = None
+        self.fail_count = 0
+        self.fail_cost = 0
+        self.from_memo = None
+        self.joins = None
+        self.try_id = 0
+        self.time_returned = None
+        self.try_time_launched = None
+        self.try_time_returned = None
+
+    @property
+    def app_fu(self) -> Any:
+        """The task's AppFuture (held weakly once the task is finished and forgotten)."""
+        fut = self._app_fu
+        return fut() if isinstance(fut, weakref.ref) else fut
+
+    @app_fu.setter
+    def app_fu(self, fut: Any) -> None:
+        self._app_fu = fut
+
+    def release_app_fu(self) -> None:
+        """Hold the AppFuture weakly, so the future/record pair needs no cycle collection."""
+        self._app_fu = weakref.ref(self._app_fu)
+
+    @property
+    def fail_history(self) -> List[str]:
+        """``repr`` of each failed try's exception, oldest first (created on first access)."""
+        try:
+            return self._fail_history
+        except AttributeError:
+            self._fail_history: List[str] = []
+            return self._fail_history
+
+    @fail_history.setter
+    def fail_history(self, history: List[str]) -> None:
+        self._fail_history = history
 
     # -- callbacks the DataFlowKernel attaches to futures (bound methods: no closure per task) ----
 

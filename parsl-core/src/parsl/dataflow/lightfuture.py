@@ -1,0 +1,172 @@
+"""``LightFuture``: a ``concurrent.futures.Future`` that builds its condition variable only when needed.
+
+A stdlib Future allocates a ``threading.Condition`` (an RLock plus bound methods) when it is
+created and takes it on every operation. Parsl makes two futures per task (the executor's and
+the AppFuture), most of which nobody ever blocks on. Here completion and callback registration
+use one module-wide lock (each holds it for a few instructions), the per-future condition is
+created on first ``result()``/``exception()`` wait or ``concurrent.futures.wait``/``as_completed``,
+and a completed future's ``result()`` returns without locking.
+
+Correctness argument, in short: a setter writes ``_state`` and then looks for a condition; a
+waiter creates the condition and then reads ``_state`` under it. Either the setter sees the
+condition (and notifies under it) or the waiter sees the final state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import CancelledError, Future, InvalidStateError
+from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, PENDING, RUNNING
+from typing import Any, Callable, List, Optional
+
+logger = logging.getLogger("concurrent.futures")
+
+_lock = threading.Lock()
+_DONE = (CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED)
+
+
+class LightFuture(Future):
+    """A Future whose per-instance lock, waiter list and callback list are created lazily."""
+
+    __slots__ = ("_cond", "_w", "_cb")
+
+    _state = PENDING
+    _result: Any = None
+    _exception: Optional[BaseException] = None
+
+    def __init__(self) -> None:
+        """Nothing is allocated until needed (Future.__init__ is deliberately not called)."""
+
+    # -- lazily created internals, under the names the stdlib Future and wait() use -------------
+
+    @property
+    def _condition(self) -> threading.Condition:
+        try:
+            return self._cond
+        except AttributeError:
+            with _lock:
+                try:
+                    return self._cond
+                except AttributeError:
+                    self._cond = threading.Condition()
+                    return self._cond
+
+    @property
+    def _waiters(self) -> List[Any]:  # only touched with the condition held
+        try:
+            return self._w
+        except AttributeError:
+            self._w: List[Any] = []
+            return self._w
+
+    @property
+    def _done_callbacks(self) -> List[Callable[[Future], Any]]:  # appended under _lock
+        try:
+            return self._cb
+        except AttributeError:
+            self._cb: List[Callable[[Future], Any]] = []
+            return self._cb
+
+    # -- state queries without locks --------------------------------------------------------------
+
+    def done(self) -> bool:
+        return self._state in _DONE
+
+    def running(self) -> bool:
+        return self._state == RUNNING
+
+    def cancelled(self) -> bool:
+        return self._state in (CANCELLED, CANCELLED_AND_NOTIFIED)
+
+    def result(self, timeout: Optional[float] = None) -> Any:
+        if self._state == FINISHED:
+            if self._exception is not None:
+                raise self._exception
+            return self._result
+        return super().result(timeout)
+
+    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
+        if self._state == FINISHED:
+            return self._exception
+        return super().exception(timeout)
+
+    # -- transitions --------------------------------------------------------------------------------
+
+    def add_done_callback(self, fn: Callable[[Future], Any]) -> None:
+        with _lock:
+            if self._state not in _DONE:
+                self._done_callbacks.append(fn)
+                return
+        try:
+            fn(self)
+        except Exception:
+            logger.exception("exception calling callback for %r", self)
+
+    def set_result(self, result: Any) -> None:
+        with _lock:
+            if self._state in _DONE:
+                raise InvalidStateError(f"{self._state}: {self!r}")
+            self._result = result
+            self._state = FINISHED
+        self._wake(lambda w: w.add_result(self))
+        self._invoke_callbacks()
+
+    def set_exception(self, exception: Optional[BaseException]) -> None:
+        with _lock:
+            if self._state in _DONE:
+                raise InvalidStateError(f"{self._state}: {self!r}")
+            self._exception = exception
+            self._state = FINISHED
+        self._wake(lambda w: w.add_exception(self))
+        self._invoke_callbacks()
+
+    def cancel(self) -> bool:
+        with _lock:
+            if self._state in (RUNNING, FINISHED):
+                return False
+            if self._state in (CANCELLED, CANCELLED_AND_NOTIFIED):
+                return True
+            self._state = CANCELLED_AND_NOTIFIED
+        self._wake(lambda w: w.add_cancelled(self))
+        self._invoke_callbacks()
+        return True
+
+    def set_running_or_notify_cancel(self) -> bool:
+        with _lock:
+            if self._state == PENDING:
+                self._state = RUNNING
+                return True
+            if self._state in (CANCELLED, CANCELLED_AND_NOTIFIED):
+                return False
+        raise RuntimeError(f"Future in unexpected state {self._state}")
+
+    def _invoke_callbacks(self) -> None:
+        """Call and then drop the callbacks: they often refer back to this future's owner."""
+        try:
+            callbacks = self._cb
+        except AttributeError:
+            return
+        del self._cb
+        for callback in callbacks:
+            try:
+                callback(self)
+            except Exception:
+                logger.exception("exception calling callback for %r", self)
+
+    def _wake(self, notify_waiter: Callable[[Any], None]) -> None:
+        """Tell whoever waits on this future (if anyone has created the condition)."""
+        try:
+            cond = self._cond
+        except AttributeError:
+            return
+        with cond:
+            for waiter in self._waiters:
+                notify_waiter(waiter)
+            cond.notify_all()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} at {id(self):#x} state={self._state.lower()}>"
+
+
+__all__ = ["CancelledError", "LightFuture"]
