@@ -1,0 +1,92 @@
+"""The worker-side wrapper: resource samples taken where the task runs, carried back in its result."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+import dill
+import pytest
+import sqlalchemy as sa
+
+from parsl_monitoring.worker import MonitoredFunction, MonitoredResult, unwrap
+
+
+def burn_in_child(seconds: float) -> str:
+    """Keep a child process busy for ``seconds`` (as a bash app's command would)."""
+    subprocess.run([sys.executable, "-c", f"import time\nt=time.process_time()\nwhile time.process_time()-t<{seconds}: pass"],
+                   check=True)
+    return "burnt"
+
+
+def fail() -> None:
+    raise KeyError("missing")
+
+
+@pytest.fixture
+def pool():
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as p:
+        yield p
+
+
+def test_samples_cover_children_and_come_back_in_the_result(pool):
+    wrapped = dill.loads(dill.dumps(MonitoredFunction(burn_in_child, interval=0.1)))
+    outcome = pool.submit(wrapped, 0.6).result()
+    assert isinstance(outcome, MonitoredResult)
+    value, report = unwrap(outcome)
+    assert value == "burnt"
+    samples = report["samples"]
+    assert len(samples) >= 3, "periodic samples while the task runs, and one at the end"
+    assert any(s["psutil_process_children_count"] >= 1 for s in samples)
+    assert max(s["psutil_process_time_user"] + s["psutil_process_time_system"] for s in samples) >= 0.3
+    assert report["time_ended"] > report["time_started"]
+    assert report["node"]["cpu_count"] >= 1 and report["node"]["total_memory"] > 0
+    assert len({tuple(sorted(s)) for s in samples}) == 1, "every sample has the same columns"
+
+
+def test_interval_zero_reports_one_final_sample(pool):
+    _, report = unwrap(pool.submit(MonitoredFunction(burn_in_child, interval=0), 0.05).result())
+    assert len(report["samples"]) == 1
+
+
+def test_exception_carries_the_report_and_unwrap_removes_it(pool):
+    with pytest.raises(KeyError) as info:
+        pool.submit(MonitoredFunction(fail, interval=0), ).result()
+    exc, report = unwrap(pickle.loads(pickle.dumps(info.value)))
+    assert isinstance(exc, KeyError) and not hasattr(exc, "_parsl_monitoring_report")
+    assert report is not None and report["samples"]
+
+
+def test_unwrapped_values_pass_through():
+    assert unwrap(42) == (42, None)
+    e = ValueError("x")
+    assert unwrap(e) == (e, None)
+
+
+def test_hub_records_where_and_how_a_try_ran(known_run):
+    engine = sa.create_engine(known_run["url"])
+    with engine.connect() as conn:
+        hostname, running = conn.execute(sa.text(
+            "select hostname, task_try_time_running from try where task_id = 0")).one()
+        statuses = [r[0] for r in conn.execute(sa.text(
+            "select task_status_name from status where task_id = 0 order by timestamp"))]
+        resources = conn.execute(sa.text("select count(*), max(psutil_process_memory_resident) from resource")).one()
+        nodes = conn.execute(sa.text("select count(*) from node")).scalar()
+    engine.dispose()
+    assert hostname and running is not None
+    assert statuses == ["pending", "launched", "running", "running_ended", "exec_done"]
+    assert resources[0] == 1 and resources[1] > 0
+    assert nodes == 1
+
+
+def test_resource_monitoring_disabled_sends_the_function_unwrapped(tmp_path):
+    from helpers import fake_dfk, record
+    from parsl_monitoring.hub import MonitoringHub
+
+    hub = MonitoringHub(resource_monitoring_enabled=False)
+    hub.start(fake_dfk(str(tmp_path)))
+    assert hub.wrap_task(record(0), fail) is fail
+    hub.close()
