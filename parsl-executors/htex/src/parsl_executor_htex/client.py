@@ -104,9 +104,9 @@ class InterchangeClient:
     def submit(self, task_id: int, buf: bytes, priority: float = wire.NO_PRIORITY, ctx: bytes = b"") -> Future:
         fut = HTEXFuture(task_id)
         self.tasks[task_id] = fut
-        frames = [wire.TASKS, wire.tid_bytes(task_id), wire.to_frame(wire.PRIOS, (priority,)), ctx, buf]
+        frame = wire.pack_tasks(((priority, task_id, ctx, buf),))
         with self._send_lock:
-            self._tasks_out.send_multipart(frames, copy=len(buf) < 65536)
+            self._tasks_out.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
         return fut
 
     def command(self, name: str, *args: Any, timeout: float = 10) -> Any:
@@ -138,17 +138,13 @@ class InterchangeClient:
         next_check = time.monotonic() + LIVENESS_PERIOD
         while not self._closing.is_set():
             if sock.poll(int(LIVENESS_PERIOD * 1000)):
-                for _ in range(1000):
-                    try:
-                        frames = sock.recv_multipart(zmq.NOBLOCK)
-                    except zmq.Again:
-                        break
-                    except zmq.ZMQError:
-                        return
-                    try:
+                try:
+                    for frames in wire.drain(sock):
                         self._handle(frames)
-                    except Exception:
-                        logger.exception("cannot handle a message from the interchange")
+                except zmq.ZMQError:
+                    return
+                except Exception:
+                    logger.exception("cannot handle a message from the interchange")
             now = time.monotonic()
             if now >= next_check:
                 next_check = now + LIVENESS_PERIOD
@@ -157,9 +153,9 @@ class InterchangeClient:
                     return
 
     def _handle(self, frames: list[bytes]) -> None:
-        tag = frames[0]
+        tag = frames[0][:1]
         if tag == wire.RESULTS:
-            self._results(wire.from_frame(wire.IDS, frames[1]), frames[2], frames[3:])
+            self._results(wire.unpack_results(frames[0]))
         elif tag == wire.EVENT:
             event = pickle.loads(frames[1])
             if event["type"] == "manager_lost":
@@ -173,11 +169,12 @@ class InterchangeClient:
         elif tag == wire.READY:
             self._ready.set_result(pickle.loads(frames[1]))
 
-    def _results(self, ids: Sequence[int], kinds: bytes, payloads: Sequence[bytes]) -> None:
+    def _results(self, results: Sequence[tuple[int, int, memoryview]]) -> None:
         from parsl.serialize import deserialize
 
         pop = self.tasks.pop
-        for tid, kind, payload in zip(ids, kinds, payloads):
+        for tid, kind, view in results:
+            payload = bytes(view)
             fut = pop(tid, None)
             if fut is None:
                 continue

@@ -36,7 +36,6 @@ from parsl_executor_htex.version import PYTHON, VERSION
 
 logger = logging.getLogger("parsl_executor_htex.interchange")
 
-_MAX_BATCH = 1000
 _HOUSEKEEPING = 0.5  # seconds between checks of heartbeats and of the executor's process
 
 
@@ -106,7 +105,7 @@ class Interchange:
             low, high = config.get("worker_port_range") or (54000, 55000)
             self.worker_port = self.wsock.bind_to_random_port(wire.tcp_url(bind), low, high)
 
-        self.pending: list[tuple[float, int, bytes, bytes]] = []
+        self.pending: list[tuple[float, int, memoryview, memoryview]] = []
         self.managers: dict[bytes, ManagerRecord] = {}
         self.ready: set[bytes] = set()
         self.stopping = False
@@ -137,17 +136,11 @@ class Interchange:
         self.results_out.send_multipart([tag, pickle.dumps(obj)])
 
     def _from_client(self) -> None:
-        for _ in range(_MAX_BATCH):
-            try:
-                f = self.tasks_in.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            if f[0] == wire.TASKS:
-                ids = wire.from_frame(wire.IDS, f[1])
-                prios = wire.from_frame(wire.PRIOS, f[2])
+        for f in wire.drain(self.tasks_in):
+            if f[0][:1] == wire.TASKS:
                 pending = self.pending
-                for i, tid in enumerate(ids):
-                    heapq.heappush(pending, (prios[i], tid, f[3 + 2 * i], f[4 + 2 * i]))
+                for task in wire.unpack_tasks(f[0]):
+                    heapq.heappush(pending, task)
             elif f[0] == wire.COMMAND:
                 req_id, name, args = pickle.loads(f[1])
                 try:
@@ -159,17 +152,13 @@ class Interchange:
 
     def _from_managers(self) -> None:
         now = time.monotonic()
-        for _ in range(_MAX_BATCH):
-            try:
-                f = self.wsock.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            mid, tag = f[0], f[1]
+        for f in wire.drain(self.wsock):
+            mid, tag = f[0], f[1][:1]
             rec = self.managers.get(mid)
             if tag == wire.RESULTS and rec is not None:
                 rec.last_seen = now
-                rec.tasks.difference_update(wire.from_frame(wire.IDS, f[2]))
-                self.results_out.send_multipart(f[1:], copy=False)
+                rec.tasks.difference_update(wire.result_ids(f[1]))
+                self.results_out.send(f[1], copy=len(f[1]) < wire.COPY_THRESHOLD)
                 if not rec.tasks:
                     rec.idle_since = now
                 if not rec.draining:
@@ -226,19 +215,15 @@ class Interchange:
                 self.ready.discard(mid)
                 continue
             batch = [heapq.heappop(pending) for _ in range(n)]
-            ids = [t[1] for t in batch]
-            frames: list[Any] = [mid, wire.TASKS, wire.to_frame(wire.IDS, ids)]
-            for t in batch:
-                frames.append(t[2])
-                frames.append(t[3])
             try:
-                self.wsock.send_multipart(frames, copy=False)
+                frame = wire.pack_tasks(batch)
+                self.wsock.send_multipart([mid, frame], copy=len(frame) < wire.COPY_THRESHOLD)
             except zmq.ZMQError as e:
                 for t in batch:
                     heapq.heappush(pending, t)
                 self._lose(mid, f"it could not be reached ({e})")
                 continue
-            rec.tasks.update(ids)
+            rec.tasks.update(t[1] for t in batch)
             if len(rec.tasks) >= rec.capacity:
                 self.ready.discard(mid)
             if not pending:

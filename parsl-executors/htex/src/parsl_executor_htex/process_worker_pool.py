@@ -19,12 +19,10 @@ import json
 import logging
 import os
 import pickle
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from typing import Any, Optional
@@ -34,12 +32,12 @@ import zmq
 from parsl_executor_htex import placement, wire
 from parsl_executor_htex.curvezmq import Context
 from parsl_executor_htex.version import PYTHON, VERSION
+from parsl_executor_htex.worker import HEADER, READY_KIND, write_message
 
 logger = logging.getLogger("parsl_executor_htex.pool")
 
 EXIT_UNREACHABLE = 2
 EXIT_INTERCHANGE_LOST = 3
-_MAX_BATCH = 1000
 
 
 class _Stop(Exception):
@@ -47,16 +45,17 @@ class _Stop(Exception):
 
 
 class Worker:
-    """One worker process and the task it is running."""
+    """One worker process, its two pipes and the task it is running."""
 
-    __slots__ = ("ident", "nodes", "pidfd", "proc", "rank", "ready", "task")
+    __slots__ = ("inbuf", "nodes", "proc", "rank", "ready", "result_fd", "task", "task_fd")
 
-    def __init__(self, rank: int, ident: bytes, proc: subprocess.Popen) -> None:
+    def __init__(self, rank: int, proc: subprocess.Popen, task_fd: int, result_fd: int) -> None:
         self.rank = rank
-        self.ident = ident
         self.proc = proc
-        self.pidfd: Optional[int] = None
-        self.task: Optional[bytes] = None
+        self.task_fd = task_fd
+        self.result_fd = result_fd
+        self.inbuf = bytearray()
+        self.task: Optional[int] = None
         self.ready = False
         self.nodes: list[str] = []
 
@@ -74,10 +73,8 @@ class WorkerPool:
             cores_per_worker=args.cores_per_worker, mem_per_worker=args.mem_per_worker,
             max_workers_per_node=args.max_workers_per_node, accelerators=self.accelerators)
         self.ctx = Context(args.cert_dir)
-        self.queue: collections.deque[tuple[bytes, bytes, bytes]] = collections.deque()
-        self.workers: dict[bytes, Worker] = {}
-        self.by_pidfd: dict[int, Worker] = {}
-        self.spawned = 0
+        self.queue: collections.deque[tuple[float, int, Any, Any]] = collections.deque()
+        self.workers: dict[int, Worker] = {}  # by result pipe
         self.draining = False
         self.stopping = False
         self.out_ids: list[int] = []
@@ -88,7 +85,6 @@ class WorkerPool:
             from parsl_executor_htex.mpi_resource_management import NodePool, nodes_in_batch_job
 
             self.nodes = NodePool(nodes_in_batch_job())
-        self.ipc_dir = tempfile.mkdtemp(prefix="parsl-htex-")
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -116,22 +112,24 @@ class WorkerPool:
         return found
 
     def _spawn(self, rank: int) -> Worker:
-        self.spawned += 1
-        ident = f"{rank}.{self.spawned}".encode()
         cpus = placement.worker_cpus(self.args.cpu_affinity, rank, self.count)
         accelerator = self.accelerators[rank] if self.accelerators else None
         env = dict(os.environ)
         env.update(placement.worker_env(rank=rank, count=self.count, pool_id=self.uid,
                                         block_id=self.block_id, accelerator=accelerator, cpus=cpus))
-        cmd = [sys.executable, "-m", "parsl_executor_htex.worker", self.worker_url, ident.decode(),
+        task_r, task_w = os.pipe()
+        result_r, result_w = os.pipe()
+        cmd = [sys.executable, "-m", "parsl_executor_htex.worker", str(task_r), str(result_w),
                ",".join(map(str, cpus)) if cpus else ""]
-        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
-        w = Worker(rank, ident, proc)
-        self.workers[ident] = w
-        if hasattr(os, "pidfd_open"):
-            w.pidfd = os.pidfd_open(proc.pid)
-            self.by_pidfd[w.pidfd] = w
-            self.poller.register(w.pidfd, zmq.POLLIN)
+        try:
+            proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, pass_fds=(task_r, result_w))
+        finally:
+            os.close(task_r)
+            os.close(result_w)
+        os.set_blocking(result_r, False)
+        w = Worker(rank, proc, task_w, result_r)
+        self.workers[result_r] = w
+        self.poller.register(result_r, zmq.POLLIN)
         return w
 
     def _register(self) -> None:
@@ -160,13 +158,8 @@ class WorkerPool:
         self.ix = self.ctx.socket(zmq.DEALER, server=False, address=address)
         self.ix.setsockopt(zmq.IDENTITY, self.uid.encode())
         self.ix.connect(wire.tcp_url(address, self.args.port))
-        self.wsock = self.ctx.zmq.socket(zmq.ROUTER)
-        self.wsock.setsockopt(zmq.LINGER, 0)
-        self.worker_url = f"ipc://{self.ipc_dir}/workers"
-        self.wsock.bind(self.worker_url)
         self.poller = zmq.Poller()
         self.poller.register(self.ix, zmq.POLLIN)
-        self.poller.register(self.wsock, zmq.POLLIN)
         for rank in range(self.count):
             self._spawn(rank)
         self._register()
@@ -185,20 +178,15 @@ class WorkerPool:
         now = time.monotonic()
         last_ix = last_hb = now
         drain_at = now + self.args.drain_period if self.args.drain_period else None
-        tick = 0.1 if not hasattr(os, "pidfd_open") else hb_period
         while not self.stopping:
-            events = dict(self.poller.poll(int(min(tick, hb_period) * 1000)))
-            if events.pop(self.ix, None):
-                last_ix = time.monotonic()
-                self._from_interchange()
-            if events.pop(self.wsock, None):
-                self._from_workers()
-            for fd in events:
-                self._worker_died(self.by_pidfd[fd])
-            if tick != hb_period:
-                for w in list(self.workers.values()):
-                    if w.proc.poll() is not None:
-                        self._worker_died(w)
+            timeout = hb_period if drain_at is None else max(0.0, min(hb_period, drain_at - now))
+            events = self.poller.poll(int(timeout * 1000))
+            for sock, _ in events:
+                if sock is self.ix:
+                    last_ix = time.monotonic()
+                    self._from_interchange()
+                else:
+                    self._from_worker(self.workers[sock])
             self._dispatch()
             self._flush()
             now = time.monotonic()
@@ -218,17 +206,10 @@ class WorkerPool:
         return 0
 
     def _from_interchange(self) -> None:
-        for _ in range(_MAX_BATCH):
-            try:
-                frames = self.ix.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            tag = frames[0]
+        for frames in wire.drain(self.ix):
+            tag = frames[0][:1]
             if tag == wire.TASKS:
-                ids = wire.from_frame(wire.IDS, frames[1])
-                q = self.queue
-                for i, tid in enumerate(ids):
-                    q.append((wire.tid_bytes(tid), frames[2 + 2 * i], frames[3 + 2 * i]))
+                self.queue.extend(wire.unpack_tasks(frames[0]))
             elif tag == wire.DRAIN:
                 logger.info("interchange asked this pool to drain")
                 self.draining = True
@@ -237,17 +218,21 @@ class WorkerPool:
                 self.stopping = True
                 return
 
-    def _from_workers(self) -> None:
-        for _ in range(_MAX_BATCH):
-            try:
-                frames = self.wsock.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
+    def _from_worker(self, w: Worker) -> None:
+        data = os.read(w.result_fd, 1 << 20)
+        if not data:
+            self._worker_died(w)
+            return
+        buf = w.inbuf
+        buf += data
+        size = HEADER.size
+        while len(buf) >= size:
+            tid, kind, n = HEADER.unpack_from(buf)
+            if len(buf) < size + n:
                 return
-            w = self.workers.get(frames[0])
-            if w is None:
-                continue
-            if len(frames) == 4:
-                self._result(w, wire.tid_int(frames[1]), frames[2][0], frames[3])
+            if kind != READY_KIND:
+                self._result(w, tid, kind, bytes(buf[size:size + n]))
+            del buf[:size + n]
             w.ready = True
 
     def _result(self, w: Worker, tid: int, kind: int, payload: Any) -> None:
@@ -261,16 +246,19 @@ class WorkerPool:
             w.nodes = []
 
     def _worker_died(self, w: Worker) -> None:
-        code = w.proc.wait()
-        logger.warning("worker %s (pid %d) exited with code %s", w.ident, w.proc.pid, code)
-        if w.pidfd is not None:
-            self.poller.unregister(w.pidfd)
-            del self.by_pidfd[w.pidfd]
-            os.close(w.pidfd)
-        del self.workers[w.ident]
+        try:
+            code: Optional[int] = w.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            w.proc.kill()
+            code = w.proc.wait()
+        logger.warning("worker %d (pid %d) exited with code %s", w.rank, w.proc.pid, code)
+        self.poller.unregister(w.result_fd)
+        del self.workers[w.result_fd]
+        os.close(w.result_fd)
+        os.close(w.task_fd)
         if w.task is not None:
             lost = pickle.dumps((w.rank, self.hostname, code))
-            self._result(w, wire.tid_int(w.task), wire.WORKER_LOST, lost)
+            self._result(w, w.task, wire.WORKER_LOST, lost)
         if not self.stopping:
             self._spawn(w.rank)
 
@@ -282,7 +270,7 @@ class WorkerPool:
                 continue
             if not self.queue:
                 return
-            tid, ctx, buf = self.queue[0]
+            _, tid, ctx, buf = self.queue[0]
             if ctx and self.nodes is not None:
                 ctx = self._mpi_env(w, ctx)
                 if ctx is None:
@@ -290,14 +278,17 @@ class WorkerPool:
             self.queue.popleft()
             w.ready = False
             w.task = tid
-            self.wsock.send_multipart([w.ident, tid, ctx, buf], copy=len(buf) < 65536)
+            try:
+                write_message(w.task_fd, tid, len(ctx), len(buf), ctx, buf)
+            except OSError as e:  # the worker died; its result pipe reports it next
+                logger.warning("cannot send task %d to worker %d: %s", tid, w.rank, e)
 
     def _mpi_env(self, w: Worker, ctx: bytes) -> Optional[bytes]:
         """The worker environment of an MPI task, or None while its nodes are busy."""
         from parsl_executor_htex.mpi_prefix_composer import compose_all
 
         assert self.nodes is not None
-        spec = json.loads(ctx)
+        spec = json.loads(bytes(ctx))
         nodes = self.nodes.take(int(spec.get("num_nodes", 1)))
         if nodes is None:
             return None
@@ -307,8 +298,8 @@ class WorkerPool:
     def _flush(self) -> None:
         if not self.out_ids:
             return
-        self.ix.send_multipart([wire.RESULTS, wire.to_frame(wire.IDS, self.out_ids), bytes(self.out_kinds),
-                                *self.out_payloads], copy=False)
+        frame = wire.pack_results(self.out_ids, bytes(self.out_kinds), self.out_payloads)
+        self.ix.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
         self.out_ids = []
         self.out_kinds = bytearray()
         self.out_payloads = []
@@ -329,8 +320,9 @@ class WorkerPool:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-        for fd in self.by_pidfd:
-            os.close(fd)
+        for w in self.workers.values():
+            os.close(w.task_fd)
+            os.close(w.result_fd)
         try:
             if hasattr(self, "ix"):
                 self._flush()
@@ -338,7 +330,6 @@ class WorkerPool:
         except zmq.ZMQError:
             pass
         self.ctx.term()
-        shutil.rmtree(self.ipc_dir, ignore_errors=True)
 
 
 def _raise_stop(signum: int, frame: Any) -> None:

@@ -1,28 +1,28 @@
 """The wire protocol between the executor, the interchange, the worker pools and their workers.
 
-Every message is a ZeroMQ multipart message whose first frame is a one-byte tag. Task and
-result messages carry many tasks at once (the hot path is batched at every hop) and keep the
-per-task data as separate frames, so the interchange routes and forwards them without
-unpickling anything::
+Every message starts with a one-byte tag. Task and result messages are one frame each, however
+many tasks they carry (each zmq frame costs several microseconds of Python, so the hot path sends
+one frame per batch at every hop), and are packed with ``struct``/``array`` so the interchange
+routes and forwards them without unpickling anything::
 
-    executor  -> interchange   TASKS    ids(int64[n]) prios(float64[n]) (ctx, buf) * n
-    interchange -> pool        TASKS    ids(int64[n]) (ctx, buf) * n
-    pool -> interchange        RESULTS  ids(int64[n]) kinds(uint8[n]) payload * n
-    interchange -> executor    RESULTS  (forwarded unchanged)
-    pool -> worker             tid(int64) ctx buf
-    worker -> pool             tid(int64) kind payload
+    executor -> interchange    T n (tid int64, priority float64, len(ctx) uint32, len(buf) uint32)*n (ctx buf)*n
+    interchange -> pool        (the same layout, for the tasks given to that pool)
+    pool -> interchange        R n tid(int64)*n kind(uint8)*n len(uint32)*n payload*n
+    interchange -> executor    (forwarded unchanged)
+    pool -> worker             header(tid, len(ctx), len(buf)) ctx buf      (a pipe, see ``worker``)
+    worker -> pool             header(tid, kind, len(payload)) payload       (a pipe)
 
 ``ctx`` is b"" or a JSON object (the MPI environment of the task); ``buf`` is what
 ``parsl.serialize.pack_apply_message`` produced. A result's ``kind`` says what its payload is.
-Control messages (registration, heartbeats, commands, events) are rare and carry one pickled or
-JSON frame.
+Control messages (registration, heartbeats, commands, events) are rare: a tag frame, then at
+most one pickled or JSON frame.
 """
 
 from __future__ import annotations
 
-import sys
+import struct
 from array import array
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 # Tags (first frame).
 TASKS = b"T"
@@ -45,20 +45,86 @@ WORKER_LOST = 2   # payload: pickled (worker_id, hostname, exitcode)
 NO_PRIORITY = float("inf")
 
 
-IDS = "q"     # array typecode of task-id frames (int64)
-PRIOS = "d"   # array typecode of priority frames (float64)
+_COUNT = struct.Struct("=I")
+_TASK = struct.Struct("=qdII")
 
 
-def to_frame(typecode: str, values: Sequence[Any]) -> bytes:
-    """One frame holding ``values`` as a packed array (``IDS`` or ``PRIOS``)."""
-    return array(typecode, values).tobytes()
+def pack_tasks(tasks: Sequence[tuple[float, int, Any, Any]]) -> bytes:
+    """One TASKS frame for ``(priority, tid, ctx, buf)`` tuples."""
+    head = [TASKS, _COUNT.pack(len(tasks))]
+    body = []
+    for prio, tid, ctx, buf in tasks:
+        head.append(_TASK.pack(tid, prio, len(ctx), len(buf)))
+        body.append(ctx)
+        body.append(buf)
+    return b"".join(head + body)
 
 
-def from_frame(typecode: str, frame: bytes | memoryview) -> array:
-    """The packed array in ``frame``."""
-    a = array(typecode)
-    a.frombytes(frame)
-    return a
+def unpack_tasks(frame: bytes) -> list[tuple[float, int, memoryview, memoryview]]:
+    """The ``(priority, tid, ctx, buf)`` tuples of a TASKS frame (views into ``frame``)."""
+    (n,) = _COUNT.unpack_from(frame, 1)
+    start = 1 + _COUNT.size
+    pos = start + n * _TASK.size
+    view = memoryview(frame)
+    out = []
+    for tid, prio, nctx, nbuf in _TASK.iter_unpack(view[start:pos]):
+        out.append((prio, tid, view[pos:pos + nctx], view[pos + nctx:pos + nctx + nbuf]))
+        pos += nctx + nbuf
+    return out
+
+
+def pack_results(ids: Sequence[int], kinds: bytes, payloads: Sequence[Any]) -> bytes:
+    """One RESULTS frame."""
+    return b"".join([RESULTS, _COUNT.pack(len(ids)), array("q", ids).tobytes(), kinds,
+                     array("I", map(len, payloads)).tobytes(), *payloads])
+
+
+def result_ids(frame: bytes) -> array:
+    """The task ids of a RESULTS frame (all the interchange needs of it)."""
+    (n,) = _COUNT.unpack_from(frame, 1)
+    ids = array("q")
+    start = 1 + _COUNT.size
+    ids.frombytes(memoryview(frame)[start:start + 8 * n])
+    return ids
+
+
+def unpack_results(frame: bytes) -> list[tuple[int, int, memoryview]]:
+    """The ``(tid, kind, payload)`` tuples of a RESULTS frame."""
+    ids = result_ids(frame)
+    n = len(ids)
+    view = memoryview(frame)
+    pos = 1 + _COUNT.size + 8 * n
+    kinds = view[pos:pos + n]
+    lens = array("I")
+    lens.frombytes(view[pos + n:pos + 5 * n])
+    pos += 5 * n
+    out = []
+    for tid, kind, length in zip(ids, kinds, lens):
+        out.append((tid, kind, view[pos:pos + length]))
+        pos += length
+    return out
+
+
+#: Messages larger than this are sent without copying (zero-copy costs more for small ones).
+COPY_THRESHOLD = 1 << 16
+
+
+def drain(sock: Any, limit: int = 1000) -> Iterator[list[bytes]]:
+    """The messages waiting on ``sock``, which a poll found readable; at most ``limit``.
+
+    Checks the socket's event flags between messages instead of reading until ``zmq.Again``:
+    raising that exception costs more than a message.
+    """
+    import zmq
+
+    events, pollin = int(zmq.EVENTS), int(zmq.POLLIN)
+    for _ in range(limit):
+        try:
+            yield sock.recv_multipart(int(zmq.NOBLOCK))
+        except zmq.Again:
+            return
+        if not sock.getsockopt(events) & pollin:
+            return
 
 
 def tcp_url(address: str, port: int | None = None) -> str:
@@ -70,11 +136,3 @@ def tcp_url(address: str, port: int | None = None) -> str:
 def is_ipv6(address: str) -> bool:
     return ":" in address
 EXIT = b"X"        # pool -> interchange: the pool is exiting (any task still listed is lost)
-
-
-def tid_bytes(tid: int) -> bytes:
-    return tid.to_bytes(8, sys.byteorder, signed=True)
-
-
-def tid_int(b: bytes) -> int:
-    return int.from_bytes(b, sys.byteorder, signed=True)

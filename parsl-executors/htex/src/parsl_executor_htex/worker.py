@@ -1,20 +1,29 @@
-"""A worker process: runs one task at a time for its pool, over an ipc socket.
+"""A worker process: runs one task at a time for its pool, over a pair of pipes.
 
-Started by the worker pool as ``python -m parsl_executor_htex.worker URL IDENTITY [CPUS]``. The
-worker dies with its pool (``PR_SET_PDEATHSIG`` on Linux, and a parent check while idle), so a
-killed pool never leaves workers behind.
+Started by the worker pool as ``python -m parsl_executor_htex.worker TASK_FD RESULT_FD [CPUS]``.
+Each message on a pipe is a fixed header ``(task id, a, b)`` followed by its bytes: from the pool
+``a`` and ``b`` are the lengths of the task's context and buffer, to the pool ``a`` is the
+result kind and ``b`` the payload's length. Pipes cost one system call per message and wake the
+reader directly, which is most of what makes the pool cheap.
+
+The worker exits when its task pipe closes (the pool is gone), and dies with its pool even in
+the middle of a task (``PR_SET_PDEATHSIG`` on Linux).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import struct
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 from parsl_executor_htex import wire
 
+HEADER = struct.Struct("=qII")
+READY_KIND = 255
 _PR_SET_PDEATHSIG = 1
+_FUNCTION_CACHE_SIZE = 256
 
 
 def _die_with_parent() -> None:
@@ -27,13 +36,41 @@ def _die_with_parent() -> None:
             pass
 
 
+def write_message(fd: int, tid: int, a: int, b: int, *parts: bytes) -> None:
+    """Write the header ``(tid, a, b)`` and ``parts`` to ``fd`` (a blocking pipe), all of it."""
+    data = [HEADER.pack(tid, a, b), *parts]
+    total = HEADER.size + sum(map(len, parts))
+    written = os.writev(fd, data)
+    if written < total:
+        rest = memoryview(b"".join(data))[written:]
+        while rest:
+            rest = rest[os.write(fd, rest):]
+
+
+def read_exact(fd: int, n: int) -> bytes:
+    """Read exactly ``n`` bytes from blocking ``fd``; b"" if it closes first."""
+    chunks = []
+    while n:
+        chunk = os.read(fd, n)
+        if not chunk:
+            return b""
+        chunks.append(chunk)
+        n -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+_functions: dict[bytes, Any] = {}
+
+
 def execute(ctx: bytes, buf: bytes) -> tuple[int, bytes]:
     """Run one packed task; return the result kind and its serialized payload.
 
     A task that raises returns its exception wrapped with its traceback; a result that cannot be
-    serialized returns a ``SerializationError`` instead, and the worker carries on.
+    serialized returns the ``SerializationError`` instead, and the worker carries on. The
+    function of a task is deserialized once per worker and reused by later tasks.
     """
-    from parsl.serialize import serialize, unpack_apply_message
+    from parsl.serialize import deserialize, serialize
+    from parsl.serialize.facade import unpack_buffers
 
     env: dict[str, str] = {}
     try:
@@ -42,8 +79,13 @@ def execute(ctx: bytes, buf: bytes) -> tuple[int, bytes]:
 
             env = json.loads(ctx)
             os.environ.update(env)
-        f, args, kwargs = unpack_apply_message(buf)
-        result = f(*args, **kwargs)
+        fbuf, abuf, kbuf = unpack_buffers(buf)
+        f = _functions.get(fbuf)
+        if f is None:
+            if len(_functions) >= _FUNCTION_CACHE_SIZE:
+                _functions.clear()
+            f = _functions[fbuf] = deserialize(fbuf)
+        result = f(*deserialize(abuf), **deserialize(kbuf))
     except BaseException:
         return wire.EXCEPTION, _wrap_current_exception()
     finally:
@@ -51,14 +93,8 @@ def execute(ctx: bytes, buf: bytes) -> tuple[int, bytes]:
             os.environ.pop(key, None)
     try:
         return wire.OK, serialize(result)
-    except BaseException as e:
-        from parsl.serialize.errors import SerializationError
-
-        try:
-            raise SerializationError(f"the result of type {type(result).__name__} "
-                                     f"could not be serialized: {e}") from e
-        except SerializationError:
-            return wire.EXCEPTION, _wrap_current_exception()
+    except BaseException:
+        return wire.EXCEPTION, _wrap_current_exception()
 
 
 def _wrap_current_exception() -> bytes:
@@ -68,39 +104,26 @@ def _wrap_current_exception() -> bytes:
     try:
         return serialize(RemoteExceptionWrapper(*sys.exc_info()))
     except BaseException as e:
-        # The exception itself could not be pickled: send its text instead.
         exc = sys.exc_info()[1]
         try:
-            raise RuntimeError(f"task raised an exception that could not be serialized ({e}): {exc!r}")
+            raise RuntimeError(f"the task's exception could not be serialized ({e}): {exc!r}")
         except RuntimeError:
             return serialize(RemoteExceptionWrapper(*sys.exc_info()))
 
 
-def serve(url: str, ident: bytes, run: Callable[[bytes, bytes], tuple[int, bytes]] = execute) -> None:
-    """Take tasks from the pool at ``url`` (as ``ident``) until told to stop or the pool goes away."""
-    import zmq
-
-    ctx = zmq.Context()
-    sock = ctx.socket(zmq.DEALER)
-    sock.setsockopt(zmq.LINGER, 0)
-    sock.setsockopt(zmq.IDENTITY, ident)
-    sock.connect(url)
-    sock.send(wire.READY)
-    parent = os.getppid()
-    try:
-        while True:
-            if not sock.poll(1000):
-                if os.getppid() != parent:
-                    return
-                continue
-            tid, ctx_bytes, buf = sock.recv_multipart()
-            if tid == wire.STOP:
-                return
-            kind, payload = run(ctx_bytes, buf)
-            sock.send_multipart([tid, bytes((kind,)), payload], copy=len(payload) < 65536)
-    finally:
-        sock.close(0)
-        ctx.term()
+def serve(task_fd: int, result_fd: int, run: Callable[[bytes, bytes], tuple[int, bytes]] = execute) -> None:
+    """Run tasks read from ``task_fd`` and write results to ``result_fd`` until the pool closes it."""
+    write_message(result_fd, -1, READY_KIND, 0)
+    size = HEADER.size
+    while True:
+        header = read_exact(task_fd, size)
+        if not header:
+            return
+        tid, ctx_len, buf_len = HEADER.unpack(header)
+        ctx = read_exact(task_fd, ctx_len) if ctx_len else b""
+        buf = read_exact(task_fd, buf_len)
+        kind, payload = run(ctx, buf)
+        write_message(result_fd, tid, kind, len(payload), payload)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,9 +132,14 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if len(argv) > 2 and argv[2]:
         os.sched_setaffinity(0, [int(c) for c in argv[2].split(",")])
-    import parsl.serialize  # noqa: F401  (loaded before READY, so the first task runs at once)
+    import parsl.app.errors
+    import parsl.serialize  # noqa: F401
 
-    serve(argv[0], argv[1].encode())
+    try:
+        serve(int(argv[0]), int(argv[1]))
+    except BrokenPipeError:
+        pass
+
 
 if __name__ == "__main__":
     main()
