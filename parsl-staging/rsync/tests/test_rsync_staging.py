@@ -143,3 +143,13 @@ def test_failed_app_uploads_nothing(remote, worker_dm):
     with pytest.raises(RuntimeError, match="app failed"):
         func()
     assert not (remote / "result.txt").exists()
+    assert os.listdir(worker_dm.dfk.executors["ex"].working_dir) == []     # sandbox removed too
+
+
+def test_failed_stage_in_leaves_no_sandbox(remote, worker_dm):
+    func, _, _ = staged_task(RSyncStaging(HOST, cache_size=0), worker_dm, inputs=[str(remote / "gone.txt")],
+                             outputs=[str(remote / "never.txt")])
+    with pytest.raises(StagingError, match=r"gone\.txt failed"):
+        func()
+    assert os.listdir(worker_dm.dfk.executors["ex"].working_dir) == []
+    assert not (remote / "never.txt").exists()

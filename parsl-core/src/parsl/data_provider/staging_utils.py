@@ -268,7 +268,7 @@ def fetch_to(url: str, dest: str, fetch: Fetch, cache: NodeCache | None = None) 
         os.replace(tmp, dest)
     except StagingError:
         raise
-    except Exception as e:  # noqa: BLE001 -- any failure becomes a StagingError naming the URL
+    except Exception as e:
         raise StagingError(url, describe(e)) from None
     finally:
         _remove(tmp)
@@ -284,7 +284,7 @@ def upload_from(path: str, url: str, upload: Upload) -> None:
         upload(path, without_fragment(url))
     except StagingError as e:
         raise StagingError(url, e.cause, direction="out") from None
-    except Exception as e:  # noqa: BLE001 -- any failure becomes a StagingError naming the URL
+    except Exception as e:
         raise StagingError(url, describe(e), direction="out") from None
 
 
@@ -356,8 +356,8 @@ def in_task_stage_in(func: Callable[..., Any], fetch: Fetch, url: str, dest: str
 
     @functools.wraps(func)
     def staged_in(*args: Any, **kwargs: Any) -> Any:
-        fetch_to(url, dest, fetch, cache)
         try:
+            fetch_to(url, dest, fetch, cache)
             return func(*args, **kwargs)
         finally:
             if cleanup:
@@ -368,15 +368,21 @@ def in_task_stage_in(func: Callable[..., Any], fetch: Fetch, url: str, dest: str
 
 def in_task_stage_out(func: Callable[..., Any], upload: Upload, src: str, url: str,
                       cleanup: bool = False) -> Callable[..., Any]:
-    """Wrap the app so that the worker uploads ``src`` to ``url`` after it succeeds."""
+    """Wrap the app so that the worker uploads ``src`` to ``url`` after it succeeds.
+
+    With ``cleanup`` (a private sandbox) the local file is removed whatever happens: once
+    uploaded it has moved out, and after a failure it is not a result.
+    """
 
     @functools.wraps(func)
     def staged_out(*args: Any, **kwargs: Any) -> Any:
         os.makedirs(os.path.dirname(os.path.abspath(src)), exist_ok=True)
-        result = func(*args, **kwargs)
-        upload_from(src, url, upload)
-        if cleanup:
-            remove_sandbox_file(src)
+        try:
+            result = func(*args, **kwargs)
+            upload_from(src, url, upload)
+        finally:
+            if cleanup:
+                remove_sandbox_file(src)
         return result
 
     return staged_out
