@@ -98,8 +98,9 @@ class GridEngineProvider(ClusterProvider):
         except SchedulerCommandTimeout:
             return record["status"]
         if result.retcode != 0:
+            submitted_here = record["job_stdout_path"] is not None
             first_missed = record.setdefault("missing_since", time.monotonic())
-            if time.monotonic() - first_missed < self.accounting_grace:
+            if submitted_here and time.monotonic() - first_missed < self.accounting_grace:
                 return record["status"]
             return super()._finished_status(job_id)
         return _accounted_status(job_id, result.stdout)

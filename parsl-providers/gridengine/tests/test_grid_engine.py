@@ -1,0 +1,98 @@
+"""GridEngineProvider against a real (Son of) Grid Engine 8.1.9 cell on this host."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from parsl.jobs.states import JobState
+from parsl.providers.shell import execute_wait
+from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance
+from parsl_provider_gridengine.grid_engine import GridEngineProvider, _accounted_status
+
+
+def make_provider(tmp_path: Path, **kwargs: object) -> GridEngineProvider:
+    provider = GridEngineProvider(**{"cmd_timeout": 30, **kwargs})  # type: ignore[arg-type]
+    provider.script_dir = str(tmp_path)
+    return provider
+
+
+def wait_terminal(provider: GridEngineProvider, job_id: str, timeout: float = 180):
+    deadline = time.monotonic() + timeout
+    while not (status := provider.status([job_id])[0]).terminal:
+        assert time.monotonic() < deadline, status
+        time.sleep(1)
+    return status
+
+
+@pytest.mark.gridengine
+class TestGridEngineConformance(ClusterProviderConformance):
+    cancel_behind_our_back = "qdel {job_id}"
+    state_timeout = 180.0
+
+    @pytest.fixture
+    def provider(self, tmp_path: Path) -> GridEngineProvider:
+        return make_provider(tmp_path)
+
+    @pytest.fixture
+    def bad_submit(self, tmp_path: Path) -> tuple[GridEngineProvider, str]:
+        return make_provider(tmp_path, queue="no.such.q"), "no.such.q"
+
+
+@pytest.mark.gridengine
+def test_walltime_expiry_is_reported_as_timeout(tmp_path: Path) -> None:
+    provider = make_provider(tmp_path, walltime="00:00:05")
+    job_id = provider.submit(LONG_COMMAND, 1, "parsl.walltime")
+    status = wait_terminal(provider, job_id)
+    assert status.state == JobState.TIMEOUT, status
+    assert "h_rt" in (status.message or "")
+
+
+@pytest.mark.gridengine
+def test_a_job_that_cannot_start_fails_with_the_reason_and_leaves_the_queue(tmp_path: Path) -> None:
+    provider = make_provider(tmp_path, scheduler_options="#$ -o /no/such/dir/out")
+    job_id = provider.submit("true", 1, "parsl.cannot.start")
+    status = wait_terminal(provider, job_id, timeout=60)
+    assert status.state == JobState.FAILED
+    assert "can't open output file" in (status.message or ""), status.message
+    assert job_id not in execute_wait("qstat", 30).stdout.split()
+
+
+@pytest.mark.gridengine
+def test_failed_job_reports_exit_code(tmp_path: Path) -> None:
+    from parsl.launchers.launchers import SimpleLauncher
+
+    provider = make_provider(tmp_path, launcher=SimpleLauncher())
+    status = wait_terminal(provider, provider.submit("exit 9", 1, "parsl.exit9"))
+    assert (status.state, status.exit_code) == (JobState.FAILED, 9)
+
+
+# qacct -j records as Son of Grid Engine 8.1.9 prints them (trimmed to the fields read), captured here
+QACCT_TIMEOUT = "jobname sleep\nfailed       37  : qmaster enforced h_rt, h_cpu, or h_vmem limit\nexit_status  137 (Killed)\n"
+QACCT_QDEL = "jobname sleep\nfailed       100 : assumedly after job\nexit_status  137                  (Killed)\n"
+QACCT_OK = "jobname sh\nfailed       0    \nexit_status  0                   \n"
+
+
+@pytest.mark.parametrize("record,state,code", [(QACCT_TIMEOUT, JobState.TIMEOUT, 137),
+                                               (QACCT_QDEL, JobState.CANCELLED, 137),
+                                               (QACCT_OK, JobState.COMPLETED, 0)])
+def test_accounting_records_map_to_final_states(record: str, state: JobState, code: int) -> None:
+    status = _accounted_status("7", record)
+    assert (status.state, status.exit_code) == (state, code)
+
+
+def test_keywords_order_and_defaults_are_parsl_s() -> None:
+    assert repr(GridEngineProvider()) == (
+        "GridEngineProvider(nodes_per_block=1, init_blocks=1, min_blocks=0, max_blocks=1, parallelism=1, "
+        "walltime='00:10:00', scheduler_options='', worker_init='', "
+        "launcher=SingleNodeLauncher(debug=True, fail_on_any=False), cmd_timeout=60, queue=None)")
+    assert GridEngineProvider().label == "grid_engine"
+
+
+def test_parsl_import_path_resolves_to_the_plugin() -> None:
+    from parsl.plugins.manager import get_plugin_manager
+    from parsl.providers.grid_engine.grid_engine import GridEngineProvider as ByParslPath
+
+    assert ByParslPath.__name__ == "GridEngineProvider"
+    assert get_plugin_manager().find("provider", "gridengine") is GridEngineProvider
