@@ -1,0 +1,215 @@
+"""Benchmark of the HighThroughputExecutor against real Parsl's and Dask's, measured by the same script.
+
+    python bench/bench_htex.py [--parsl-python /path/to/venv-with-real-parsl-and-dask/bin/python]
+
+Runs every measurement in this interpreter with whichever ``parsl`` it imports (ours has
+``parsl.plugins``), then, with ``--parsl-python``, runs this same script under that interpreter
+(real Parsl, plus Dask when installed there) and prints the ratios. One JSON line per
+measurement; the last line holds the ratios and the issue's targets.
+
+Setup on both sides: ``HighThroughputExecutor(max_workers_per_node=2)`` on a ``LocalProvider``
+with one block, every other setting at its default (so CurveZMQ on, prefetch 0, strategy
+'simple' with its 5 s period). Dask: ``LocalCluster(n_workers=2, threads_per_worker=1)``.
+The stdlib ``ProcessPoolExecutor(2)`` is measured in our run.
+
+  load_to_first_result   s from ``parsl.load`` (Dask: cluster creation) to the first no-op result
+  noop_throughput        tasks/s for N no-op tasks submitted at once, then all awaited
+  roundtrip              median ms of one no-op task, submitted and awaited alone (200 times)
+  chain                  tasks/s along a chain of CHAIN tasks, each taking the previous future
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable
+
+
+def implementation() -> str:
+    """Which Parsl this interpreter imports: ours (has ``parsl.plugins``) or the original."""
+    return "parsl-core" if importlib.util.find_spec("parsl.plugins") is not None else "parsl"
+
+
+#: Every record emitted by this process, for the ratios line.
+RECORDS: list[dict] = []
+
+
+def emit(system: str, measure: str, value: float, unit: str, **extra: Any) -> dict:
+    record = {"impl": implementation(), "system": system, "measure": measure, "value": round(value, 6),
+              "unit": unit, **extra}
+    print(json.dumps(record), flush=True)
+    RECORDS.append(record)
+    return record
+
+
+def noop() -> None:
+    return None
+
+
+def inc(x: int) -> int:
+    return x + 1
+
+
+def _throughput(submit: Callable[[], Any], wait: Callable[[list], Any], n: int) -> float:
+    start = time.perf_counter()
+    futures = [submit() for _ in range(n)]
+    wait(futures)
+    return n / (time.perf_counter() - start)
+
+
+def _roundtrip_ms(run_one: Callable[[], Any], n: int = 200) -> float:
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        run_one()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def bench_htex(run_dir: str, args: argparse.Namespace) -> dict[str, dict]:
+    import parsl
+    from parsl import python_app
+    from parsl.config import Config
+    from parsl.executors import HighThroughputExecutor
+    from parsl.providers import LocalProvider
+
+    noop_app = python_app(noop)
+    inc_app = python_app(inc)
+    config = Config(executors=[HighThroughputExecutor(label="htex", max_workers_per_node=2,
+                                                      provider=LocalProvider(init_blocks=1, max_blocks=1))],
+                    run_dir=run_dir)
+    out = {}
+    start = time.perf_counter()
+    dfk = parsl.load(config)
+    try:
+        noop_app().result()
+        out["load_to_first_result"] = emit("htex", "load_to_first_result", time.perf_counter() - start, "s")
+        for f in [noop_app() for _ in range(500)]:  # warm up
+            f.result()
+        out["noop_throughput"] = emit("htex", "noop_throughput", _throughput(
+            noop_app, lambda fs: [f.result() for f in fs], args.tasks), "tasks/s", tasks=args.tasks)
+        out["roundtrip"] = emit("htex", "roundtrip", _roundtrip_ms(lambda: noop_app().result()), "ms")
+        start = time.perf_counter()
+        f = inc_app(0)
+        for _ in range(args.chain - 1):
+            f = inc_app(f)
+        assert f.result() == args.chain
+        out["chain"] = emit("htex", "chain", args.chain / (time.perf_counter() - start), "tasks/s",
+                            tasks=args.chain)
+    finally:
+        dfk.cleanup()
+        parsl.clear()
+    return out
+
+
+def bench_processpool(args: argparse.Namespace) -> dict[str, dict]:
+    with ProcessPoolExecutor(2) as pool:
+        for f in [pool.submit(noop) for _ in range(500)]:
+            f.result()
+        value = _throughput(lambda: pool.submit(noop), lambda fs: [f.result() for f in fs], args.tasks)
+    return {"noop_throughput": emit("processpool", "noop_throughput", value, "tasks/s", tasks=args.tasks)}
+
+
+def bench_dask(args: argparse.Namespace) -> dict[str, dict]:
+    from dask.distributed import Client, LocalCluster
+
+    out = {}
+    start = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        client.submit(noop, pure=False).result()
+        out["load_to_first_result"] = emit("dask", "load_to_first_result", time.perf_counter() - start, "s")
+        client.gather([client.submit(noop, pure=False) for _ in range(500)])
+        out["noop_throughput"] = emit("dask", "noop_throughput", _throughput(
+            lambda: client.submit(noop, pure=False), client.gather, args.tasks), "tasks/s", tasks=args.tasks)
+        out["roundtrip"] = emit("dask", "roundtrip",
+                                _roundtrip_ms(lambda: client.submit(noop, pure=False).result()), "ms")
+        start = time.perf_counter()
+        f = client.submit(inc, 0, pure=False)
+        for _ in range(args.chain - 1):
+            f = client.submit(inc, f, pure=False)
+        assert f.result() == args.chain
+        out["chain"] = emit("dask", "chain", args.chain / (time.perf_counter() - start), "tasks/s",
+                            tasks=args.chain)
+    return out
+
+
+def run_all(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_htex(os.path.join(tmp, "runinfo"), args)
+    if implementation() == "parsl-core":
+        bench_processpool(args)
+    elif importlib.util.find_spec("distributed") is not None:
+        bench_dask(args)
+
+
+#: measure -> (higher is better, the issue's target for ours/real Parsl)
+TARGETS = {
+    "noop_throughput": (True, ">= 4"),
+    "roundtrip": (False, "<= 0.4"),
+    "load_to_first_result": (False, "<= 0.25"),
+    "chain": (True, ">= 2"),
+}
+
+
+def _reference(args: argparse.Namespace) -> list[dict]:
+    """Run this script under the reference interpreter, with its scripts directory on PATH
+    (real Parsl starts ``interchange.py`` and ``process_worker_pool.py`` from PATH)."""
+    bindir = os.path.dirname(os.path.abspath(args.parsl_python))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    cmd = [args.parsl_python, os.path.abspath(__file__), "--tasks", str(args.tasks), "--chain", str(args.chain)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+    records = []
+    for line in out.stdout.splitlines():
+        if line.startswith("{"):
+            print(line, flush=True)
+            records.append(json.loads(line))
+    return records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parsl-python", help="interpreter with real Parsl (and Dask) installed, to compare against")
+    parser.add_argument("--tasks", type=int, default=10000)
+    parser.add_argument("--chain", type=int, default=1000)
+    args = parser.parse_args()
+
+    run_all(args)
+    if not args.parsl_python:
+        return
+    ours = {(r["system"], r["measure"]): r["value"] for r in RECORDS}
+    theirs = {(r["system"], r["measure"]): r["value"] for r in _reference(args)}
+    ratios: dict[str, Any] = {}
+    for measure in TARGETS:
+        mine = ours.get(("htex", measure))
+        for system in ("htex", "dask"):
+            other = theirs.get((system, measure))
+            if mine and other:
+                name = "parsl" if system == "htex" else "dask"
+                ratios[f"{measure}_ours_over_{name}"] = round(mine / other, 3)
+    pool = ours.get(("processpool", "noop_throughput"))
+    if pool and ours.get(("htex", "noop_throughput")):
+        ratios["noop_throughput_ours_over_processpool"] = round(ours[("htex", "noop_throughput")] / pool, 3)
+    targets = {f"{m}_ours_over_parsl": t for m, (_, t) in TARGETS.items()}
+    targets["noop_throughput_ours_over_processpool"] = ">= 0.4"
+    met = {k: _meets(ratios.get(k), t) for k, t in targets.items()}
+    print(json.dumps({"benchmark": "htex", "ratios": ratios, "targets": targets, "met": met}), flush=True)
+
+
+def _meets(value: float | None, target: str) -> bool | None:
+    if value is None:
+        return None
+    op, bound = target.split()
+    return value >= float(bound) if op == ">=" else value <= float(bound)
+
+
+if __name__ == "__main__":
+    main()
