@@ -24,7 +24,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from parsl.data_provider.staging import Staging
@@ -340,14 +340,14 @@ def stage_in_task(fetch: Fetch, cache: NodeCache | None, parent_fut: Any = None,
                   outputs: Iterable[File] = (), _parsl_staging_inhibit: bool = True) -> None:
     """The body of a separate stage-in task: fetch ``outputs[0]`` to its local path."""
     file = next(iter(outputs))
-    fetch_to(file.url, file.local_path, fetch, cache)
+    fetch_to(file.url, file.filepath, fetch, cache)
 
 
 def stage_out_task(upload: Upload, app_fu: Any = None, inputs: Iterable[File] = (),
                    _parsl_staging_inhibit: bool = True) -> None:
     """The body of a separate stage-out task: upload ``inputs[0]`` once the app is done."""
     file = next(iter(inputs))
-    upload_from(file.local_path, file.url, upload)
+    upload_from(file.filepath, file.url, upload)
 
 
 def in_task_stage_in(func: Callable[..., Any], fetch: Fetch, url: str, dest: str,
@@ -394,7 +394,7 @@ class DownloadStaging(Staging):
     Subclasses are ``@settings`` classes with ``cache_dir`` and ``cache_size`` fields.
     """
 
-    schemes: tuple[str, ...] = ()
+    schemes: ClassVar[tuple[str, ...]] = ()
     cache_dir: str | None = None
     cache_size: int = DEFAULT_CACHE_SIZE
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from parsl.data_provider.staging_utils import (
     DEFAULT_CACHE_SIZE,
     Fetch,
@@ -13,13 +15,11 @@ from parsl.plugins.settings import settings
 
 from parsl_staging_ftp import transfer
 
-_SCHEMES = ("ftp",)
-
 
 class _FTP:
     """The FTP operations, shared by both providers."""
 
-    schemes = _SCHEMES
+    schemes: ClassVar[tuple[str, ...]] = ("ftp",)
 
     def fetcher(self) -> Fetch:
         return transfer.fetch

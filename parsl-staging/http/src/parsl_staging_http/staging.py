@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from parsl.data_provider.staging_utils import (
     DEFAULT_CACHE_SIZE,
     Fetch,
@@ -16,7 +18,7 @@ from parsl_staging_http import transfer
 class _HTTP:
     """The HTTP operation, shared by both providers (HTTP has no stage-out, as in Parsl)."""
 
-    schemes = ("http", "https")
+    schemes: ClassVar[tuple[str, ...]] = ("http", "https")
 
     def fetcher(self) -> Fetch:
         return transfer.fetch
