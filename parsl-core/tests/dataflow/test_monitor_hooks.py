@@ -1,0 +1,118 @@
+"""Monitor hooks: called on every transition when implemented, never able to break a workflow."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsl import python_app
+from parsl.dataflow.states import States
+from parsl.jobs.states import JobState, JobStatus
+from parsl.plugins import hookimpl
+from parsl.plugins.manager import get_plugin_manager
+from parsl.plugins.monitor import Monitor
+
+
+class Recorder(Monitor):
+    def __init__(self):
+        self.events = []
+        self.dfk = None
+
+    def start(self, dfk):
+        self.dfk = dfk
+        self.events.append("start")
+
+    def close(self):
+        self.events.append("close")
+
+    @hookimpl
+    def parsl_workflow_start(self, dfk):
+        self.events.append(("workflow_start", dfk.run_id))
+
+    @hookimpl
+    def parsl_workflow_end(self, dfk):
+        self.events.append("workflow_end")
+
+    @hookimpl
+    def parsl_task_state(self, dfk, task_record, state):
+        self.events.append((task_record["id"], task_record["func_name"], state))
+
+    @hookimpl
+    def parsl_block_state(self, dfk, executor_label, block_id, job_id, status):
+        self.events.append(("block", executor_label, block_id, job_id, status.state))
+
+
+class Broken(Monitor):
+    @hookimpl
+    def parsl_task_state(self, dfk, task_record, state):
+        raise RuntimeError("monitor bug")
+
+    @hookimpl
+    def parsl_workflow_end(self, dfk):
+        raise RuntimeError("monitor bug at the end")
+
+
+@python_app
+def work(x):
+    return x
+
+
+@python_app
+def fails():
+    raise ValueError("x")
+
+
+def test_every_transition_reaches_the_monitor(make_dfk):
+    recorder = Recorder()
+    dfk = make_dfk(monitoring=recorder)
+    assert recorder.dfk is dfk
+    assert recorder.events[:2] == ["start", ("workflow_start", dfk.run_id)]
+    work(1).result()
+    with pytest.raises(ValueError):
+        fails().result()
+    dfk.cleanup()
+    task_events = [e for e in recorder.events if isinstance(e, tuple) and isinstance(e[0], int)]
+    assert task_events == [
+        (0, "work", States.pending), (0, "work", States.launched), (0, "work", States.exec_done),
+        (1, "fails", States.pending), (1, "fails", States.launched), (1, "fails", States.failed)]
+    assert recorder.events[-2:] == ["workflow_end", "close"]
+
+
+def test_the_monitor_is_unregistered_after_cleanup(make_dfk):
+    recorder = Recorder()
+    dfk = make_dfk(monitoring=recorder)
+    dfk.cleanup()
+    assert not get_plugin_manager().pm.is_registered(recorder)
+
+
+def test_block_states_reach_the_monitor(make_dfk):
+    recorder = Recorder()
+    dfk = make_dfk(monitoring=recorder)
+    dfk.monitor_block_state("htex", "0", "job-17", JobStatus(JobState.RUNNING))
+    assert ("block", "htex", "0", "job-17", JobState.RUNNING) in recorder.events
+
+
+def test_a_raising_monitor_never_breaks_the_workflow(make_dfk, caplog):
+    dfk = make_dfk(monitoring=Broken())
+    assert work(5).result() == 5
+    dfk.cleanup()
+    assert "monitor bug" in caplog.text
+
+
+def test_without_task_state_hooks_transitions_skip_the_hook(make_dfk):
+    dfk = make_dfk()
+    manager = get_plugin_manager()
+    assert dfk._task_hooks == bool(manager.hook.parsl_task_state.get_hookimpls())
+
+
+def test_a_monitor_registered_later_is_seen_after_refresh(make_dfk):
+    dfk = make_dfk()
+    recorder = Recorder()
+    manager = get_plugin_manager()
+    manager.pm.register(recorder)
+    try:
+        dfk.refresh_monitor_hooks()
+        work(1).result()
+        assert (0, "work", States.exec_done) in recorder.events
+    finally:
+        manager.pm.unregister(recorder)
+        dfk.refresh_monitor_hooks()
