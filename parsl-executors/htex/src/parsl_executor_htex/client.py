@@ -1,10 +1,11 @@
 """The executor's end of the interchange: its process, its two sockets, the futures of tasks.
 
 ``InterchangeClient`` binds a task socket and a result socket on the loopback address, starts
-the interchange process and waits until it reports its worker port. ``submit`` sends one task
-from the caller's thread (one zmq message, no intermediate queue); a receiver thread turns result
-batches into future results, manager and worker losses into ``ManagerLost``/``WorkerLost``, and
-the death of the interchange process into ``InterchangeLost`` for every outstanding task.
+the interchange process and waits until it reports its worker port. One I/O thread owns both
+sockets: ``submit`` only appends the task to an outbox (waking the thread when the outbox was
+empty), so tasks submitted in a burst leave in one message. The thread turns result batches into
+future results, manager and worker losses into ``ManagerLost``/``WorkerLost``, and the death of
+the interchange process into ``InterchangeLost`` for every outstanding task.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from parsl_executor_htex.errors import (
 
 logger = logging.getLogger(__name__)
 
-#: How often the receiver checks that the interchange process still runs.
+#: How often the I/O thread checks that the interchange process still runs.
 LIVENESS_PERIOD = 0.2
+_MAX_TASKS_PER_MESSAGE = 1000
 
 
 class HTEXFuture(Future):
@@ -60,7 +62,11 @@ class InterchangeClient:
         self.proc: Optional[subprocess.Popen] = None
         self.worker_port: Optional[int] = None
         self._ids = itertools.count()
-        self._send_lock = threading.Lock()
+        self._outbox: list[tuple[float, int, bytes, bytes]] = []
+        self._commands: list[bytes] = []
+        self._outbox_lock = threading.Lock()
+        self._wake_r, self._wake_w = os.pipe()
+        self._woken = False
         self._replies: dict[int, Future] = {}
         self._ready: Future = Future()
         self._closing = threading.Event()
@@ -74,7 +80,7 @@ class InterchangeClient:
         self._results_in = self._ctx.socket(zmq.DEALER, server=True, address=loopback_address)
         self._results_in.setsockopt(zmq.RCVHWM, 0)
         self.results_port = self._results_in.bind_to_random_port(url, low, high)
-        self._thread = threading.Thread(target=self._receive, name="HTEX-Result-Receiver", daemon=True)
+        self._thread = threading.Thread(target=self._io_loop, name="HTEX-Interchange-IO", daemon=True)
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -104,10 +110,16 @@ class InterchangeClient:
     def submit(self, task_id: int, buf: bytes, priority: float = wire.NO_PRIORITY, ctx: bytes = b"") -> Future:
         fut = HTEXFuture(task_id)
         self.tasks[task_id] = fut
-        frame = wire.pack_tasks(((priority, task_id, ctx, buf),))
-        with self._send_lock:
-            self._tasks_out.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
+        with self._outbox_lock:
+            self._outbox.append((priority, task_id, ctx, buf))
+            self._wake()
         return fut
+
+    def _wake(self) -> None:
+        """Wake the I/O thread (called with the outbox lock held); once per batch."""
+        if not self._woken:
+            self._woken = True
+            os.write(self._wake_w, b"!")
 
     def command(self, name: str, *args: Any, timeout: float = 10) -> Any:
         """Run ``cmd_<name>(*args)`` in the interchange and return its reply."""
@@ -118,8 +130,9 @@ class InterchangeClient:
         req_id = next(self._ids)
         fut: Future = Future()
         self._replies[req_id] = fut
-        with self._send_lock:
-            self._tasks_out.send_multipart([wire.COMMAND, pickle.dumps((req_id, name, args))])
+        with self._outbox_lock:
+            self._commands.append(pickle.dumps((req_id, name, args)))
+            self._wake()
         try:
             reply = fut.result(timeout)
         except TimeoutError:
@@ -133,24 +146,43 @@ class InterchangeClient:
 
     # -- the receiver thread ----------------------------------------------------------------
 
-    def _receive(self) -> None:
+    def _io_loop(self) -> None:
         sock = self._results_in
+        poller = zmq.Poller()
+        poller.register(sock, zmq.POLLIN)
+        poller.register(self._wake_r, zmq.POLLIN)
         next_check = time.monotonic() + LIVENESS_PERIOD
         while not self._closing.is_set():
-            if sock.poll(int(LIVENESS_PERIOD * 1000)):
-                try:
-                    for frames in wire.drain(sock):
-                        self._handle(frames)
-                except zmq.ZMQError:
-                    return
-                except Exception:
-                    logger.exception("cannot handle a message from the interchange")
+            for what, _ in poller.poll(int(LIVENESS_PERIOD * 1000)):
+                if what is sock:
+                    try:
+                        for frames in wire.drain(sock):
+                            self._handle(frames)
+                    except zmq.ZMQError:
+                        return
+                    except Exception:
+                        logger.exception("cannot handle a message from the interchange")
+                else:
+                    self._send_outbox()
             now = time.monotonic()
             if now >= next_check:
                 next_check = now + LIVENESS_PERIOD
                 if self.proc is not None and self.proc.poll() is not None and not self._closing.is_set():
                     self._interchange_died()
                     return
+
+    def _send_outbox(self) -> None:
+        os.read(self._wake_r, 4096)
+        with self._outbox_lock:
+            tasks, self._outbox = self._outbox, []
+            commands, self._commands = self._commands, []
+            self._woken = False
+        sock = self._tasks_out
+        for i in range(0, len(tasks), _MAX_TASKS_PER_MESSAGE):
+            frame = wire.pack_tasks(tasks[i:i + _MAX_TASKS_PER_MESSAGE])
+            sock.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
+        for command in commands:
+            sock.send_multipart([wire.COMMAND, command])
 
     def _handle(self, frames: list[bytes]) -> None:
         tag = frames[0][:1]
@@ -226,8 +258,11 @@ class InterchangeClient:
                 self.proc.kill()
                 self.proc.wait()
         if self._thread.is_alive():
+            os.write(self._wake_w, b"!")
             self._thread.join(timeout)
         self._ctx.term()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
 
 
 def _remote_exception(payload: bytes) -> BaseException:

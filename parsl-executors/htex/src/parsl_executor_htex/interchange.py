@@ -152,13 +152,14 @@ class Interchange:
 
     def _from_managers(self) -> None:
         now = time.monotonic()
+        results = []
         for f in wire.drain(self.wsock):
             mid, tag = f[0], f[1][:1]
             rec = self.managers.get(mid)
             if tag == wire.RESULTS and rec is not None:
                 rec.last_seen = now
                 rec.tasks.difference_update(wire.result_ids(f[1]))
-                self.results_out.send(f[1], copy=len(f[1]) < wire.COPY_THRESHOLD)
+                results.append(f[1])
                 if not rec.tasks:
                     rec.idle_since = now
                 if not rec.draining:
@@ -179,6 +180,9 @@ class Interchange:
                 self.ready.discard(mid)
             elif tag == wire.EXIT:
                 self._lose(mid, "its worker pool exited")
+        if results:
+            frame = wire.merge_results(results)
+            self.results_out.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
 
     def _register(self, mid: bytes, info: dict[str, Any], now: float) -> None:
         if info.get("python") != self.python or info.get("version") != VERSION:

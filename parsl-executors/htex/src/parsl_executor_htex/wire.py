@@ -79,6 +79,24 @@ def pack_results(ids: Sequence[int], kinds: bytes, payloads: Sequence[Any]) -> b
                      array("I", map(len, payloads)).tobytes(), *payloads])
 
 
+def merge_results(frames: Sequence[bytes]) -> bytes:
+    """One RESULTS frame holding the results of several (without unpacking any result)."""
+    if len(frames) == 1:
+        return frames[0]
+    parts: list[list[memoryview]] = [[], [], [], []]
+    total = 0
+    for frame in frames:
+        (n,) = _COUNT.unpack_from(frame, 1)
+        total += n
+        view = memoryview(frame)
+        pos = 1 + _COUNT.size
+        for i, size in enumerate((8 * n, n, 4 * n)):
+            parts[i].append(view[pos:pos + size])
+            pos += size
+        parts[3].append(view[pos:])
+    return b"".join([RESULTS, _COUNT.pack(total), *parts[0], *parts[1], *parts[2], *parts[3]])
+
+
 def result_ids(frame: bytes) -> array:
     """The task ids of a RESULTS frame (all the interchange needs of it)."""
     (n,) = _COUNT.unpack_from(frame, 1)
