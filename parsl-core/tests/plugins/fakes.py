@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 from concurrent.futures import Future
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 import attrs
 from parsl.executors.base import ParslExecutor
@@ -53,6 +53,7 @@ class FakeExecutor(ParslExecutor):
     provider: ExecutionProvider = attrs.Factory(FakeProvider)
     max_workers: float = 1.0
     worker_port_range: tuple[int, int] = (54000, 55000)
+    max_workers_per_node: Optional[Union[int, float]] = None
 
     def submit(self, func: Any, resource_specification: Any, *args: Any, **kwargs: Any) -> Future:
         f: Future = Future()

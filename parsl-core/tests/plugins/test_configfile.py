@@ -20,6 +20,7 @@ run_dir = "my_runs"
 type = "fake"
 label = "cluster"
 max_workers = 4
+max_workers_per_node = 2.5
 worker_port_range = [50000, 50100]
 
 [executors.provider]
@@ -45,7 +46,7 @@ def test_toml_builds_nested_plugins(tmp_path: Path) -> None:
     assert config.retries == 2 and config.run_dir == "my_runs"
     (ex,) = config.executors
     assert isinstance(ex, FakeExecutor) and ex.label == "cluster" and ex.max_workers == 4.0
-    assert ex.worker_port_range == (50000, 50100)
+    assert ex.worker_port_range == (50000, 50100) and ex.max_workers_per_node == 2.5
     assert isinstance(ex.provider, FakeProvider) and ex.provider.nodes_per_block == 2
     assert isinstance(ex.provider.launcher, EchoLauncher) and ex.provider.launcher.prefix == "srun"
 
@@ -89,6 +90,8 @@ def test_plugin_names_are_case_insensitive() -> None:
     ({"retries": -1, "executors": [{"type": "fake"}]}, "invalid Config settings: retries must not be negative"),
     ({"executors": [{"type": "fake", "worker_port_range": [1, 2, 3]}]},
      "executors[0].worker_port_range: expected 2 items"),
+    ({"executors": [{"type": "fake", "max_workers_per_node": "4"}]},
+     "executors[0].max_workers_per_node: expected int | float | None, got '4'"),
 ])
 def test_errors_name_the_key_path(data: dict, expected: str) -> None:
     with pytest.raises(ConfigFileError) as info:

@@ -112,6 +112,7 @@ class ConfigConverter:
         c.register_structure_hook(str, _strict(str, (str,)))
         c.register_structure_hook_func(_is_callable_type, _structure_callable)
         c.register_structure_hook_func(lambda t: typing.get_origin(t) is typing.Literal, _structure_literal)
+        c.register_structure_hook_func(_is_union_type, self._structure_union)
         c.register_structure_hook_func(_is_sequence_type, self._structure_sequence)
         c.register_structure_hook_func(lambda t: t in self.bases, self._structure_plugin)
         c.register_structure_hook_func(
@@ -121,6 +122,20 @@ class ConfigConverter:
 
     def structure(self, data: Any, tp: Any) -> Any:
         return self.converter.structure(data, tp)
+
+    def _structure_union(self, data: Any, tp: Any) -> Any:
+        """``X | None`` structures as X; other unions take the first member that fits."""
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        if data is None and len(members) < len(typing.get_args(tp)):
+            return None
+        if len(members) == 1:
+            return self.structure(data, members[0])
+        for member in members:
+            try:
+                return self.structure(data, member)
+            except Exception:
+                continue
+        raise ValueProblem(f"expected {describe(tp)}, got {data!r}")
 
     def _structure_sequence(self, data: Any, tp: Any) -> Any:
         """Lists and tuples: a string or a table is never silently taken for a list."""
@@ -190,6 +205,12 @@ class ConfigConverter:
         if errors:
             raise ClassValidationError(f"invalid {cls.__name__}", errors, cls)
         return _construct(cls, kwargs)
+
+
+def _is_union_type(tp: Any) -> bool:
+    import types
+
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
 
 
 def _is_sequence_type(tp: Any) -> bool:
