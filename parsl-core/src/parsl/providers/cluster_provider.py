@@ -181,20 +181,24 @@ class ClusterProvider(ExecutionProvider):
             logger.warning("%r exited %d (%s); keeping the last known status of jobs %s",
                            cmd, result.retcode, result.stderr.strip(), batch)
             return
-        reported = dict(self._parse_status(result.stdout))
+        reported = {self._job_key(j): native for j, native in self._parse_status(result.stdout)}
         for job_id in batch:
-            native = reported.get(job_id)
+            native = reported.get(self._job_key(job_id))
             status = self._finished_status(job_id) if native is None else self._reported_status(job_id, native)
             self._set_status(job_id, status)
 
-    def _parse_status(self, stdout: str) -> Iterator[tuple[str, str]]:
+    def _job_key(self, job_id: str) -> str:
+        """What identifies a job in status output (PBS prints ``123.server`` in several spellings)."""
+        return job_id
+
+    def _parse_status(self, stdout: str) -> Iterator[tuple[str, Any]]:
         """(job id, scheduler state) pairs from the status command's output: two columns by default."""
         for line in stdout.splitlines():
             parts = line.split()
             if len(parts) >= 2:
                 yield parts[0], parts[1]
 
-    def _reported_status(self, job_id: str, native: str) -> JobStatus:
+    def _reported_status(self, job_id: str, native: Any) -> JobStatus:
         """The status of a job the scheduler listed in state ``native``."""
         if native in self.state_table:
             return JobStatus(self.state_table[native])

@@ -1,0 +1,1 @@
+"""Parsl's CondorProvider as a plugin distribution (``parsl.providers.condor`` resolves here)."""

@@ -1,0 +1,1 @@
+"""Parsl's LSFProvider as a plugin distribution (``parsl.providers.lsf`` resolves here)."""

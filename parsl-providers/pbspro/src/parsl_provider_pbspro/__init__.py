@@ -1,0 +1,1 @@
+"""Parsl's PBSProProvider as a plugin distribution (``parsl.providers.pbspro`` resolves here)."""

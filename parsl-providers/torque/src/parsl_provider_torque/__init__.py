@@ -1,0 +1,1 @@
+"""Parsl's TorqueProvider as a plugin distribution (``parsl.providers.torque`` resolves here)."""
