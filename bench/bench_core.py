@@ -169,7 +169,7 @@ def main() -> None:
         record = json.loads(line)
         theirs[record["measure"]] = record
     ratios = {}
-    for measure, higher in HIGHER_IS_BETTER.items():
+    for measure in HIGHER_IS_BETTER:
         if measure in theirs:
             ratios[measure] = round(ours[measure]["value"] / theirs[measure]["value"], 3)
     print(json.dumps({"ratios_ours_over_parsl": ratios,

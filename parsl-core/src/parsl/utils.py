@@ -141,7 +141,7 @@ class Timer:
 class AutoCancelTimer(threading.Timer):
     """A ``threading.Timer`` as a context manager: cancelled when the block ends."""
 
-    def __enter__(self) -> "AutoCancelTimer":
+    def __enter__(self) -> AutoCancelTimer:
         self.start()
         return self
 

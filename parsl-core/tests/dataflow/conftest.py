@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, List
 
-import pytest
-
 import parsl
+import pytest
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel
 from parsl.executors.threads import ThreadPoolExecutor

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 import parsl
+import pytest
 from parsl import File, bash_app
 from parsl.app.bash import BashApp
 from parsl.app.errors import (
@@ -51,12 +50,12 @@ def not_a_string():
 
 @bash_app
 def bad_index(items=(1,)):
-    return "echo {0[5]}".format(items)
+    return f"echo {items[5]}"
 
 
 @bash_app
 def bad_attribute(x=None):
-    return "echo {0.missing}".format(x)
+    return f"echo {x.missing}"
 
 
 @bash_app

@@ -8,7 +8,6 @@ import threading
 import warnings
 
 import pytest
-
 from parsl import python_app
 from parsl.config import Config
 from parsl.dataflow.errors import BadCheckpoint

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-import pytest
-
 import parsl
+import pytest
 from parsl.dataflow.taskrecord import KEYS, TaskRecord
 from parsl.executors.threads import ThreadPoolExecutor
 

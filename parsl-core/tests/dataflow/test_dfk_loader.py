@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import threading
 
-import pytest
-
 import parsl
+import pytest
 from parsl import python_app
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel, DataFlowKernelLoader

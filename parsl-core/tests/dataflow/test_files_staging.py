@@ -7,7 +7,6 @@ import pathlib
 import pickle
 
 import pytest
-
 from parsl import File, python_app
 from parsl.app.futures import DataFuture
 from parsl.data_provider import data_manager
@@ -43,7 +42,7 @@ def test_plain_paths_and_pathlike():
     remote = File("https://example.org/a/b.tgz")
     assert (remote.scheme, remote.netloc, remote.path, remote.filename) == ("https", "example.org", "/a/b.tgz", "b.tgz")
     with pytest.raises(ValueError, match="No local_path"):
-        remote.filepath
+        _ = remote.filepath
     remote.local_path = "/tmp/b.tgz"
     assert remote.filepath == "/tmp/b.tgz"
     assert "local_path=/tmp/b.tgz" in repr(remote)
@@ -59,7 +58,7 @@ def test_cleancopy_drops_local_path_and_file_pickles():
 
 
 def test_file_rejects_other_types():
-    with pytest.raises(TypeError, match="str or os.PathLike"):
+    with pytest.raises(TypeError, match=r"str or os\.PathLike"):
         File(3)  # type: ignore[arg-type]
 
 
@@ -97,7 +96,7 @@ def test_unknown_scheme_of_a_known_plugin_names_the_distribution(dfk, globus_not
 
 
 def test_an_entirely_unknown_scheme_lists_what_is_installed(dfk):
-    with pytest.raises(NoStagingProvider, match="'madeup'.*installed stager plugins|'madeup'.*did you mean"):
+    with pytest.raises(NoStagingProvider, match=r"'madeup'.*(installed stager plugins|did you mean)"):
         read(inputs=[File("madeup://x/y")]).result()
 
 

@@ -7,7 +7,6 @@ import sys
 import threading
 
 import pytest
-
 from parsl import File, python_app
 from parsl.app.futures import DataFuture
 from parsl.dataflow.dependency_resolvers import DEEP_DEPENDENCY_RESOLVER
@@ -80,7 +79,7 @@ def test_lifted_getitem_and_getattr(dfk):
     assert ident({"a": [10, 20]})["a"][1].result() == 20
     assert ident(Point(7)).x.result() == 7
     with pytest.raises(AttributeError):
-        ident(1)._private
+        _ = ident(1)._private
 
 
 def test_lifted_failure_propagates(dfk):

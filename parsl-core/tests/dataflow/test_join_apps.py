@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-
 from parsl import join_app, python_app
 from parsl.dataflow.errors import JoinError
 

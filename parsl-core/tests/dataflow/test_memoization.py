@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 
 import pytest
-
 from parsl import File, python_app
 from parsl.dataflow.memoization import BasicMemoizer, id_for_memo, make_hash
 from parsl.dataflow.states import States
@@ -95,7 +94,7 @@ def test_exceptions_are_memoized_within_a_run(dfk):
 
 
 def test_unknown_argument_type_fails_the_task(dfk):
-    work, calls = counting_app()
+    work, _ = counting_app()
     with pytest.raises(ValueError, match="unknown type for memoization"):
         work(object()).result()
     assert work(1).result() == 1  # other tasks unaffected
@@ -112,7 +111,7 @@ def _id_for_sample(obj, output_ref=False):
 
 
 def test_id_for_memo_is_extensible(dfk):
-    work, calls = counting_app()
+    calls = []
 
     @python_app(cache=True)
     def use(sample):
@@ -141,7 +140,7 @@ def test_functions_hash_by_name_and_module():
 
     g = f
 
-    def f():  # noqa: F811 - same name, different body
+    def f():
         return 2
 
     assert id_for_memo(g) == id_for_memo(f)
@@ -166,7 +165,8 @@ def test_make_hash_ignores_listed_kwargs_and_treats_outputs_as_references():
 
 def test_basic_memoizer_is_a_settings_class():
     m = BasicMemoizer(checkpoint_mode="task_exit", checkpoint_files=["/x"])
-    assert repr(m) == "BasicMemoizer(checkpoint_files=['/x'], checkpoint_period=None, checkpoint_mode='task_exit', memoize=True)"
+    assert repr(m) == ("BasicMemoizer(checkpoint_files=['/x'], checkpoint_period=None, "
+                       "checkpoint_mode='task_exit', memoize=True)")
     with pytest.raises(TypeError):
         BasicMemoizer("task_exit")  # keyword-only, as in Parsl
     with pytest.raises(TypeError, match="checkpoint_mode"):

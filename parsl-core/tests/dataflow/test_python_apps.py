@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import threading
 
-import pytest
-
 import parsl
+import pytest
 from parsl import python_app
 from parsl.app.errors import AppTimeout
 from parsl.app.python import PythonApp
@@ -90,7 +89,7 @@ def test_all_executors_excludes_the_internal_one(make_dfk):
 
 def test_unknown_executor_label_fails_the_task_naming_it(dfk):
     fut = python_app(lambda: 1, executors=["nowhere"])()
-    with pytest.raises(ValueError, match="'nowhere'.*not configured"):
+    with pytest.raises(ValueError, match=r"'nowhere'.*not configured"):
         fut.result()
     assert plain(1).result() == 2  # other tasks unaffected
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from parsl import python_app
 from parsl.dataflow.errors import DependencyError
 from parsl.dataflow.states import States
@@ -26,7 +25,7 @@ def flaky_app(failures):
 
 def test_retries_until_success(make_dfk):
     dfk = make_dfk(retries=2, garbage_collect=False)
-    flaky, calls = flaky_app(2)
+    flaky, _ = flaky_app(2)
     fut = flaky()
     assert fut.result() == 3
     record = dfk.tasks[fut.tid]
@@ -101,7 +100,7 @@ def test_a_raising_retry_handler_fails_the_task_with_its_exception(make_dfk):
 
 def test_dependency_errors_are_not_retried(make_dfk):
     dfk = make_dfk(retries=3, garbage_collect=False)
-    flaky, calls = flaky_app(100)
+    flaky, _ = flaky_app(100)
     fut = python_app(lambda x: x)(flaky())
     with pytest.raises(DependencyError):
         fut.result()

@@ -6,9 +6,8 @@ import io
 import logging
 import os
 
-import pytest
-
 import parsl
+import pytest
 from parsl.app.errors import BadStdStreamFile
 from parsl.concurrent import ParslPoolExecutor
 from parsl.config import Config

@@ -5,7 +5,6 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-
 from parsl import File, python_app
 from parsl.data_provider.zip import ZipAuthorityError, ZipFileStaging, zip_path_split
 from parsl.executors.threads import ThreadPoolExecutor
@@ -56,5 +55,5 @@ def test_zip_urls_with_an_authority_are_refused():
 
 def test_zip_path_split():
     assert zip_path_split("/a/b.zip/c/d.txt") == ("/a/b.zip", "c/d.txt")
-    with pytest.raises(ValueError, match=".zip"):
+    with pytest.raises(ValueError, match=r"\.zip"):
         zip_path_split("/a/b.tar/c")

@@ -17,7 +17,7 @@ SPECIAL_KWARGS = ("stdout", "stderr", "walltime", "parsl_resource_specification"
 class AppBase(metaclass=ABCMeta):
     """An app: a function whose calls become tasks of a DataFlowKernel and return AppFutures."""
 
-    def __init__(self, func: Callable, data_flow_kernel: Optional["DataFlowKernel"] = None,
+    def __init__(self, func: Callable, data_flow_kernel: Optional[DataFlowKernel] = None,
                  executors: Union[List[str], str] = "all", cache: bool = False,
                  ignore_for_cache: Optional[Sequence[str]] = None) -> None:
         _check_app_arguments(func, executors, cache, ignore_for_cache)
@@ -31,7 +31,7 @@ class AppBase(metaclass=ABCMeta):
         params = _parameters(func)
         self.kwargs: Dict[str, Any] = {k: params[k].default for k in SPECIAL_KWARGS if k in params}
 
-    def _dfk(self) -> "DataFlowKernel":
+    def _dfk(self) -> DataFlowKernel:
         if self.data_flow_kernel is not None:
             return self.data_flow_kernel
         from parsl.dataflow.dflow import DataFlowKernelLoader
@@ -39,7 +39,7 @@ class AppBase(metaclass=ABCMeta):
         return DataFlowKernelLoader.dfk()
 
     @abstractmethod
-    def __call__(self, *args: Any, **kwargs: Any) -> "AppFuture":
+    def __call__(self, *args: Any, **kwargs: Any) -> AppFuture:
         """Submit a task for this call and return its AppFuture."""
 
     def __repr__(self) -> str:
@@ -72,7 +72,7 @@ def _decorator(make: Callable[[Callable], AppBase], function: Optional[Callable]
     return make(function)
 
 
-def python_app(function: Optional[Callable] = None, data_flow_kernel: Optional["DataFlowKernel"] = None,
+def python_app(function: Optional[Callable] = None, data_flow_kernel: Optional[DataFlowKernel] = None,
                cache: bool = False, executors: Union[List[str], str] = "all",
                ignore_for_cache: Optional[Sequence[str]] = None) -> Any:
     """Make ``function`` a Python app: each call runs it as a task on one of ``executors``.
@@ -86,7 +86,7 @@ def python_app(function: Optional[Callable] = None, data_flow_kernel: Optional["
                                           ignore_for_cache=ignore_for_cache, join=False), function)
 
 
-def join_app(function: Optional[Callable] = None, data_flow_kernel: Optional["DataFlowKernel"] = None,
+def join_app(function: Optional[Callable] = None, data_flow_kernel: Optional[DataFlowKernel] = None,
              cache: bool = False, ignore_for_cache: Optional[Sequence[str]] = None) -> Any:
     """Make ``function`` a join app: it runs on the internal executor and returns futures
     (one, or a list) whose results become its own result."""
@@ -97,7 +97,7 @@ def join_app(function: Optional[Callable] = None, data_flow_kernel: Optional["Da
                                           join=True), function)
 
 
-def bash_app(function: Optional[Callable] = None, data_flow_kernel: Optional["DataFlowKernel"] = None,
+def bash_app(function: Optional[Callable] = None, data_flow_kernel: Optional[DataFlowKernel] = None,
              cache: bool = False, executors: Union[List[str], str] = "all",
              ignore_for_cache: Optional[Sequence[str]] = None) -> Any:
     """Make ``function`` a Bash app: it returns a command line, which each task runs with bash."""

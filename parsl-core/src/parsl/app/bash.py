@@ -89,7 +89,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 class BashApp(AppBase):
     """A function returning a command line, as an app."""
 
-    def __init__(self, func: Callable, data_flow_kernel: Optional["DataFlowKernel"] = None, cache: bool = False,
+    def __init__(self, func: Callable, data_flow_kernel: Optional[DataFlowKernel] = None, cache: bool = False,
                  executors: Union[List[str], str] = "all", ignore_for_cache: Optional[Sequence[str]] = None) -> None:
         super().__init__(func, data_flow_kernel=data_flow_kernel, executors=executors, cache=cache,
                          ignore_for_cache=ignore_for_cache)
@@ -99,7 +99,7 @@ class BashApp(AppBase):
         functools.update_wrapper(remote, func)
         self.wrapped_remote_function = wrap_error(remote)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> "AppFuture":
+    def __call__(self, *args: Any, **kwargs: Any) -> AppFuture:
         invocation = dict(self.kwargs)
         invocation.update(kwargs)
         return self._dfk().submit(self.wrapped_remote_function, app_args=args, executors=self.executors,

@@ -54,7 +54,7 @@ def timeout(f: Callable, seconds: float) -> Callable:
 class PythonApp(AppBase):
     """A Python function as an app (and, with ``join=True``, a join app)."""
 
-    def __init__(self, func: Callable, data_flow_kernel: Optional["DataFlowKernel"] = None, cache: bool = False,
+    def __init__(self, func: Callable, data_flow_kernel: Optional[DataFlowKernel] = None, cache: bool = False,
                  executors: Union[List[str], str] = "all", ignore_for_cache: Optional[Sequence[str]] = None,
                  join: bool = False) -> None:
         super().__init__(func, data_flow_kernel=data_flow_kernel, executors=executors, cache=cache,
@@ -62,7 +62,7 @@ class PythonApp(AppBase):
         self.wrapped = wrap_error(func)
         self.join = join
 
-    def __call__(self, *args: Any, **kwargs: Any) -> "AppFuture":
+    def __call__(self, *args: Any, **kwargs: Any) -> AppFuture:
         if self.kwargs:
             invocation = dict(self.kwargs)
             invocation.update(kwargs)

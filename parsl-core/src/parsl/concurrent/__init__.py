@@ -23,14 +23,14 @@ class ParslPoolExecutor(Executor):
     apps as dependencies. Tasks cannot be cancelled.
     """
 
-    def __init__(self, config: Optional["Config"] = None, dfk: Optional["DataFlowKernel"] = None,
+    def __init__(self, config: Optional[Config] = None, dfk: Optional[DataFlowKernel] = None,
                  executors: Union[Literal["all"], List[str]] = "all") -> None:
         if config is not None and dfk is not None:
             raise ValueError("Specify only one of config or dfk")
         if config is None and dfk is None:
             raise ValueError("Must specify one of config or dfk")
         self._config = config
-        self._app_cache: Dict[Callable, "PythonApp"] = {}
+        self._app_cache: Dict[Callable, PythonApp] = {}
         self.executors = executors
         if config is not None:
             from parsl.dataflow.dflow import DataFlowKernelLoader
@@ -38,7 +38,7 @@ class ParslPoolExecutor(Executor):
             dfk = DataFlowKernelLoader.load(config)
         self._dfk = dfk
 
-    def __enter__(self) -> "ParslPoolExecutor":
+    def __enter__(self) -> ParslPoolExecutor:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -50,7 +50,7 @@ class ParslPoolExecutor(Executor):
         """How many functions have been turned into apps."""
         return len(self._app_cache)
 
-    def get_app(self, fn: Callable) -> "PythonApp":
+    def get_app(self, fn: Callable) -> PythonApp:
         """The (cached) PythonApp for ``fn``."""
         app = self._app_cache.get(fn)
         if app is None:
@@ -83,7 +83,7 @@ class ParslPoolExecutor(Executor):
         if self._dfk is None:
             return
         if cancel_futures:
-            warnings.warn("Canceling on-going tasks is not supported in Parsl")
+            warnings.warn("Canceling on-going tasks is not supported in Parsl", stacklevel=2)
         if wait:
             self._dfk.wait_for_current_tasks()
         if self._config is not None:

@@ -63,7 +63,7 @@ def __getattr__(name: str) -> Any:
 class DataManager:
     """Stages the Files of a DataFlowKernel's tasks through its executors' staging providers."""
 
-    def __init__(self, dfk: "DataFlowKernel") -> None:
+    def __init__(self, dfk: DataFlowKernel) -> None:
         self.dfk = dfk
 
     def storage_access(self, executor: str) -> List[Staging]:

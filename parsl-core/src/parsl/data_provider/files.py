@@ -16,9 +16,9 @@ from urllib.parse import urlparse
 class File:
     """A file, by URL, with the parts of the URL as attributes."""
 
-    __slots__ = ("url", "scheme", "netloc", "path", "filename", "local_path", "__weakref__")
+    __slots__ = ("__weakref__", "filename", "local_path", "netloc", "path", "scheme", "url")
 
-    def __init__(self, url: Union[str, "os.PathLike[str]"]) -> None:
+    def __init__(self, url: Union[str, os.PathLike[str]]) -> None:
         if not isinstance(url, (str, os.PathLike)):
             raise TypeError(f"File url must be a str or os.PathLike, not {type(url).__name__}: {url!r}")
         self.url = os.fspath(url) if isinstance(url, os.PathLike) else url
@@ -29,7 +29,7 @@ class File:
         self.filename = os.path.basename(self.path)
         self.local_path: Optional[str] = None
 
-    def cleancopy(self) -> "File":
+    def cleancopy(self) -> File:
         """A copy as constructed: the URL only, without any ``local_path`` staging recorded."""
         return type(self)(self.url)
 

@@ -100,7 +100,7 @@ class DataFlowKernel:
 
         from parsl.plugins.manager import get_plugin_manager
 
-        self._plugins: "PluginManager" = get_plugin_manager()
+        self._plugins: PluginManager = get_plugin_manager()
         self.monitoring = config.monitoring
         if self.monitoring is not None:
             self.monitoring.start(self)
@@ -114,14 +114,14 @@ class DataFlowKernel:
         from parsl.executors.threads import ThreadPoolExecutor
 
         internal = ThreadPoolExecutor(label=_INTERNAL, max_threads=config.internal_tasks_max_threads)
-        self.add_executors(list(config.executors) + [internal])
+        self.add_executors([*config.executors, internal])
         self._notify("parsl_workflow_start", dfk=self)
         self.refresh_monitor_hooks()  # a workflow_start hook may have registered a monitor
         atexit.register(self.atexit_cleanup)
 
     # -- context manager ------------------------------------------------------------------------
 
-    def __enter__(self) -> "DataFlowKernel":
+    def __enter__(self) -> DataFlowKernel:
         return self
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
@@ -497,7 +497,11 @@ class DataFlowKernel:
     def _finish_join(self, task: TaskRecord) -> None:
         joinable = task.joins
         inner = [joinable] if isinstance(joinable, Future) else joinable
-        failures = [(f.exception(), self.render_future_description(f)) for f in inner if f.exception() is not None]
+        failures: List[Tuple[BaseException, str]] = []
+        for f in inner:
+            e = f.exception()
+            if e is not None:
+                failures.append((e, self.render_future_description(f)))
         if failures:
             e = JoinError(failures, task.id)
             task.fail_history.append(repr(e))
@@ -644,7 +648,7 @@ class DataFlowKernelLoader:
         cls._dfk = None
 
     @classmethod
-    def load(cls, config: Union[None, Config, str, "os.PathLike[str]"] = None) -> DataFlowKernel:
+    def load(cls, config: Union[Config, str, os.PathLike[str], None] = None) -> DataFlowKernel:
         """Start a DataFlowKernel for ``config`` (a ``Config``, a TOML/YAML file path, or None for the default)."""
         if cls._dfk is not None:
             raise ConfigurationError("Config has already been loaded")

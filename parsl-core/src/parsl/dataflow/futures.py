@@ -22,20 +22,20 @@ if TYPE_CHECKING:
 class AppFuture(LightFuture):
     """The future of one app invocation, with its task record, outputs and std streams."""
 
-    _outputs: Sequence["DataFuture"] = ()
-    _stdout_future: Optional["DataFuture"] = None
-    _stderr_future: Optional["DataFuture"] = None
+    _outputs: Sequence[DataFuture] = ()
+    _stdout_future: Optional[DataFuture] = None
+    _stderr_future: Optional[DataFuture] = None
 
-    def __init__(self, task_record: "TaskRecord") -> None:
+    def __init__(self, task_record: TaskRecord) -> None:
         self.task_record = task_record
 
     @property
-    def stdout(self) -> Union[None, str, Any]:
+    def stdout(self) -> Union[str, Any, None]:
         """The ``stdout`` the app was called with, or the DataFuture of its stage-out if it was a File."""
         return self._stdout_future or self.task_record.kwargs.get("stdout")
 
     @property
-    def stderr(self) -> Union[None, str, Any]:
+    def stderr(self) -> Union[str, Any, None]:
         """The ``stderr`` the app was called with, or the DataFuture of its stage-out if it was a File."""
         return self._stderr_future or self.task_record.kwargs.get("stderr")
 
@@ -45,7 +45,7 @@ class AppFuture(LightFuture):
         return self.task_record.id  # type: ignore[no-any-return]
 
     @property
-    def outputs(self) -> Sequence["DataFuture"]:
+    def outputs(self) -> Sequence[DataFuture]:
         """One DataFuture per File of the ``outputs`` keyword argument."""
         return self._outputs
 
@@ -59,10 +59,10 @@ class AppFuture(LightFuture):
     def cancelled(self) -> bool:
         return False
 
-    def __getitem__(self, key: Any) -> "AppFuture":
+    def __getitem__(self, key: Any) -> AppFuture:
         return _lifted(self, deferred_getitem, key)
 
-    def __getattr__(self, name: str) -> "AppFuture":
+    def __getattr__(self, name: str) -> AppFuture:
         if name.startswith("_"):
             raise AttributeError(name)
         return _lifted(self, deferred_getattr, name)

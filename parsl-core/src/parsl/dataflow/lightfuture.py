@@ -29,7 +29,10 @@ _DONE = (CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED)
 class LightFuture(Future):
     """A Future whose per-instance lock, waiter list and callback list are created lazily."""
 
-    __slots__ = ("_cond", "_w", "_cb")
+    __slots__ = ("_cb", "_cond", "_w")
+    _cond: threading.Condition
+    _w: List[Any]
+    _cb: List[Callable[[Future], Any]]
 
     _state = PENDING
     _result: Any = None
@@ -40,8 +43,8 @@ class LightFuture(Future):
 
     # -- lazily created internals, under the names the stdlib Future and wait() use -------------
 
-    @property
-    def _condition(self) -> threading.Condition:
+    @property  # type: ignore[misc]
+    def _condition(self) -> threading.Condition:  # type: ignore[override]
         try:
             return self._cond
         except AttributeError:
@@ -52,20 +55,20 @@ class LightFuture(Future):
                     self._cond = threading.Condition()
                     return self._cond
 
-    @property
-    def _waiters(self) -> List[Any]:  # only touched with the condition held
+    @property  # type: ignore[misc]
+    def _waiters(self) -> List[Any]:  # type: ignore[override]  # only touched with the condition held
         try:
             return self._w
         except AttributeError:
-            self._w: List[Any] = []
+            self._w = []
             return self._w
 
-    @property
+    @property  # type: ignore[override, misc]
     def _done_callbacks(self) -> List[Callable[[Future], Any]]:  # appended under _lock
         try:
             return self._cb
         except AttributeError:
-            self._cb: List[Callable[[Future], Any]] = []
+            self._cb = []
             return self._cb
 
     # -- state queries without locks --------------------------------------------------------------

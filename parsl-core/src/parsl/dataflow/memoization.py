@@ -90,7 +90,7 @@ def id_for_memo_dict(denormalized_dict: dict, output_ref: bool = False) -> bytes
 
 
 @id_for_memo.register(types.FunctionType)
-@lru_cache()
+@lru_cache
 def id_for_memo_function(f: types.FunctionType, output_ref: bool = False) -> bytes:
     """A function by its name and module only: editing its body keeps earlier checkpoints valid."""
     return pickle.dumps(["types.FunctionType", f.__name__, f.__module__])

@@ -8,9 +8,9 @@ The DataFlowKernel itself uses attribute access (``task.status``) on its hot pat
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 import weakref
-from typing import Any, Dict, Iterator, List
+from collections.abc import MutableMapping
+from typing import Any, Dict, Iterator, List, Optional
 
 #: Parsl's task-record keys, in Parsl's order.
 KEYS = (
@@ -27,9 +27,41 @@ _NO_SPEC: Dict[str, Any] = {}  # shared: executors only read the resource specif
 class TaskRecord(MutableMapping):
     """One task's record; a mapping over Parsl's keys (unset keys are absent, as in Parsl)."""
 
+    dfk: Any
+    func_name: str
+    status: Any
+    depends: Any
+    exec_fu: Any
+    executor: str
+    fail_count: int
+    fail_cost: float
+    checkpoint: Any
+    hashsum: Optional[str]
+    task_launch_lock: Any
+    func: Any
+    args: Any
+    kwargs: Dict[str, Any]
+    time_invoked: Any
+    time_returned: Any
+    try_time_launched: Any
+    try_time_returned: Any
+    memoize: bool
+    ignore_for_cache: Any
+    from_memo: Optional[bool]
+    id: int
+    try_id: int
+    resource_specification: Dict[str, Any]
+    join: bool
+    joins: Any
+    join_lock: Any
+    _app_fu: Any
+    _fail_history: List[str]
+    _waiting: int
+    _extra: Dict[str, Any]
+
     # app_fu and fail_history are properties over these slots (see below)
-    __slots__ = tuple(k for k in KEYS if k not in ("app_fu", "fail_history")) + (
-        "_app_fu", "_fail_history", "_waiting", "_extra", "__weakref__")
+    __slots__ = (*(k for k in KEYS if k not in ("app_fu", "fail_history")),
+                 "_app_fu", "_fail_history", "_waiting", "_extra", "__weakref__")
 
     def __init__(self, dfk: Any, task_id: int, func: Any, args: Any, kwargs: Dict[str, Any], executor: str,
                  memoize: bool, ignore_for_cache: Any, join: bool, time_invoked: Any) -> None:
@@ -76,7 +108,7 @@ class TaskRecord(MutableMapping):
         try:
             return self._fail_history
         except AttributeError:
-            self._fail_history: List[str] = []
+            self._fail_history = []
             return self._fail_history
 
     @fail_history.setter
@@ -135,7 +167,7 @@ class TaskRecord(MutableMapping):
         try:
             return self._extra
         except AttributeError:
-            self._extra: Dict[str, Any] = {}
+            self._extra = {}
             return self._extra
 
     def __repr__(self) -> str:

@@ -34,7 +34,7 @@ class WorkerPool:
             raise ValueError(f"max_threads must be at least 1, got {max_workers}")
         self.max_workers = max_workers
         self.prefix = thread_name_prefix
-        self._queue: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._threads: List[threading.Thread] = []
         self._idle = 0
         self._lock = threading.Lock()
