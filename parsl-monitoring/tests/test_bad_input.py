@@ -12,7 +12,6 @@ from parsl import python_app
 from parsl.cli.main import main
 from parsl.config import Config
 from helpers import fake_dfk, record, run_task
-from parsl_monitoring import writer
 from parsl_monitoring.errors import DatabaseCorrupt, DatabaseLocked, DatabaseUnavailable, SchemaMismatch
 from parsl_monitoring.hub import MonitoringHub
 
@@ -59,8 +58,8 @@ def test_database_locked_at_start(tmp_path):
 
 def test_database_locked_during_the_run_spills_events_to_a_file(tmp_path, monkeypatch):
     """Events that cannot be written are kept in a JSON-lines file beside the run, none lost."""
-    monkeypatch.setattr(writer, "RETRIES", 2)
-    monkeypatch.setattr(writer, "RETRY_PAUSE", 0.01)
+    monkeypatch.setenv("PARSL_MONITORING_RETRIES", "2")
+    monkeypatch.setenv("PARSL_MONITORING_RETRY_PAUSE", "0.01")
     dfk = fake_dfk(str(tmp_path))
     hub = MonitoringHub()
     hub.lock_timeout = 0.1

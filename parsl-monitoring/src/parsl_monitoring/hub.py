@@ -78,9 +78,8 @@ class MonitoringHub(Monitor):
 
     def start(self, dfk: Any) -> None:
         """Open the database and start the writer; on failure, warn and leave monitoring off."""
+        from parsl_monitoring.client import WriterClient
         from parsl_monitoring.db import open_for_writing
-        from parsl_monitoring.errors import MonitoringDatabaseError
-        from parsl_monitoring.writer import Writer
 
         if self.monitoring_debug:
             logging.getLogger("parsl_monitoring").setLevel(logging.DEBUG)
@@ -89,17 +88,15 @@ class MonitoringHub(Monitor):
         self._seen = set()
         config_run_dir = getattr(getattr(dfk, "config", None), "run_dir", None) or dfk.run_dir
         self.url = self.logging_endpoint or f"sqlite:///{os.path.abspath(config_run_dir)}/monitoring.db"
-        try:
-            engine = open_for_writing(self.url, lock_timeout=self.lock_timeout)
-        except MonitoringDatabaseError as e:
-            self._fail(e)
-            return
+        try:  # open here too, so that a bad database is reported as the workflow starts
+            open_for_writing(self.url, lock_timeout=self.lock_timeout).dispose()
+            self._writer = WriterClient(self.url, os.path.join(dfk.run_dir, "monitoring-unwritten.jsonl"),
+                                        self.lock_timeout, os.path.join(dfk.run_dir, "monitoring.log"),
+                                        self.monitoring_debug)
+            self._writer.start()
         except Exception as e:  # never let monitoring stop a workflow from starting
+            self._writer = None
             self._fail(e)
-            return
-        spill = os.path.join(dfk.run_dir, "monitoring-unwritten.jsonl")
-        self._writer = Writer(engine, self.url, spill)
-        self._writer.start()
 
     def _fail(self, e: Exception) -> None:
         self.error = e
@@ -110,10 +107,16 @@ class MonitoringHub(Monitor):
     def close(self) -> None:
         """Write every queued event, then stop the writer (never hangs: leftovers are spilled)."""
         writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.close()
-            if writer.spilled:
-                self.error = writer.error
+        if writer is None:
+            return
+        summary = writer.close()
+        if summary.get("error"):
+            from parsl_monitoring import errors
+
+            name, message = summary["error"]
+            self.error = getattr(errors, name, errors.MonitoringDatabaseError)(message)
+            logger.error("monitoring: %s (%d events saved to %s)", message, summary.get("spilled", 0),
+                         writer.spill_path)
 
     # -- monitor hooks --------------------------------------------------------------------------
 

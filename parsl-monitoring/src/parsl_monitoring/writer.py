@@ -1,10 +1,13 @@
-"""The single writer thread: every event goes through one queue into one database connection.
+"""The single database writer: a separate process that owns the one connection.
 
-One writer avoids the "database is locked" losses of many writers (Parsl issues #472, #1889).
-The queue is unbounded, so a hook never blocks or drops; the writer takes everything queued
-(at most every ``interval`` seconds) and writes it in one transaction. A transaction that fails
-for a passing reason (a lock held too long, a server restarting) is retried with back-off; events
-that still cannot be written are appended as JSON lines to a spill file, never silently lost.
+One writer avoids the "database is locked" losses of many writers (Parsl issues #472, #1889), and a
+process of its own keeps its work off the workflow's interpreter (the DataFlowKernel's threads
+never wait on the GIL for it). The hub sends it batches of events over its standard input
+(``python -m parsl_monitoring.writer``); it folds each batch into a few statements and writes them
+in one transaction. A transaction that fails for a passing reason (a lock held too long, a server
+restarting) is retried with back-off; events that still cannot be written are appended as JSON
+lines to a spill file, never silently lost. At the end it prints one JSON line: what it wrote,
+what it spilled, and its last error.
 """
 
 from __future__ import annotations
@@ -13,78 +16,43 @@ import datetime
 import json
 import logging
 import os
-import queue
-import threading
+import pickle
+import struct
+import sys
 import time
-from typing import Any, Optional
+from typing import Any, BinaryIO, Optional
 
 from parsl_monitoring.batch import Known, Plan, _Bound
 from parsl_monitoring.errors import DatabaseLocked, DatabaseUnavailable, MonitoringDatabaseError
 
 logger = logging.getLogger(__name__)
 
-_STOP = ("stop", None)
-#: Attempts at one batch, and the first pause between attempts (doubling each time).
-RETRIES = 5
-RETRY_PAUSE = 0.5
+#: Attempts at one batch, and the first pause between attempts (doubling each time); the
+#: environment variables exist so that tests of a failing database finish quickly.
+RETRIES = int(os.environ.get("PARSL_MONITORING_RETRIES", "5"))
+RETRY_PAUSE = float(os.environ.get("PARSL_MONITORING_RETRY_PAUSE", "0.5"))
 #: The most events folded into one transaction.
 MAX_BATCH = 50_000
+#: A frame on the writer's input: 8-byte big-endian length, then a pickled list of (kind, event).
+FRAME = struct.Struct(">Q")
 
 
 class Writer:
-    """Owns the database engine and the thread that writes to it."""
+    """Writes batches of events to one database, retrying and spilling instead of losing them."""
 
-    def __init__(self, engine: Any, url: str, spill_path: str, interval: float = 0.2):
+    def __init__(self, engine: Any, url: str, spill_path: str):
         self.engine = engine
         self.url = url
         self.spill_path = spill_path
-        self.interval = interval
-        self.queue: "queue.SimpleQueue[tuple[str, Any]]" = queue.SimpleQueue()
         self.known = Known()
         self.written = 0
         self.spilled = 0
         self.error: Optional[MonitoringDatabaseError] = None
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="parsl-monitoring-writer", daemon=True)
+        self.stopping = False
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def put(self, kind: str, event: Any) -> None:
-        self.queue.put((kind, event))
-
-    def close(self, timeout: float = 60.0) -> None:
-        """Write everything queued, then stop; events left after ``timeout`` go to the spill file."""
-        self._stopping = True
-        self.queue.put(_STOP)
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            logger.error("monitoring writer did not finish within %.0f s; spilling what is left", timeout)
-            self._spill(self._drain_nowait())
-        self.engine.dispose()
-
-    # -- the thread -----------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        stop = False
-        while not stop:
-            events = [self.queue.get()]
-            if events[0] is not _STOP and not self._stopping:
-                time.sleep(self.interval)  # let a batch accumulate: fewer, bigger transactions
-            events.extend(self._drain_nowait())
-            stop = any(e is _STOP for e in events)
-            events = [e for e in events if e is not _STOP]
-            for start in range(0, len(events), MAX_BATCH):
-                self._write(events[start:start + MAX_BATCH])
-
-    def _drain_nowait(self) -> list[tuple[str, Any]]:
-        out = []
-        while len(out) < 10 * MAX_BATCH:
-            try:
-                out.append(self.queue.get_nowait())
-            except queue.Empty:
-                break
-        return out
+    def write(self, events: list[tuple[str, Any]]) -> None:
+        for start in range(0, len(events), MAX_BATCH):
+            self._write(events[start:start + MAX_BATCH])
 
     def _write(self, events: list[tuple[str, Any]]) -> None:
         if not events:
@@ -104,16 +72,15 @@ class Writer:
                 logger.warning("monitoring: writing %d events failed (attempt %d of %d): %s",
                                len(events), attempt, RETRIES, error)
                 self.error = error
-                if not transient or attempt == RETRIES or self._stopping and attempt >= 2:
+                if not transient or attempt == RETRIES or (self.stopping and attempt >= 2):
                     break
                 time.sleep(pause)
                 pause *= 2
                 continue
             plan.commit()
             self.written += len(events)
-            self.error = None
             return
-        self._spill(events)
+        self.spilled += spill(self.spill_path, events, self.error)
 
     def _execute(self, plan: Plan) -> None:
         with self.engine.begin() as conn:
@@ -121,29 +88,120 @@ class Writer:
                 if not rows:
                     continue
                 if isinstance(stmt, _Bound):
-                    conn.execute(stmt.stmt, stmt.rows(rows))
-                else:
-                    conn.execute(stmt, rows)
+                    stmt, rows = stmt.stmt, stmt.rows(rows)
+                executemany(conn, stmt, rows)
 
-    def _spill(self, events: list[tuple[str, Any]]) -> None:
-        events = [e for e in events if e is not _STOP]
-        if not events:
+
+def spill(path: str, events: list[tuple[str, Any]], error: Any) -> int:
+    """Append events that could not be written to ``path`` as JSON lines; return how many."""
+    if not events:
+        return 0
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            for kind, event in events:
+                f.write(json.dumps({"kind": kind, "event": event}, default=_json_default) + "\n")
+    except OSError as e:
+        logger.error("monitoring: %d events could not be written to the database (%s) nor to %s: %s",
+                     len(events), error, path, e)
+        return 0
+    logger.error("monitoring: %d events could not be written to the database (%s); they were saved to %s",
+                 len(events), error, path)
+    return len(events)
+
+
+def read_frames(stream: BinaryIO) -> Any:
+    """Yield each batch of events sent on ``stream`` until it closes."""
+    while True:
+        header = stream.read(FRAME.size)
+        if len(header) < FRAME.size:
             return
-        try:
-            os.makedirs(os.path.dirname(self.spill_path) or ".", exist_ok=True)
-            with open(self.spill_path, "a", encoding="utf-8") as f:
-                for kind, event in events:
-                    f.write(json.dumps({"kind": kind, "event": event}, default=_json_default) + "\n")
-        except OSError as e:
-            logger.error("monitoring: %d events could not be written to the database (%s) nor to %s: %s",
-                         len(events), self.error, self.spill_path, e)
-            return
-        self.spilled += len(events)
-        logger.error("monitoring: %d events could not be written to the database (%s); they were saved "
-                     "to %s", len(events), self.error, self.spill_path)
+        (size,) = FRAME.unpack(header)
+        yield pickle.loads(stream.read(size))
+
+
+def main(argv: list[str]) -> int:
+    """The writer process: ``python -m parsl_monitoring.writer URL SPILL_PATH LOCK_TIMEOUT LOG_PATH DEBUG``."""
+    url, spill_path, lock_timeout, log_path, debug = argv
+    logging.basicConfig(filename=log_path, level=logging.DEBUG if debug == "1" else logging.INFO,
+                        format="%(asctime)s %(name)s [%(levelname)s] %(message)s")
+    from parsl_monitoring.db import open_for_writing
+
+    writer: Optional[Writer] = None
+    error: Any = None
+    received = 0
+    try:
+        writer = Writer(open_for_writing(url, lock_timeout=float(lock_timeout)), url, spill_path)
+    except MonitoringDatabaseError as e:
+        error = e
+    for events in read_frames(sys.stdin.buffer):
+        received += len(events)
+        if writer is None:
+            spill(spill_path, events, error)
+        else:
+            writer.write(events)
+    if writer is not None:
+        writer.engine.dispose()
+        error = writer.error
+    summary = {"received": received, "written": writer.written if writer else 0,
+               "spilled": writer.spilled if writer else received,
+               "error": None if error is None else [type(error).__name__, str(error)]}
+    sys.stdout.write(json.dumps(summary) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+_compiled: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str, Any, list[int]]] = {}
+
+
+def executemany(conn: Any, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """Run ``stmt`` once per row (rows all have the same keys) through the driver's executemany.
+
+    SQLAlchemy's per-row parameter processing costs more than the database's own work for
+    monitoring's many small rows, so each statement is compiled once for the dialect and its rows
+    go to the driver as tuples or dicts; for SQLite, datetimes are stored in SQLAlchemy's format.
+    """
+    from operator import itemgetter
+
+    from sqlalchemy import DateTime
+
+    dialect = conn.dialect
+    keys = tuple(rows[0])
+    cache_key = (id(stmt), dialect.name, keys)
+    entry = _compiled.get(cache_key)
+    if entry is None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
+        names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+        getter = itemgetter(*names) if len(names) > 1 else (lambda row, _n=names[0]: (row[_n],))
+        dates = [i for i, n in enumerate(names) if isinstance(compiled.binds[n].type, DateTime)]
+        entry = _compiled[cache_key] = (stmt, compiled.string, getter, dates if dialect.name == "sqlite" else [])
+        if not compiled.positional:
+            entry = _compiled[cache_key] = (stmt, compiled.string, (names, getter), entry[3])
+    _, sql, getter, dates = entry
+    if isinstance(getter, tuple):
+        names, get = getter
+        params: list[Any] = [dict(zip(names, get(row))) for row in rows]
+    else:
+        params = [getter(row) for row in rows]
+        if dates:
+            params = [_dates_as_text(p, dates) for p in params]
+    conn.exec_driver_sql(sql, params)
+
+
+def _dates_as_text(values: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
+    out = list(values)
+    for i in positions:
+        v = out[i]
+        if v is not None:
+            out[i] = v.isoformat(" ", "microseconds")
+    return tuple(out)
 
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     return str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,100 @@
+"""The hub's side of the writer process: hooks append to a deque, one thread ships batches.
+
+A hook only appends ``(kind, event)`` to a ``collections.deque`` (atomic, never blocks). A sender
+thread wakes every ``interval`` seconds, drains the deque and writes it to the writer process's
+standard input as one pickled frame. If the writer process is gone, batches are spilled to the
+JSON-lines file instead, so nothing is silently lost and the workflow never waits.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import pickle
+import subprocess
+import sys
+import threading
+from typing import Any, Optional
+
+from parsl_monitoring.writer import FRAME, spill
+
+logger = logging.getLogger(__name__)
+
+
+class WriterClient:
+    """Starts the writer process and feeds it."""
+
+    def __init__(self, url: str, spill_path: str, lock_timeout: float, log_path: str, debug: bool,
+                 interval: float = 0.2):
+        self.args = [url, spill_path, str(lock_timeout), log_path, "1" if debug else "0"]
+        self.spill_path = spill_path
+        self.interval = interval
+        self.pending: "collections.deque[tuple[str, Any]]" = collections.deque()
+        self.sent = 0
+        self.spilled = 0
+        self.summary: Optional[dict[str, Any]] = None
+        self._proc: Optional[subprocess.Popen] = None
+        self._dead: Optional[str] = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="parsl-monitoring-sender", daemon=True)
+
+    def start(self) -> None:
+        self._proc = subprocess.Popen([sys.executable, "-m", "parsl_monitoring.writer", *self.args],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        self._thread.start()
+
+    def put(self, kind: str, event: Any) -> None:
+        self.pending.append((kind, event))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._flush()
+        self._flush()
+
+    def _flush(self) -> None:
+        pending = self.pending
+        batch = []
+        try:
+            while True:
+                batch.append(pending.popleft())
+        except IndexError:
+            pass
+        if not batch:
+            return
+        if self._dead is None:
+            try:
+                payload = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+                assert self._proc is not None and self._proc.stdin is not None
+                self._proc.stdin.write(FRAME.pack(len(payload)))
+                self._proc.stdin.write(payload)
+                self._proc.stdin.flush()
+                self.sent += len(batch)
+                return
+            except (OSError, ValueError, pickle.PicklingError) as e:
+                self._dead = f"the monitoring writer process stopped unexpectedly ({type(e).__name__}: {e})"
+                logger.error("monitoring: %s", self._dead)
+        self.spilled += spill(self.spill_path, batch, self._dead)
+
+    def close(self, timeout: float = 60.0) -> dict[str, Any]:
+        """Send everything, let the writer finish (at most ``timeout`` s), return its summary."""
+        self._stop.set()
+        self._thread.join()
+        proc = self._proc
+        assert proc is not None
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+            summary = json.loads(out.decode().strip().splitlines()[-1]) if out.strip() else None
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            summary = {"error": ["DatabaseUnavailable", f"the monitoring writer did not finish within {timeout:.0f} s; "
+                                 f"events it had not written are lost"]}
+        except (ValueError, IndexError, OSError):
+            summary = None
+        if summary is None:
+            summary = {"error": ["MonitoringDatabaseError", self._dead or
+                                 f"the monitoring writer process exited with code {proc.returncode} without a report"]}
+        summary["spilled"] = summary.get("spilled", 0) + self.spilled
+        self.summary = summary
+        return summary
