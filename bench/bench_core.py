@@ -4,8 +4,8 @@
 
 Runs each measurement in this interpreter (whichever ``parsl`` it imports), then, if
 ``--parsl-python`` is given, runs this same script under that interpreter and prints the ratios.
-Every measurement is one JSON line; the last line holds the ratios (ours / theirs, or theirs /
-ours for "higher is better" measures, so that > 1 always means we are better... see "better").
+Every measurement is one JSON line; the last line holds each ratio ours / Parsl's and the target
+it should meet (throughputs: higher is better; memory and import time: lower is better).
 
 Measurements (all on a ThreadPoolExecutor with 2 threads, Parsl's default):
   noop_throughput   tasks/s for N no-op python apps submitted then all awaited
@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from typing import Any, Iterable
 
 
 def implementation() -> str:
@@ -60,22 +61,23 @@ def _load(run_dir: str):  # type: ignore[no-untyped-def]
     return parsl.load(Config(executors=[ThreadPoolExecutor(max_threads=2)], run_dir=run_dir))
 
 
+def _wait_all(futures: Iterable[Any]) -> None:
+    for f in list(futures):
+        f.result()
+
+
 def bench_noop(run_dir: str, n: int) -> float:
     from parsl import python_app
 
     app = python_app(noop)
     dfk = _load(run_dir)
     try:
-        for f in [app() for _ in range(200)]:  # warm up threads and caches
-            f.result()
+        _wait_all(app() for _ in range(200))  # warm up threads and caches
         start = time.perf_counter()
-        futures = [app() for _ in range(n)]
-        for f in futures:
-            f.result()
-        elapsed = time.perf_counter() - start
+        _wait_all([app() for _ in range(n)])
+        return n / (time.perf_counter() - start)
     finally:
         dfk.cleanup()
-    return n / elapsed
 
 
 def bench_chain(run_dir: str, n: int) -> float:

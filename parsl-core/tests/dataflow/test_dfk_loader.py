@@ -184,3 +184,37 @@ def test_loader_classmethods_are_the_top_level_functions():
     assert parsl.clear == DataFlowKernelLoader.clear
     assert parsl.dfk == DataFlowKernelLoader.dfk
     assert parsl.wait_for_current_tasks == DataFlowKernelLoader.wait_for_current_tasks
+
+
+def test_apps_called_from_many_threads_get_distinct_ids(dfk):
+    results = []
+
+    def submit_many():
+        results.extend(double(i) for i in range(300))
+
+    threads = [threading.Thread(target=submit_many) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({f.tid for f in results}) == 1200
+    assert sum(f.result() for f in results) == 4 * sum(2 * i for i in range(300))
+
+
+class FailsToStart(ThreadPoolExecutor):
+    def start(self):
+        raise OSError("cannot start")
+
+
+def test_a_failed_start_releases_what_was_started(tmp_path):
+    import logging
+
+    handlers = list(logging.getLogger("parsl").handlers)
+    good = ThreadPoolExecutor(label="good")
+    with pytest.raises(OSError, match="cannot start"):
+        parsl.load(Config(run_dir=str(tmp_path), executors=[good, FailsToStart(label="bad")]))
+    assert logging.getLogger("parsl").handlers == handlers  # the run's log file is detached
+    with pytest.raises(RuntimeError, match="shut down"):
+        good.submit(print, {})  # the executor that did start was shut down
+    with pytest.raises(NoDataFlowKernelError):
+        parsl.dfk()

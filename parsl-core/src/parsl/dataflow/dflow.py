@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import itertools
 import logging
 import os
 import random
@@ -83,6 +84,7 @@ class DataFlowKernel:
         self.workflow_name = _workflow_name()
         self.workflow_version = str(self.time_began.replace(microsecond=0))
         self.task_count = 0
+        self._task_ids = itertools.count()
         self.tasks: Dict[int, TaskRecord] = {}
         self._counts = [0] * (max(_STATES) + 1)
         self._counts_lock = threading.Lock()
@@ -93,7 +95,20 @@ class DataFlowKernel:
 
         self.dependency_resolver = config.dependency_resolver or dependency_resolvers.SHALLOW_DEPENDENCY_RESOLVER
         self._shallow = dependency_resolvers.is_plain_shallow(self.dependency_resolver)
+        self.executors: Dict[str, ParslExecutor] = {}
+        self.job_status_poller: Any = None
+        self.monitoring = None
+        self._monitor_hooks = self._task_hooks = self._started = False
+        self.data_manager = DataManager(self)
+        try:
+            self._start(config)
+        except BaseException:
+            logger.exception("DataFlowKernel failed to start; releasing what was started")
+            self._release()
+            raise
+        atexit.register(self.atexit_cleanup)
 
+    def _start(self, config: Config) -> None:
         self.memoizer: Memoizer = config.memoizer if config.memoizer is not None else BasicMemoizer()
         self.memoizer.start(run_dir=self.run_dir, config_run_dir=config.run_dir)
         self._memo_all = getattr(self.memoizer, "wants_uncached_tasks", True)
@@ -101,23 +116,20 @@ class DataFlowKernel:
         from parsl.plugins.manager import get_plugin_manager
 
         self._plugins: PluginManager = get_plugin_manager()
-        self.monitoring = config.monitoring
-        if self.monitoring is not None:
-            self.monitoring.start(self)
-            self._plugins.pm.register(self.monitoring)
         self._hook = self._plugins.hook
+        if config.monitoring is not None:
+            config.monitoring.start(self)
+            self.monitoring = config.monitoring
+            self._plugins.pm.register(self.monitoring)
         self.refresh_monitor_hooks()
 
-        self.executors: Dict[str, ParslExecutor] = {}
-        self.data_manager = DataManager(self)
-        self.job_status_poller: Any = None
         from parsl.executors.threads import ThreadPoolExecutor
 
         internal = ThreadPoolExecutor(label=_INTERNAL, max_threads=config.internal_tasks_max_threads)
         self.add_executors([*config.executors, internal])
         self._notify("parsl_workflow_start", dfk=self)
+        self._started = True
         self.refresh_monitor_hooks()  # a workflow_start hook may have registered a monitor
-        atexit.register(self.atexit_cleanup)
 
     # -- context manager ------------------------------------------------------------------------
 
@@ -204,10 +216,10 @@ class DataFlowKernel:
             raise NoDataFlowKernelError("Cannot submit to a DFK that has been cleaned up")
         kwargs = app_kwargs if app_kwargs is not None else {}
         ignore = list(ignore_for_cache) if ignore_for_cache else _NOTHING
-        task_id = self.task_count
+        task_id = next(self._task_ids)  # atomic: apps may be called from many threads at once
         self.task_count = task_id + 1
         if executors == "all":
-            labels = self._user_labels()
+            labels = self._labels
             label = labels[0] if len(labels) == 1 else random.choice(labels)
         elif isinstance(executors, (list, tuple)) and executors:
             label = executors[0] if len(executors) == 1 else random.choice(executors)
@@ -219,13 +231,12 @@ class DataFlowKernel:
         task.task_launch_lock = self._task_launch_lock
         app_fu = AppFuture(task)
         task.app_fu = app_fu
-        if "stdout" in kwargs or "stderr" in kwargs:
-            self._resolve_auto_lognames(task)
-
         try:
+            if "stdout" in kwargs or "stderr" in kwargs:
+                self._resolve_auto_lognames(task)
             if label not in self.executors:
                 raise ValueError(f"Task {task_id} requested executor {label!r}, which is not configured "
-                                 f"(configured: {', '.join(self._user_labels())})")
+                                 f"(configured: {', '.join(self._labels)})")
             if kwargs.get("_parsl_staging_inhibit"):
                 self._outputs_unstaged(kwargs, app_fu)
             elif app_args or kwargs:
@@ -249,9 +260,6 @@ class DataFlowKernel:
             for dep in depends:
                 dep.add_done_callback(callback)
         return app_fu
-
-    def _user_labels(self) -> List[str]:
-        return self._labels
 
     def _resolve_auto_lognames(self, task: TaskRecord) -> None:
         kwargs = task.kwargs
@@ -600,18 +608,23 @@ class DataFlowKernel:
         logger.info("DFK cleanup initiated")
         self.log_task_states()
         _guarded(self.memoizer.close, "closing the memoizer")
+        self._release()
+        atexit.unregister(self.atexit_cleanup)
+        if DataFlowKernelLoader._dfk is self:
+            DataFlowKernelLoader.clear()
+
+    def _release(self) -> None:
+        """Stop the poller and executors, say goodbye to monitors, detach the log file."""
         if self.job_status_poller is not None:
             _guarded(self.job_status_poller.close, "closing the job status poller")
         for executor in self.executors.values():
             _guarded(executor.shutdown, f"shutting down executor {executor.label}")
         self.time_completed = _now()
-        self._notify("parsl_workflow_end", dfk=self)
+        if self._started:
+            self._notify("parsl_workflow_end", dfk=self)
         if self.monitoring is not None:
             _guarded(lambda: self._plugins.pm.unregister(self.monitoring), "unregistering the monitor")
             _guarded(self.monitoring.close, "closing the monitor")
-        atexit.unregister(self.atexit_cleanup)
-        if DataFlowKernelLoader._dfk is self:
-            DataFlowKernelLoader.clear()
         logger.info("DFK cleanup complete")
         if self._logging_unregister is not None:
             self._logging_unregister()
