@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Iterator, List, Mapping, Sequence, Tuple
 
 import pytest
 
@@ -36,7 +36,7 @@ class RecordedScheduler:
         log = self.bin_dir / f"{command}.calls"
         script.write_text(
             "#!/bin/bash\n"
-            f'printf "%q " "$@" >> {shlex.quote(str(log))}; echo >> {shlex.quote(str(log))}\n'
+            f'{{ [ $# -eq 0 ] || printf "%q " "$@"; echo; }} >> {shlex.quote(str(log))}\n'
             f"cat {shlex.quote(str(self.bin_dir / f'{command}.stdout'))}\n"
             f"cat {shlex.quote(str(self.bin_dir / f'{command}.stderr'))} >&2\n"
             f"exit {exit_code}\n")
@@ -59,3 +59,82 @@ def recorded_scheduler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 def read_recording(data_dir: Path, name: str) -> str:
     """The text of a recorded output file in a test's ``data`` directory."""
     return (data_dir / name).read_text()
+
+
+class RecordedProviderConformance:
+    """Tests a ``ClusterProvider`` plugin against its scheduler's recorded outputs.
+
+    A subclass names the scheduler commands, gives the recorded outputs (usually read from its
+    ``tests/data``) and defines ``make_provider(script_dir)``. Each status recording is
+    ``(stdout, {job_id: expected JobState})``.
+    """
+
+    submit_cmd: str
+    status_cmd: str
+    cancel_cmd: str
+    submit_stdout: str
+    expected_job_id: str
+    bad_submit: Tuple[str, int]            # (stderr, exit code) of a refused submission
+    unknown_job: Tuple[str, int]           # (stderr, exit code) of status asked about a gone job
+    unknown_job_id: str
+    status_recordings: Sequence[Tuple[str, Mapping[str, Any]]]
+
+    def make_provider(self, script_dir: str) -> Any:
+        raise NotImplementedError
+
+    def test_submit_renders_the_script_and_parses_the_job_id(self, recorded_scheduler: RecordedScheduler,
+                                                             tmp_path: Path) -> None:
+        provider = self.make_provider(str(tmp_path))
+        recorded_scheduler.reply(self.submit_cmd, stdout=self.submit_stdout)
+        job_id = provider.submit("worker --block 7", 1, "parsl.recorded")
+        assert job_id == self.expected_job_id
+        (args,) = recorded_scheduler.calls(self.submit_cmd)
+        scripts = [a for a in args if a.startswith(str(tmp_path))]
+        assert scripts, f"{self.submit_cmd} was not given the job script: {args}"
+        text = "".join(Path(s).read_text() for s in Path(scripts[0]).parent.glob("parsl.recorded*"))
+        assert "worker --block 7" in text and "parsl.recorded" in text
+        assert provider.resources[job_id]["status"].state.name == "PENDING"
+
+    def test_status_translates_the_recorded_states(self, recorded_scheduler: RecordedScheduler,
+                                                   tmp_path: Path) -> None:
+        for stdout, expected in self.status_recordings:
+            provider = self.make_provider(str(tmp_path))
+            recorded_scheduler.reply(self.status_cmd, stdout=stdout)
+            ids = list(expected)
+            got = {j: s.state for j, s in zip(ids, provider.status(ids))}
+            assert got == dict(expected), stdout
+
+    def test_a_refused_submission_raises_with_the_scheduler_s_stderr(self, recorded_scheduler: RecordedScheduler,
+                                                                     tmp_path: Path) -> None:
+        from parsl.providers.errors import SubmitException
+
+        stderr, code = self.bad_submit
+        recorded_scheduler.reply(self.submit_cmd, stderr=stderr, exit_code=code)
+        with pytest.raises(SubmitException) as info:
+            self.make_provider(str(tmp_path)).submit("true", 1, "parsl.refused")
+        assert info.value.retcode == code and stderr.strip() in str(info.value)
+
+    def test_a_job_the_scheduler_forgot_is_missing(self, recorded_scheduler: RecordedScheduler,
+                                                   tmp_path: Path) -> None:
+        stderr, code = self.unknown_job
+        recorded_scheduler.reply(self.status_cmd, stderr=stderr, exit_code=code)
+        (status,) = self.make_provider(str(tmp_path)).status([self.unknown_job_id])
+        assert status.state.name == "MISSING", status
+
+    def test_scheduler_trouble_keeps_the_last_known_state(self, recorded_scheduler: RecordedScheduler,
+                                                          tmp_path: Path) -> None:
+        provider = self.make_provider(str(tmp_path))
+        recorded_scheduler.reply(self.submit_cmd, stdout=self.submit_stdout)
+        job_id = provider.submit("true", 1, "parsl.recorded")
+        recorded_scheduler.reply(self.status_cmd, stderr="cannot connect to server", exit_code=2)
+        assert provider.status([job_id])[0].state.name == "PENDING"
+
+    def test_cancel_runs_the_scheduler_s_cancel_command(self, recorded_scheduler: RecordedScheduler,
+                                                        tmp_path: Path) -> None:
+        provider = self.make_provider(str(tmp_path))
+        recorded_scheduler.reply(self.cancel_cmd)
+        ids = list(self.status_recordings[0][1])[:2]
+        assert provider.cancel(ids) == [True] * len(ids)
+        assert recorded_scheduler.calls(self.cancel_cmd)[-1][-len(ids):] == ids
+        recorded_scheduler.reply(self.cancel_cmd, stderr="permission denied", exit_code=1)
+        assert provider.cancel(ids) == [False] * len(ids)
