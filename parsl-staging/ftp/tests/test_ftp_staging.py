@@ -121,3 +121,12 @@ def test_forbidden_upload_leaves_no_partial_file(ftp_server, fake_dm):
     with pytest.raises(StagingError, match=r"staging out ftp://127.0.0.1:\d+/out.txt failed: 550 "):
         run_and_stage_out(FTPInTaskStaging(), fake_dm, f"{ftp_server.anon}/out.txt", b"x")
     assert os.listdir(ftp_server.root) == []
+
+
+def test_toml_config_names_the_stagers(tmp_path):
+    from parsl.config import load_config_file
+
+    path = tmp_path / "parsl.toml"
+    path.write_text('[[executors]]\ntype = "threads"\nstorage_access = [{ type = "ftp" }, { type = "ftp-in-task" }]\n')
+    assert [type(p) for p in load_config_file(str(path)).executors[0].storage_access] == [FTPSeparateTaskStaging,
+                                                                                          FTPInTaskStaging]

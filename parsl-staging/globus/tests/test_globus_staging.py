@@ -170,3 +170,13 @@ def test_stage_in_places_file_in_working_dir_before_submitting(provider):
     dm = SimpleNamespace(dfk=SimpleNamespace(executors={"ex": SimpleNamespace(working_dir=None)}))
     with pytest.raises(ConfigurationError, match="working_dir"):
         provider.stage_in(dm, "ex", File("globus://ep/x"), None)
+
+
+def test_toml_config(tmp_path):
+    from parsl.config import load_config_file
+
+    path = tmp_path / "parsl.toml"
+    path.write_text('[[executors]]\ntype = "threads"\nworking_dir = "/tmp/w"\n'
+                    f'storage_access = [{{ type = "globus", endpoint_uuid = "{EXEC_EP}" }}]\n')
+    [p] = load_config_file(str(path)).executors[0].storage_access
+    assert (type(p), p.endpoint_uuid) == (GlobusStaging, EXEC_EP)

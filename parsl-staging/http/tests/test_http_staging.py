@@ -186,3 +186,17 @@ def test_wrapper_keeps_app_name_and_is_picklable(http_server, fake_dm):
     wrapped = provider.replace_task(fake_dm, "ex", file, my_app)
     assert wrapped.__name__ == "my_app"
     assert dill.loads(dill.dumps(wrapped))() == 42
+
+
+def test_toml_config_names_the_stagers(tmp_path):
+    from parsl.config import load_config_file
+    from parsl.errors import ConfigurationError
+
+    path = tmp_path / "parsl.toml"
+    path.write_text('[[executors]]\ntype = "threads"\nstorage_access = [{ type = "https" },\n'
+                    '  { type = "http-in-task", cache_size = 5000 }]\n')
+    separate, in_task = load_config_file(str(path)).executors[0].storage_access
+    assert type(separate) is HTTPSeparateTaskStaging and in_task.cache_size == 5000
+    path.write_text('[[executors]]\ntype = "threads"\nstorage_access = [{ type = "http-in-task", cache_sise = 1 }]\n')
+    with pytest.raises(ConfigurationError, match="cache_size"):
+        load_config_file(str(path))

@@ -153,3 +153,13 @@ def test_failed_stage_in_leaves_no_sandbox(remote, worker_dm):
         func()
     assert os.listdir(worker_dm.dfk.executors["ex"].working_dir) == []
     assert not (remote / "never.txt").exists()
+
+
+def test_toml_config(tmp_path):
+    from parsl.config import load_config_file
+
+    path = tmp_path / "parsl.toml"
+    path.write_text('[[executors]]\ntype = "threads"\nworking_dir = "/tmp/w"\n'
+                    'storage_access = [{ type = "rsync", hostname = "login.example.org", sandbox = false }]\n')
+    [p] = load_config_file(str(path)).executors[0].storage_access
+    assert (type(p), p.hostname, p.sandbox) == (RSyncStaging, "login.example.org", False)
