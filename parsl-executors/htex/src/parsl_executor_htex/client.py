@@ -1,9 +1,9 @@
 """The executor's end of the interchange: its process, its two sockets, the futures of tasks.
 
 ``InterchangeClient`` binds a task socket and a result socket on the loopback address, starts
-the interchange process and waits until it reports its worker port. One I/O thread owns both
-sockets: ``submit`` only appends the task to an outbox (waking the thread when the outbox was
-empty), so tasks submitted in a burst leave in one message. The thread turns result batches into
+the interchange process and waits until it reports its worker port. An isolated task is sent
+at once by ``submit``; tasks submitted in a burst go to an outbox that one I/O thread sends in
+batches (one message for many tasks). The thread turns result batches into
 future results, manager and worker losses into ``ManagerLost``/``WorkerLost``, and the death of
 the interchange process into ``InterchangeLost`` for every outstanding task.
 """
@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 #: How often the I/O thread checks that the interchange process still runs.
 LIVENESS_PERIOD = 0.2
 _MAX_TASKS_PER_MESSAGE = 1000
+#: A task submitted this long (s) after the previous one is sent at once from the submitting
+#: thread; tasks closer together go through the I/O thread, which sends them in batches.
+BURST_GAP = 0.0002
 
 
 class HTEXFuture(Future):
@@ -67,6 +70,7 @@ class InterchangeClient:
         self._outbox_lock = threading.Lock()
         self._wake_r, self._wake_w = os.pipe()
         self._woken = False
+        self._last_submit = 0.0
         self._replies: dict[int, Future] = {}
         self._ready: Future = Future()
         self._closing = threading.Event()
@@ -110,9 +114,15 @@ class InterchangeClient:
     def submit(self, task_id: int, buf: bytes, priority: float = wire.NO_PRIORITY, ctx: bytes = b"") -> Future:
         fut = HTEXFuture(task_id)
         self.tasks[task_id] = fut
+        now = time.monotonic()
         with self._outbox_lock:
-            self._outbox.append((priority, task_id, ctx, buf))
-            self._wake()
+            isolated = now - self._last_submit > BURST_GAP and not self._outbox
+            self._last_submit = now
+            if isolated:
+                self._send_tasks([(priority, task_id, ctx, buf)])
+            else:
+                self._outbox.append((priority, task_id, ctx, buf))
+                self._wake()
         return fut
 
     def _wake(self) -> None:
@@ -174,15 +184,17 @@ class InterchangeClient:
     def _send_outbox(self) -> None:
         os.read(self._wake_r, 4096)
         with self._outbox_lock:
-            tasks, self._outbox = self._outbox, []
-            commands, self._commands = self._commands, []
+            self._send_tasks(self._outbox)
+            for command in self._commands:
+                self._tasks_out.send_multipart([wire.COMMAND, command])
+            self._outbox, self._commands = [], []
             self._woken = False
-        sock = self._tasks_out
+
+    def _send_tasks(self, tasks: list[tuple[float, int, bytes, bytes]]) -> None:
+        """Send ``tasks`` (with the outbox lock held: the socket is shared with ``submit``)."""
         for i in range(0, len(tasks), _MAX_TASKS_PER_MESSAGE):
             frame = wire.pack_tasks(tasks[i:i + _MAX_TASKS_PER_MESSAGE])
-            sock.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
-        for command in commands:
-            sock.send_multipart([wire.COMMAND, command])
+            self._tasks_out.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
 
     def _handle(self, frames: list[bytes]) -> None:
         tag = frames[0][:1]

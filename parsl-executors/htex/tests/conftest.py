@@ -1,0 +1,89 @@
+"""Fixtures: real executors (interchange, worker pools and workers as real processes) on this machine.
+
+Every block started here carries a marker in its environment (``HTEX_TEST_MARK``), inherited by
+its worker pool and workers, so tests can find every process a test started, even those that
+were re-parented after their parent died.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from typing import Any, Callable, Iterator
+
+import psutil
+import pytest
+
+from parsl.providers.local.local import LocalProvider
+from parsl_executor_htex.executor import HighThroughputExecutor
+
+
+def marked_processes(mark: str) -> list[psutil.Process]:
+    """Live processes whose environment carries ``HTEX_TEST_MARK=mark``."""
+    found = []
+    for p in psutil.process_iter():
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE and p.environ().get("HTEX_TEST_MARK") == mark:
+                found.append(p)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def pool_processes(mark: str) -> list[psutil.Process]:
+    return [p for p in marked_processes(mark) if "parsl_executor_htex.process_worker_pool" in " ".join(p.cmdline())]
+
+
+def worker_processes(mark: str) -> list[psutil.Process]:
+    return [p for p in marked_processes(mark) if "parsl_executor_htex.worker" in " ".join(p.cmdline())]
+
+
+@pytest.fixture
+def mark() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def make_provider(mark: str, tmp_path: Any) -> Callable[..., LocalProvider]:
+    def make(**kwargs: Any) -> LocalProvider:
+        provider = LocalProvider(worker_init=f"export HTEX_TEST_MARK={mark}", **kwargs)
+        provider.script_dir = str(tmp_path / "submit_scripts")
+        os.makedirs(provider.script_dir, exist_ok=True)
+        return provider
+    return make
+
+
+@pytest.fixture
+def start_htex(make_provider: Callable[..., LocalProvider], tmp_path: Any,
+               mark: str) -> Iterator[Callable[..., HighThroughputExecutor]]:
+    """Start a HighThroughputExecutor (no DataFlowKernel) with one block; shut it down afterwards."""
+    started: list[HighThroughputExecutor] = []
+
+    def start(blocks: int = 1, cls: type = HighThroughputExecutor, provider: Any = None,
+              **kwargs: Any) -> HighThroughputExecutor:
+        kwargs.setdefault("max_workers_per_node", 2)
+        kwargs.setdefault("heartbeat_period", 1)
+        kwargs.setdefault("heartbeat_threshold", 5)
+        ex = cls(provider=provider or make_provider(), **kwargs)
+        ex.run_dir = str(tmp_path / "runinfo")
+        ex.start()
+        started.append(ex)
+        if blocks:
+            assert ex.scale_out_facade(blocks) == [str(b) for b in range(blocks)]
+        return ex
+
+    yield start
+    for ex in started:
+        ex.shutdown()
+    wait_for(lambda: not marked_processes(mark), 10, "every block process to exit")

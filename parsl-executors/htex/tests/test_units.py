@@ -1,0 +1,126 @@
+"""Pure parts: worker placement, the wire format, MPI prefixes, manager ordering."""
+
+from __future__ import annotations
+
+import pickle
+from types import SimpleNamespace
+
+import pytest
+
+from parsl.executors.errors import InvalidResourceSpecification
+from parsl_executor_htex import placement, wire
+from parsl_executor_htex.errors import InterchangeLost, ManagerLost, WorkerLost
+from parsl_executor_htex.manager_selector import BlockIdManagerSelector, RandomManagerSelector
+from parsl_executor_htex.mpi_prefix_composer import compose_all, validate_resource_spec
+from parsl_executor_htex.mpi_resource_management import MPINodesUnavailable, NodePool
+
+
+def test_worker_count_is_the_least_of_the_limits() -> None:
+    kw = dict(cores=8, memory_gb=16.0, accelerators=[])
+    assert placement.worker_count(cores_per_worker=1, mem_per_worker=None, max_workers_per_node=None, **kw) == 8
+    assert placement.worker_count(cores_per_worker=2, mem_per_worker=None, max_workers_per_node=None, **kw) == 4
+    assert placement.worker_count(cores_per_worker=1, mem_per_worker=5, max_workers_per_node=None, **kw) == 3
+    assert placement.worker_count(cores_per_worker=1, mem_per_worker=None, max_workers_per_node=2, **kw) == 2
+    assert placement.worker_count(cores_per_worker=1, mem_per_worker=None, max_workers_per_node=None,
+                                  cores=8, memory_gb=16.0, accelerators=["0", "1", "2"]) == 3
+    assert placement.worker_count(cores_per_worker=16, mem_per_worker=None, max_workers_per_node=None, **kw) == 1
+
+
+@pytest.mark.parametrize("strategy, expected", [
+    ("block", [[0, 1], [2, 3]]),
+    ("block-reverse", [[2, 3], [0, 1]]),
+    ("alternating", [[0, 2], [1, 3]]),
+    ("list:0-1:2,3", [[0, 1], [2, 3]]),
+    ("none", [None, None]),
+])
+def test_cpu_affinity_strategies(strategy: str, expected: list) -> None:
+    assert [placement.worker_cpus(strategy, r, 2, available=[0, 1, 2, 3]) for r in range(2)] == expected
+
+
+def test_cpu_affinity_errors_name_the_problem() -> None:
+    with pytest.raises(ValueError, match="lists 1 CPU sets for 2 workers"):
+        placement.worker_cpus("list:0", 0, 2)
+    with pytest.raises(ValueError, match="not a CPU number"):
+        placement.validate_affinity("list:a-b")
+    with pytest.raises(ValueError, match="3 workers but only 2 CPUs"):
+        placement.worker_cpus("block", 0, 3, available=[0, 1])
+
+
+def test_worker_environment_binds_accelerator_and_cpus() -> None:
+    env = placement.worker_env(rank=1, count=2, pool_id="p", block_id="7", accelerator="3", cpus=[2, 3])
+    assert env["CUDA_VISIBLE_DEVICES"] == env["ROCR_VISIBLE_DEVICES"] == env["ZE_AFFINITY_MASK"] == "3"
+    assert (env["PARSL_WORKER_RANK"], env["PARSL_WORKER_COUNT"], env["PARSL_WORKER_BLOCK_ID"]) == ("1", "2", "7")
+    assert (env["OMP_NUM_THREADS"], env["GOMP_CPU_AFFINITY"]) == ("2", "2,3")
+    plain = placement.worker_env(rank=0, count=1, pool_id="p", block_id="0", accelerator=None, cpus=None)
+    assert "CUDA_VISIBLE_DEVICES" not in plain and "OMP_NUM_THREADS" not in plain
+
+
+def test_task_batches_round_trip_with_priorities() -> None:
+    tasks = [(1.5, 7, b"", b"abc"), (float("inf"), 8, b'{"a": 1}', b""), (-2.0, 9, b"x", b"y" * 70000)]
+    frame = wire.pack_tasks(tasks)
+    assert frame[:1] == wire.TASKS
+    assert [(p, t, bytes(c), bytes(b)) for p, t, c, b in wire.unpack_tasks(frame)] == tasks
+
+
+def test_result_batches_round_trip_and_merge() -> None:
+    a = wire.pack_results([1, 2], bytes([wire.OK, wire.EXCEPTION]), [b"one", b""])
+    b = wire.pack_results([3], bytes([wire.WORKER_LOST]), [b"three" * 1000])
+    assert list(wire.result_ids(a)) == [1, 2]
+    merged = wire.merge_results([a, b])
+    assert [(t, k, bytes(p)) for t, k, p in wire.unpack_results(merged)] == [
+        (1, wire.OK, b"one"), (2, wire.EXCEPTION, b""), (3, wire.WORKER_LOST, b"three" * 1000)]
+    assert wire.merge_results([a]) is a
+
+
+def test_tcp_urls_bracket_ipv6() -> None:
+    assert wire.tcp_url("::1", 5) == "tcp://[::1]:5"
+    assert wire.tcp_url("127.0.0.1", 5) == "tcp://127.0.0.1:5"
+    assert wire.tcp_url("*") == "tcp://*"
+
+
+def test_errors_pickle_and_explain() -> None:
+    for exc in (ManagerLost(b"abc", "node1", "missed heartbeats"), WorkerLost(3, "node1", -9),
+                InterchangeLost(42, -9, "/x/interchange.log")):
+        again = pickle.loads(pickle.dumps(exc))
+        assert str(again) == str(exc)
+    assert "SIGKILL" in str(InterchangeLost(42, -9, "/x/interchange.log"))
+    assert "exit code -9" in str(WorkerLost(3, "node1", -9))
+    assert "abc" in str(ManagerLost(b"abc", "node1"))
+
+
+def test_mpi_prefixes_for_each_launcher() -> None:
+    spec = {"num_nodes": 2, "ranks_per_node": 4}
+    validate_resource_spec(spec)
+    assert spec["num_ranks"] == 8
+    env = compose_all("srun", spec, ["n1", "n2"])
+    assert env["PARSL_MPI_PREFIX"] == env["PARSL_SRUN_PREFIX"] == \
+        "srun --ntasks 8 --ntasks-per-node 4 --nodelist n1,n2 --nodes 2"
+    assert env["PARSL_MPIEXEC_PREFIX"] == "mpiexec -n 8 -ppn 4 -hosts n1,n2"
+    assert env["PARSL_APRUN_PREFIX"] == "aprun -n 8 -N 4 -node-list n1,n2"
+    assert compose_all("aprun", spec, ["n1"])["PARSL_MPI_PREFIX"].startswith("aprun")
+    assert (env["PARSL_NUM_RANKS"], env["PARSL_MPI_NODELIST"]) == ("8", "n1,n2")
+
+
+def test_mpi_resource_specifications_are_checked() -> None:
+    with pytest.raises(InvalidResourceSpecification, match="requires"):
+        validate_resource_spec({})
+    with pytest.raises(InvalidResourceSpecification) as info:
+        validate_resource_spec({"num_nodes": 1, "cores": 2})
+    assert info.value.invalid_keys == {"cores"}
+
+
+def test_node_pool_hands_out_and_takes_back_nodes() -> None:
+    pool = NodePool(["a", "b", "c"])
+    assert pool.take(2) == ["a", "b"]
+    assert pool.take(2) is None
+    pool.give_back(["a", "b"])
+    assert sorted(pool.take(3) or []) == ["a", "b", "c"]
+    with pytest.raises(MPINodesUnavailable, match="requested 4 nodes but the block has only 3"):
+        pool.take(4)
+
+
+def test_manager_selectors() -> None:
+    records = {b"m1": SimpleNamespace(block_id="2"), b"m2": SimpleNamespace(block_id="0"),
+               b"m3": SimpleNamespace(block_id="10")}
+    assert BlockIdManagerSelector().sort_managers(records, set(records)) == [b"m2", b"m1", b"m3"]
+    assert sorted(RandomManagerSelector().sort_managers(records, set(records))) == [b"m1", b"m2", b"m3"]
