@@ -53,8 +53,8 @@ def full_disk_workers(tmp_path_factory):
     root = tmp_path_factory.mktemp("http-htex")
     work = root / "work"
     work.mkdir()
-    mounted = os.geteuid() == 0 and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(work)], capture_output=True, check=False).returncode == 0
+    mount = ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(work)]
+    mounted = os.geteuid() == 0 and subprocess.run(mount, capture_output=True, check=False).returncode == 0
     # the apps of this module are pickled by reference: workers import it
     worker_init = f"export PYTHONPATH={os.path.dirname(__file__)}:$PYTHONPATH"
     if not mounted:
