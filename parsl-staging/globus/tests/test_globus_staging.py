@@ -180,3 +180,16 @@ def test_toml_config(tmp_path):
                     f'storage_access = [{{ type = "globus", endpoint_uuid = "{EXEC_EP}" }}]\n')
     [p] = load_config_file(str(path)).executors[0].storage_access
     assert (type(p), p.endpoint_uuid) == (GlobusStaging, EXEC_EP)
+
+
+def test_parsl_globus_login_command_end_to_end(globus):
+    globus.reply("POST", "/v2/oauth2/token", (200, "token_exchange"))
+    proc = subprocess.run([sys.executable, "-m", "parsl.cli.main", "globus", "login"], input="the-code\n",
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "/v2/oauth2/authorize?client_id=" in proc.stdout and "Logged in" in proc.stdout
+    assert auth.load_tokens()["transfer.api.globus.org"]["refresh_token"] == "transfer_refresh_token"
+    globus.reply("POST", "/v2/oauth2/token", (401, "token_invalid_grant"))
+    proc = subprocess.run([sys.executable, "-m", "parsl.cli.main", "globus", "login"], input="bad\n",
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1 and "Globus Auth rejected the code: 401" in proc.stderr
