@@ -8,6 +8,7 @@ at once; the writer thread turns the copies into rows. The keys read are those o
 from __future__ import annotations
 
 import datetime
+import operator
 import traceback
 from typing import Any, Mapping, Optional
 
@@ -54,30 +55,45 @@ def static_columns(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Task-record fields copied at every transition, in this order.
+FIELDS = ("id", "try_id", "hashsum", "fail_count", "fail_cost", "executor", "time_invoked", "time_returned",
+          "try_time_launched", "try_time_returned", "joins")
+_by_attribute = operator.attrgetter(*FIELDS)
+
+
+def _fields(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The FIELDS of a record: by attribute for the DataFlowKernel's TaskRecord (fast), else by key."""
+    try:
+        return _by_attribute(record)
+    except AttributeError:
+        return tuple(record.get(k) for k in FIELDS)
+
+
 def transition(run_id: str, record: Mapping[str, Any], state: Any,
                static: Optional[dict[str, Any]]) -> dict[str, Any]:
     """Everything the database records about one transition of one task."""
     name = state_name(state)
-    event = {
+    (task_id, try_id, hashsum, fail_count, fail_cost, executor, invoked, returned,
+     launched, try_returned, joins) = _fields(record)
+    return {
         "run_id": run_id,
-        "task_id": record["id"],
-        "try_id": record.get("try_id", 0) or 0,
+        "task_id": task_id,
+        "try_id": try_id or 0,
         "task_status_name": name,
         "timestamp": datetime.datetime.now(),
-        "task_hashsum": record.get("hashsum"),
-        "task_fail_count": record.get("fail_count", 0) or 0,
-        "task_fail_cost": float(record.get("fail_cost", 0.0) or 0.0),
-        "task_fail_history": ",".join(str(h) for h in record.get("fail_history") or ()),
-        "task_executor": record.get("executor") or "",
-        "task_time_invoked": record.get("time_invoked"),
-        "task_time_returned": record.get("time_returned"),
-        "task_try_time_launched": record.get("try_time_launched"),
-        "task_try_time_returned": record.get("try_time_returned"),
-        "task_joins": _ids(record.get("joins")),
+        "task_hashsum": hashsum,
+        "task_fail_count": fail_count or 0,
+        "task_fail_cost": float(fail_cost or 0.0),
+        "task_fail_history": ",".join(str(h) for h in record.get("fail_history") or ()) if fail_count else "",
+        "task_executor": executor or "",
+        "task_time_invoked": invoked,
+        "task_time_returned": returned,
+        "task_try_time_launched": launched,
+        "task_try_time_returned": try_returned,
+        "task_joins": None if joins is None else _ids(joins),
         "static": static,
         "failure": failure_of(record) if name in FAILURE_STATES else None,
     }
-    return event
 
 
 def failure_of(record: Mapping[str, Any]) -> Optional[dict[str, str]]:

@@ -38,9 +38,7 @@ status = Table(
     Column("timestamp", DateTime, nullable=False),
     Column("run_id", Text, ForeignKey("workflow.run_id"), nullable=False),
     Column("try_id", Integer, nullable=False),
-    PrimaryKeyConstraint("task_id", "run_id", "task_status_name", "timestamp"),
-    Index("ix_status_run_task_time", "run_id", "task_id", "timestamp"),
-    Index("ix_status_run_time", "run_id", "timestamp"),
+    PrimaryKeyConstraint("task_id", "run_id", "task_status_name", "timestamp"),  # serves per-task lookups
 )
 
 task = Table(
@@ -62,7 +60,6 @@ task = Table(
     Column("task_fail_cost", Float, nullable=False),
     PrimaryKeyConstraint("task_id", "run_id"),
     Index("ix_task_run_func", "run_id", "task_func_name"),
-    Index("ix_task_run_invoked", "run_id", "task_time_invoked"),
 )
 
 try_ = Table(

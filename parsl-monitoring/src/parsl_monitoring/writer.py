@@ -123,6 +123,10 @@ def read_frames(stream: BinaryIO) -> Any:
 def main(argv: list[str]) -> int:
     """The writer process: ``python -m parsl_monitoring.writer URL SPILL_PATH LOCK_TIMEOUT LOG_PATH DEBUG``."""
     url, spill_path, lock_timeout, log_path, debug = argv
+    try:
+        os.nice(10)  # recording is less urgent than the workflow: yield the CPU to it when contended
+    except (AttributeError, OSError):
+        pass
     logging.basicConfig(filename=log_path, level=logging.DEBUG if debug == "1" else logging.INFO,
                         format="%(asctime)s %(name)s [%(levelname)s] %(message)s")
     from parsl_monitoring.db import open_for_writing
