@@ -57,7 +57,10 @@ def mark() -> str:
 @pytest.fixture
 def make_provider(mark: str, tmp_path: Any) -> Callable[..., LocalProvider]:
     def make(**kwargs: Any) -> LocalProvider:
-        provider = LocalProvider(worker_init=f"export HTEX_TEST_MARK={mark}", **kwargs)
+        # Workers import the test modules' functions by name, so they need this directory.
+        here = os.path.dirname(os.path.abspath(__file__))
+        init = f"export HTEX_TEST_MARK={mark}; export PYTHONPATH={here}${{PYTHONPATH:+:$PYTHONPATH}}"
+        provider = LocalProvider(worker_init=init, **kwargs)
         provider.script_dir = str(tmp_path / "submit_scripts")
         os.makedirs(provider.script_dir, exist_ok=True)
         return provider
@@ -72,7 +75,8 @@ def start_htex(make_provider: Callable[..., LocalProvider], tmp_path: Any,
 
     def start(blocks: int = 1, cls: type = HighThroughputExecutor, provider: Any = None,
               **kwargs: Any) -> HighThroughputExecutor:
-        kwargs.setdefault("max_workers_per_node", 2)
+        if cls is HighThroughputExecutor:
+            kwargs.setdefault("max_workers_per_node", 2)
         kwargs.setdefault("heartbeat_period", 1)
         kwargs.setdefault("heartbeat_threshold", 5)
         ex = cls(provider=provider or make_provider(), **kwargs)

@@ -228,7 +228,8 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
 
         buf = pack_apply_message(func, args, kwargs, buffer_threshold=1 << 20)
         ctx = json.dumps(spec).encode() if self.enable_mpi_mode else b""
-        priority = float(spec.get("priority", float("inf")))
+        priority = spec.get("priority")
+        priority = float("inf") if priority is None else float(priority)
         with self._submit_lock:
             task_id = self._task_ids
             self._task_ids += 1
