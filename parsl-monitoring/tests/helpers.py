@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
-import enum
 import types
 from typing import Any, Optional
 
-
-class States(enum.IntEnum):
-    """Parsl's task state names and values."""
-
-    pending = 0
-    running = 2
-    exec_done = 3
-    failed = 4
-    dep_fail = 5
-    launched = 7
-    fail_retryable = 8
-    memo_done = 9
-    joining = 10
-    running_ended = 11
+from parsl.dataflow.states import States
 
 
 def fake_dfk(run_dir: str, run_id: str = "run-1") -> Any:

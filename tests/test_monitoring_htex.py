@@ -1,0 +1,63 @@
+"""Monitoring a real HighThroughputExecutor workflow (parsl-monitoring with parsl-executor-htex)."""
+
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+
+import parsl
+from parsl import python_app
+from parsl.config import Config
+from parsl.executors import HighThroughputExecutor
+from parsl.monitoring import MonitoringHub
+from parsl.providers import LocalProvider
+
+
+@python_app
+def cube(x):
+    return x ** 3
+
+
+@python_app
+def remote_failure(x):
+    raise RuntimeError(f"failed on the worker with {x}")
+
+
+def test_htex_workflow_is_recorded_with_blocks_and_remote_tracebacks(tmp_path, capsys):
+    here = os.path.dirname(os.path.abspath(__file__))  # workers import this module's apps by name
+    config = Config(
+        executors=[HighThroughputExecutor(label="htex", max_workers_per_node=2,
+                                          provider=LocalProvider(init_blocks=1, max_blocks=1,
+                                                                 worker_init=f"export PYTHONPATH={here}"))],
+        run_dir=str(tmp_path), strategy_period=0.5,
+        monitoring=MonitoringHub(workflow_name="htex-run"))
+    with parsl.load(config) as dfk:
+        futures = [cube(i) for i in range(300)]
+        failing = remote_failure(cube(2))
+        assert sum(f.result() for f in futures) == sum(i ** 3 for i in range(300))
+        assert isinstance(failing.exception(), RuntimeError)
+        run_id = dfk.run_id
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/monitoring.db")
+    with engine.connect() as conn:
+        def one(sql: str):
+            return conn.execute(sa.text(sql), {"r": run_id}).one()
+
+        assert one("select count(*) from task where run_id = :r") == (302,)
+        assert one("select count(*) from status where run_id = :r") == (906,)
+        assert one("select tasks_completed_count, tasks_failed_count from workflow where run_id = :r") == (301, 1)
+        assert one("select count(distinct task_executor) from try where run_id = :r") == (1,)
+        blocks = conn.execute(sa.text("select executor_label, block_id, status from block where run_id = :r "
+                                      "order by timestamp"),
+                              {"r": run_id}).all()
+        exception_type, traceback = one("select exception_type, traceback from failure where run_id = :r")
+    engine.dispose()
+    assert {(b[0], b[1]) for b in blocks} == {("htex", "0")}
+    assert blocks[0][2] == "PENDING" and blocks[-1][2] == "SCALED_IN"  # as the job status poller saw it
+    assert exception_type == "RuntimeError" and "in remote_failure" in traceback
+    from parsl.cli.main import main
+
+    capsys.readouterr()
+    assert main(["status", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Workflow htex-run" in out and "302 total: 301 done, 1 failed" in out
