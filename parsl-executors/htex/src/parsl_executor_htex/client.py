@@ -17,7 +17,7 @@ import pickle
 import subprocess
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, Optional, Sequence
 
 import zmq
@@ -74,6 +74,7 @@ class InterchangeClient:
         self._replies: dict[int, Future] = {}
         self._ready: Future = Future()
         self._closing = threading.Event()
+        self._closed = False
         self._bad_commands = False
         self._ctx = Context(cert_dir)
         low, high = port_range or (55000, 56000)
@@ -222,23 +223,25 @@ class InterchangeClient:
             fut = pop(tid, None)
             if fut is None:
                 continue
+            if fut.done():  # failed already (executor shut down or in a bad state)
+                continue
             if kind == wire.OK:
                 try:
                     value = deserialize(payload)
                 except Exception as e:
-                    fut.set_exception(e)
+                    _settle(fut, exception=e)
                 else:
-                    fut.set_result(value)
+                    _settle(fut, value)
             elif kind == wire.EXCEPTION:
-                fut.set_exception(_remote_exception(payload))
+                _settle(fut, exception=_remote_exception(payload))
             else:
-                fut.set_exception(WorkerLost(*pickle.loads(payload)))
+                _settle(fut, exception=WorkerLost(*pickle.loads(payload)))
 
     def _fail(self, task_ids: Sequence[int], exc: BaseException) -> None:
         for tid in task_ids:
             fut = self.tasks.pop(tid, None)
             if fut is not None:
-                fut.set_exception(exc)
+                _settle(fut, exception=exc)
 
     def _interchange_died(self) -> None:
         assert self.proc is not None
@@ -256,7 +259,13 @@ class InterchangeClient:
     # -- shut-down --------------------------------------------------------------------------
 
     def close(self, timeout: float = 5) -> None:
-        """Stop the interchange (politely, then by signal) and release every socket and thread."""
+        """Stop the interchange (politely, then by signal) and release every socket and thread.
+
+        Closing twice does nothing the second time.
+        """
+        if self._closed:
+            return
+        self._closed = True
         if self.proc is not None and self.proc.poll() is None:
             try:
                 self.command("shutdown", timeout=min(2.0, timeout))
@@ -275,6 +284,17 @@ class InterchangeClient:
         self._ctx.term()
         os.close(self._wake_r)
         os.close(self._wake_w)
+
+
+def _settle(fut: Future, value: Any = None, exception: Optional[BaseException] = None) -> None:
+    """Complete ``fut`` unless another thread completed it first (shutdown, bad state)."""
+    try:
+        if exception is not None:
+            fut.set_exception(exception)
+        else:
+            fut.set_result(value)
+    except InvalidStateError:
+        pass
 
 
 def _remote_exception(payload: bytes) -> BaseException:

@@ -22,7 +22,7 @@ import socket
 import sys
 import threading
 from collections import defaultdict
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import attrs
@@ -337,11 +337,13 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
             except Exception as e:
                 logger.warning("%s: cancelling blocks %s at shutdown failed: %s", self.label, live, e)
         leftover = [f for f in list(self._tasks.values()) if not f.done()]
-        if leftover:
-            exc = BadStateException(self, RuntimeError("the executor was shut down before the task finished"))
-            for fut in leftover:
+        exc = BadStateException(self, RuntimeError("the executor was shut down before the task finished"))
+        for fut in leftover:
+            try:
                 fut.set_exception(exc)
-            self._tasks.clear()
+            except InvalidStateError:  # finished meanwhile
+                pass
+        self._tasks.clear()
 
 
 @settings
