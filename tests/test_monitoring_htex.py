@@ -53,7 +53,8 @@ def test_htex_workflow_is_recorded_with_blocks_and_remote_tracebacks(tmp_path, c
         exception_type, traceback = one("select exception_type, traceback from failure where run_id = :r")
     engine.dispose()
     assert {(b[0], b[1]) for b in blocks} == {("htex", "0")}
-    assert blocks[0][2] == "PENDING" and blocks[-1][2] == "SCALED_IN"  # as the job status poller saw it
+    assert blocks[0][2] == "PENDING"  # as the job status poller saw it, up to the block's end
+    assert blocks[-1][2] in {"SCALED_IN", "CANCELLED", "COMPLETED"}
     assert exception_type == "RuntimeError" and "in remote_failure" in traceback
     from parsl.cli.main import main
 
