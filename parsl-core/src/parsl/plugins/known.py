@@ -35,9 +35,10 @@ KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
     "stager": {
         **{
             n: "parsl-staging-http"
-            for n in ("http", "https", "HTTPSeparateTaskStaging", "HTTPInTaskStaging")
+            for n in ("http", "https", "http-in-task", "https-in-task", "HTTPSeparateTaskStaging",
+                      "HTTPInTaskStaging")
         },
-        **{n: "parsl-staging-ftp" for n in ("ftp", "FTPSeparateTaskStaging", "FTPInTaskStaging")},
+        **{n: "parsl-staging-ftp" for n in ("ftp", "ftp-in-task", "FTPSeparateTaskStaging", "FTPInTaskStaging")},
         **{n: "parsl-staging-rsync" for n in ("rsync", "RSyncStaging")},
         **{n: "parsl-staging-globus" for n in ("globus", "GlobusStaging")},
     },
