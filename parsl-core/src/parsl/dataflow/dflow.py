@@ -46,6 +46,7 @@ from parsl.version import VERSION
 
 if TYPE_CHECKING:
     from parsl.plugins.manager import PluginManager
+    from parsl.plugins.monitor import Monitor
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class DataFlowKernel:
         self._shallow = dependency_resolvers.is_plain_shallow(self.dependency_resolver)
         self.executors: Dict[str, ParslExecutor] = {}
         self.job_status_poller: Any = None
-        self.monitoring = None
+        self.monitoring: Optional[Monitor] = None
         self._monitor_hooks = self._task_hooks = self._started = False
         self.data_manager = DataManager(self)
         try:
@@ -414,7 +415,8 @@ class DataFlowKernel:
         task.from_memo = False
         executor = self.executors[task.executor]
         with self.submitter_lock:
-            exec_fu = executor.submit(task.func, task.resource_specification, *task.args, **task.kwargs)
+            exec_fu = executor.submit(task.func, task.resource_specification,  # type: ignore[arg-type]
+                                      *task.args, **task.kwargs)
         self._update_state(task, States.launched)
         return exec_fu
 

@@ -9,8 +9,9 @@ The DataFlowKernel itself uses attribute access (``task.status``) on its hot pat
 from __future__ import annotations
 
 import weakref
+from types import MappingProxyType
 from collections.abc import MutableMapping
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 #: Parsl's task-record keys, in Parsl's order.
 KEYS = (
@@ -21,7 +22,8 @@ KEYS = (
     "join", "joins", "join_lock",
 )
 _KEYSET = frozenset(KEYS)
-_NO_SPEC: Dict[str, Any] = {}  # shared: executors only read the resource specification
+#: The resource specification of tasks that give none: shared and read-only (executors copy it to change it).
+_NO_SPEC: Mapping[str, Any] = MappingProxyType({})
 
 
 class TaskRecord(MutableMapping):
@@ -50,7 +52,7 @@ class TaskRecord(MutableMapping):
     from_memo: Optional[bool]
     id: int
     try_id: int
-    resource_specification: Dict[str, Any]
+    resource_specification: Mapping[str, Any]
     join: bool
     joins: Any
     join_lock: Any
@@ -76,7 +78,7 @@ class TaskRecord(MutableMapping):
         self.ignore_for_cache = ignore_for_cache
         self.join = join
         self.time_invoked = time_invoked
-        self.resource_specification = kwargs.get("parsl_resource_specification", _NO_SPEC) if kwargs else _NO_SPEC
+        self.resource_specification = (kwargs.get("parsl_resource_specification") or _NO_SPEC) if kwargs else _NO_SPEC
         self.hashsum = None
         self.exec_fu = None
         self.fail_count = 0
