@@ -9,8 +9,8 @@ The DataFlowKernel itself uses attribute access (``task.status``) on its hot pat
 from __future__ import annotations
 
 import weakref
-from types import MappingProxyType
 from collections.abc import MutableMapping
+from types import MappingProxyType
 from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 #: Parsl's task-record keys, in Parsl's order.
