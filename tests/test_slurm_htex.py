@@ -57,8 +57,8 @@ def where(seconds: float) -> tuple[str, str]:
 
 def ours_in_squeue(job_ids: list[str], states: str = "all") -> list[str]:
     """``id:state`` of our jobs that squeue lists (by default in any state but finished)."""
-    out = subprocess.run(["squeue", "--noheader", "--format=%i:%t", f"--states={states}", f"--jobs={','.join(job_ids)}"],
-                         capture_output=True, text=True, timeout=30, check=False)
+    command = ["squeue", "--noheader", "--format=%i:%t", f"--states={states}", f"--jobs={','.join(job_ids)}"]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
     return [j for j in out.stdout.split() if j.split(":")[1] not in ("CD", "CA", "F", "TO", "NF", "PR", "OOM")]
 
 
@@ -113,8 +113,8 @@ def test_htex_on_slurm_from_toml_scales_out_in_and_cleans_up(tmp_path: Path) -> 
 
 def test_a_block_that_dies_before_its_workers_connect_fails_the_tasks_with_its_stderr(tmp_path: Path) -> None:
     config_file = tmp_path / "broken.toml"
-    config_file.write_text(CONFIG.format(run_dir=tmp_path / "runinfo", bin_dir="/nonexistent", tests_dir="/nonexistent")
-                           .replace('worker_init = "export', 'worker_init = "echo worker-env-is-broken >&2; exit 3; export'))
+    broken = CONFIG.replace('worker_init = "export', 'worker_init = "echo worker-env-is-broken >&2; exit 3; export')
+    config_file.write_text(broken.format(run_dir=tmp_path / "runinfo", bin_dir="/none", tests_dir="/none"))
     config = load_config_file(str(config_file))
     executor = config.executors[0]
     executor.provider.polling_interval = 1

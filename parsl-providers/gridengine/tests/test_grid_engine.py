@@ -69,7 +69,8 @@ def test_failed_job_reports_exit_code(tmp_path: Path) -> None:
 
 
 # qacct -j records as Son of Grid Engine 8.1.9 prints them (trimmed to the fields read), captured here
-QACCT_TIMEOUT = "jobname sleep\nfailed       37  : qmaster enforced h_rt, h_cpu, or h_vmem limit\nexit_status  137 (Killed)\n"
+QACCT_TIMEOUT = ("jobname sleep\nfailed       37  : qmaster enforced h_rt, h_cpu, or h_vmem limit\n"
+                 "exit_status  137                  (Killed)\n")
 QACCT_QDEL = "jobname sleep\nfailed       100 : assumedly after job\nexit_status  137                  (Killed)\n"
 QACCT_OK = "jobname sh\nfailed       0    \nexit_status  0                   \n"
 

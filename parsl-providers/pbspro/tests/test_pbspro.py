@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from string import Template
 
 from parsl.jobs.states import JobState
+from parsl.providers.scripts import JobFiles
 from parsl.testing.recorded import RecordedProviderConformance
 from parsl_provider_pbspro.pbspro import PBSProProvider
 
@@ -36,10 +38,7 @@ def test_job_script_requests_what_was_configured(tmp_path: Path) -> None:
     provider = PBSProProvider(queue="workq", account="proj", nodes_per_block=2, cpus_per_node=8,
                               select_options="mem=4gb", walltime="01:00:00")
     provider.script_dir = str(tmp_path)
-    files = type("Files", (), {"stdout": "o", "stderr": "e"})()
-    config = provider._job_config("worker", 1, files)  # type: ignore[arg-type]
-    from string import Template
-
+    config = provider._job_config("worker", 1, JobFiles("s", "o", "e"))
     script = Template(provider.template).substitute(jobname="j", **config)
     assert "#PBS -l select=2:ncpus=8:mem=4gb" in script and "#PBS -l walltime=01:00:00" in script
     assert "#PBS -q workq" in script and "#PBS -A proj" in script

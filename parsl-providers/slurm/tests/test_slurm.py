@@ -10,6 +10,7 @@ from parsl.jobs.job_status_poller import JobStatusPoller
 from parsl.jobs.states import JobState
 from parsl.launchers.launchers import SrunLauncher
 from parsl.providers.errors import SubmitException
+from parsl.providers.scripts import JobFiles
 from parsl.providers.shell import execute_wait
 from parsl.testing.blocks import CommandBlockExecutor
 from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance
@@ -113,7 +114,7 @@ def test_job_script_carries_every_setting(tmp_path: Path) -> None:
                              nodes_per_block=2, cores_per_node=8, mem_per_node=16, gpus_per_node=1, gres="tmp:1",
                              walltime="01:00:00", scheduler_options="#SBATCH --mail-type=END",
                              worker_init="module load x")
-    files = provider._job_config("worker", 4, type("F", (), {"stdout": "o", "stderr": "e"})())  # type: ignore[arg-type]
+    files = provider._job_config("worker", 4, JobFiles("s", "o", "e"))
     options = files["scheduler_options"].splitlines()
     assert options == ["#SBATCH --mail-type=END", "#SBATCH --exclusive", "#SBATCH --partition=debug",
                        "#SBATCH --account=proj", "#SBATCH --qos=high", "#SBATCH --constraint=gpu",
