@@ -218,3 +218,19 @@ def test_a_failed_start_releases_what_was_started(tmp_path):
         good.submit(print, {})  # the executor that did start was shut down
     with pytest.raises(NoDataFlowKernelError):
         parsl.dfk()
+
+
+def test_load_without_a_config_uses_the_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    dfk = parsl.load()
+    try:
+        assert list(dfk.executors) == ["threads", "_parsl_internal"]
+        assert dfk.run_dir == str(tmp_path / "runinfo" / "000")
+        assert double(3).result() == 6
+    finally:
+        dfk.cleanup()
+
+
+def test_internal_tasks_max_threads(make_dfk):
+    dfk = make_dfk(internal_tasks_max_threads=3)
+    assert dfk.executors["_parsl_internal"].max_threads == 3
