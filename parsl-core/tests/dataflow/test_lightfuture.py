@@ -1,0 +1,99 @@
+"""LightFuture: the stdlib Future contract with a lazily created condition, under concurrency."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import threading
+
+import pytest
+
+from parsl.dataflow.lightfuture import LightFuture
+
+
+def complete_later(futures, start):
+    def run():
+        start.wait()
+        for i, f in enumerate(futures):
+            if i % 3 == 0:
+                f.set_exception(ValueError(i))
+            else:
+                f.set_result(i)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+def test_results_callbacks_and_waits_under_concurrency():
+    futures = [LightFuture() for _ in range(3000)]
+    calls = []
+    for f in futures[::2]:
+        f.add_done_callback(calls.append)
+    start = threading.Event()
+    setter = complete_later(futures, start)
+    waited = []
+
+    def wait_some(chunk):
+        done, not_done = cf.wait(chunk, timeout=30)
+        waited.append((len(done), len(not_done)))
+
+    waiters = [threading.Thread(target=wait_some, args=(futures[i::4],)) for i in range(4)]
+    for w in waiters:
+        w.start()
+    start.set()
+    completed = list(cf.as_completed(futures[1::7], timeout=30))
+    for i, f in enumerate(futures):
+        if i % 3 == 0:
+            assert isinstance(f.exception(timeout=30), ValueError)
+        else:
+            assert f.result(timeout=30) == i
+    setter.join()
+    for w in waiters:
+        w.join()
+    assert len(completed) == len(futures[1::7])
+    assert sorted(n for n, _ in waited) == sorted(len(futures[i::4]) for i in range(4))
+    assert len(calls) == len(futures[::2]) and len(set(map(id, calls))) == len(calls)
+
+
+def test_callback_added_after_completion_runs_at_once():
+    f = LightFuture()
+    f.set_result(5)
+    seen = []
+    f.add_done_callback(lambda fut: seen.append(fut.result()))
+    assert seen == [5] and f.done() and not f.running()
+
+
+def test_a_raising_callback_is_logged_and_others_still_run(caplog):
+    f = LightFuture()
+    seen = []
+    f.add_done_callback(lambda fut: 1 / 0)
+    f.add_done_callback(seen.append)
+    f.set_result(1)
+    assert seen == [f]
+    assert "exception calling callback" in caplog.text
+
+
+def test_completing_twice_is_an_invalid_state():
+    f = LightFuture()
+    f.set_result(1)
+    with pytest.raises(cf.InvalidStateError):
+        f.set_result(2)
+    with pytest.raises(cf.InvalidStateError):
+        f.set_exception(ValueError())
+
+
+def test_cancel_and_running():
+    f = LightFuture()
+    assert f.cancel() and f.cancelled() and f.done()
+    with pytest.raises(cf.CancelledError):
+        f.result()
+    g = LightFuture()
+    assert g.set_running_or_notify_cancel() and g.running()
+    assert not g.cancel()
+    g.set_result(None)
+    assert not f.set_running_or_notify_cancel()
+
+
+def test_result_timeout():
+    with pytest.raises(cf.TimeoutError):
+        LightFuture().result(timeout=0.01)
