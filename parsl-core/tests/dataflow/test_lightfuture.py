@@ -6,7 +6,6 @@ import concurrent.futures as cf
 import threading
 
 import pytest
-
 from parsl.dataflow.lightfuture import LightFuture
 
 
