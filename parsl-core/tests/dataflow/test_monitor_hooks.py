@@ -115,3 +115,19 @@ def test_a_monitor_registered_later_is_seen_after_refresh(make_dfk):
     finally:
         manager.pm.unregister(recorder)
         dfk.refresh_monitor_hooks()
+
+
+def test_task_transitions_can_be_logged(make_dfk, caplog):
+    import logging
+
+    task_logger = logging.getLogger("parsl.dataflow.tasks")
+    old = task_logger.level
+    task_logger.setLevel(logging.DEBUG)
+    try:
+        make_dfk()
+        with caplog.at_level(logging.DEBUG, logger="parsl.dataflow.tasks"):
+            work(1).result()
+    finally:
+        task_logger.setLevel(old)
+    assert "Task 0 (work) try 0: pending" in caplog.text
+    assert "Task 0 (work) try 0: exec_done" in caplog.text

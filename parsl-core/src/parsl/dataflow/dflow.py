@@ -3,14 +3,17 @@
 Hot path (one no-op app call with no dependencies)::
 
     app() -> submit: TaskRecord + AppFuture -> executor.submit      (the calling thread)
-    executor thread: task body -> _exec_done -> AppFuture.set_result
+    executor thread: task body -> handle_exec_update -> AppFuture.set_result
 
-There is no launch thread and no per-task log line: a task is launched on the thread that made
-it ready (the caller, or the thread that completed its last dependency). Launches that become
-possible while another launch is in progress on the same thread are queued and run by the
-outer one, so long chains of already-complete or failing tasks never recurse deeply.
-Monitor hooks are called on every state transition only when some plugin or monitor
-implements them (decided once, at load time).
+There is no launch thread: a task is launched on the thread that made it ready (the caller, or
+the thread that completed its last dependency). Launches that become possible while another
+launch is in progress on the same thread are queued and run by the outer one, so long chains of
+already-complete or failing tasks never recurse deeply.
+
+Nothing is logged per task on the success path unless the ``parsl.dataflow.tasks`` logger is set
+to DEBUG before loading (failures and retries are logged at INFO). Monitor hooks are called on
+every state transition only when some plugin or monitor implements ``parsl_task_state``
+(decided at load, and again by ``refresh_monitor_hooks``).
 """
 
 from __future__ import annotations
@@ -49,6 +52,11 @@ if TYPE_CHECKING:
     from parsl.plugins.monitor import Monitor
 
 logger = logging.getLogger(__name__)
+#: One line per task state transition, off by default (it costs a log record per transition):
+#: ``logging.getLogger("parsl.dataflow.tasks").setLevel(logging.DEBUG)`` before loading turns it on.
+task_logger = logging.getLogger("parsl.dataflow.tasks")
+if task_logger.level == logging.NOTSET:
+    task_logger.setLevel(logging.INFO)
 
 _now = datetime.datetime.now
 _STATES = list(States)
@@ -100,6 +108,7 @@ class DataFlowKernel:
         self.job_status_poller: Any = None
         self.monitoring: Optional[Monitor] = None
         self._monitor_hooks = self._task_hooks = self._started = False
+        self._log_tasks = task_logger.isEnabledFor(logging.DEBUG)
         self.data_manager = DataManager(self)
         try:
             self._start(config)
@@ -557,6 +566,8 @@ class DataFlowKernel:
                 pass
             counts[new_state] += 1
         task.status = new_state
+        if self._log_tasks:
+            task_logger.debug("Task %s (%s) try %s: %s", task.id, task.func_name, task.try_id, new_state.name)
         if self._task_hooks:
             self._notify("parsl_task_state", dfk=self, task_record=task, state=new_state)
 
