@@ -22,6 +22,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import zmq
 
+from parsl.dataflow.lightfuture import LightFuture
 from parsl_executor_htex import wire
 from parsl_executor_htex.curvezmq import Context
 from parsl_executor_htex.errors import (
@@ -42,11 +43,12 @@ _MAX_TASKS_PER_MESSAGE = 1000
 BURST_GAP = 0.0002
 
 
-class HTEXFuture(Future):
-    """A task's future; ``parsl_executor_task_id`` is its id in the executor."""
+class HTEXFuture(LightFuture):
+    """A task's future (the core's lazily-allocating Future); ``parsl_executor_task_id`` is its id."""
+
+    __slots__ = ("parsl_executor_task_id",)
 
     def __init__(self, task_id: int) -> None:
-        super().__init__()
         self.parsl_executor_task_id = task_id
 
 

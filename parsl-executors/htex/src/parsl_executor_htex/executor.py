@@ -33,6 +33,7 @@ from parsl.executors.status_handling import BlockProviderExecutor
 from parsl.jobs.states import TERMINAL_STATES, JobState, JobStatus
 from parsl.plugins.settings import settings
 from parsl.providers.base import ExecutionProvider
+from parsl.serialize import pack_apply_message
 
 from parsl_executor_htex import placement
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
@@ -222,14 +223,15 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
             raise BadStateException(self, self.executor_exception or RuntimeError("bad state"))
         if self._client is None:
             raise ScalingFailed(self, "submit() called before start()")
-        spec = dict(resource_specification or {})
-        self.validate_resource_spec(spec)
-        from parsl.serialize import pack_apply_message
-
+        if resource_specification or self.enable_mpi_mode:
+            spec = dict(resource_specification or {})
+            self.validate_resource_spec(spec)
+            ctx = json.dumps(spec).encode() if self.enable_mpi_mode else b""
+            p = spec.get("priority")
+            priority = float("inf") if p is None else float(p)
+        else:
+            ctx, priority = b"", float("inf")
         buf = pack_apply_message(func, args, kwargs, buffer_threshold=1 << 20)
-        ctx = json.dumps(spec).encode() if self.enable_mpi_mode else b""
-        priority = spec.get("priority")
-        priority = float("inf") if priority is None else float(priority)
         with self._submit_lock:
             task_id = self._task_ids
             self._task_ids += 1
