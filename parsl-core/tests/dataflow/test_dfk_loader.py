@@ -234,3 +234,21 @@ def test_load_without_a_config_uses_the_defaults(tmp_path, monkeypatch):
 def test_internal_tasks_max_threads(make_dfk):
     dfk = make_dfk(internal_tasks_max_threads=3)
     assert dfk.executors["_parsl_internal"].max_threads == 3
+
+
+def test_launch_if_ready_never_launches_a_try_twice(make_dfk):
+    dfk = make_dfk(garbage_collect=False)
+    calls = []
+    gate = threading.Event()
+
+    @python_app
+    def counted(x):
+        calls.append(x)
+        return x
+
+    fut = counted(wait_for(gate))
+    gate.set()
+    assert fut.result() == "released"
+    for _ in range(3):
+        dfk.launch_if_ready(dfk.tasks[fut.tid])
+    assert calls == ["released"]

@@ -397,8 +397,10 @@ class DataFlowKernel:
             self._launch_when_ready(task_record)
 
     def _launch_if_ready(self, task: TaskRecord) -> None:
-        if task.status is not States.pending:
-            return
+        with self._task_launch_lock:  # each try is launched once, whoever asks
+            if task.status is not States.pending or task._launched_try == task.try_id:
+                return
+            task._launched_try = task.try_id
         failures = self._unwrap(task) if task.depends else None
         if failures:
             exec_fu: Future = Future()

@@ -59,11 +59,12 @@ class TaskRecord(MutableMapping):
     _app_fu: Any
     _fail_history: List[str]
     _waiting: int
+    _launched_try: int
     _extra: Dict[str, Any]
 
     # app_fu and fail_history are properties over these slots (see below)
     __slots__ = (*(k for k in KEYS if k not in ("app_fu", "fail_history")),
-                 "_app_fu", "_fail_history", "_waiting", "_extra", "__weakref__")
+                 "_app_fu", "_fail_history", "_waiting", "_launched_try", "_extra", "__weakref__")
 
     def __init__(self, dfk: Any, task_id: int, func: Any, args: Any, kwargs: Dict[str, Any], executor: str,
                  memoize: bool, ignore_for_cache: Any, join: bool, time_invoked: Any) -> None:
@@ -89,6 +90,7 @@ class TaskRecord(MutableMapping):
         self.time_returned = None
         self.try_time_launched = None
         self.try_time_returned = None
+        self._launched_try = -1
 
     @property
     def app_fu(self) -> Any:
