@@ -42,8 +42,9 @@ def remote_side_bash_executor(func: Callable, *args: Any, **kwargs: Any) -> int:
     try:
         if std_err is not None:
             print(f"--> executable follows <--\n{command}\n--> end executable <--", file=std_err, flush=True)
+        # with a walltime the command gets its own process group, so that all of it can be killed
         proc = subprocess.Popen(command, stdout=std_out, stderr=std_err, shell=True, executable="/bin/bash",
-                                close_fds=False, start_new_session=True)
+                                close_fds=False, start_new_session=walltime is not None)
         try:
             returncode = proc.wait(timeout=walltime)
         except subprocess.TimeoutExpired:
