@@ -61,7 +61,7 @@ class LocalProvider(ExecutionProvider):
         return "local"
 
     @property
-    def status_polling_interval(self) -> float:
+    def status_polling_interval(self) -> float:  # type: ignore[override]  # the base says int; tests poll faster
         return self.polling_interval
 
     def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.localprovider") -> str:
@@ -85,14 +85,15 @@ class LocalProvider(ExecutionProvider):
         if job is None:
             return JobStatus(JobState.MISSING, f"job {job_id} was not started by this LocalProvider")
         rc = job.proc.poll()
-        paths = {"stdout_path": job.files.stdout, "stderr_path": job.files.stderr}
         if job.cancelled:
-            return JobStatus(JobState.CANCELLED, exit_code=rc, **paths)
-        if rc is None:
-            return JobStatus(JobState.RUNNING, **paths)
-        if rc == 0:
-            return JobStatus(JobState.COMPLETED, exit_code=0, **paths)
-        return JobStatus(JobState.FAILED, f"block script exited with code {rc}", exit_code=rc, **paths)
+            state, message = JobState.CANCELLED, None
+        elif rc is None:
+            state, message = JobState.RUNNING, None
+        elif rc == 0:
+            state, message = JobState.COMPLETED, None
+        else:
+            state, message = JobState.FAILED, f"block script exited with code {rc}"
+        return JobStatus(state, message, exit_code=rc, stdout_path=job.files.stdout, stderr_path=job.files.stderr)
 
     def cancel(self, job_ids: Sequence[Any]) -> List[bool]:
         """SIGTERM each block's process group, then SIGKILL what is left after a grace period."""

@@ -1,0 +1,108 @@
+"""ClusterProvider's shared machinery, with a scheduler stated as data and replayed commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Mapping, Optional
+
+import attrs
+import pytest
+from parsl.jobs.states import JobState
+from parsl.launchers.base import Launcher
+from parsl.launchers.launchers import SimpleLauncher
+from parsl.plugins.settings import settings
+from parsl.providers.cluster_provider import ClusterProvider
+from parsl.providers.errors import SchedulerMissingArgs, SubmitException
+from parsl.testing.recorded import RecordedScheduler
+
+
+@settings
+class MiniProvider(ClusterProvider):
+    """A scheduler described only by data: what a plugin writes."""
+
+    label_name: ClassVar[str] = "mini"
+    template: ClassVar[str] = ("#!/bin/bash\n#MINI -N ${jobname} -t ${walltime}\n${scheduler_options}\n"
+                               "${worker_init}\n${user_script}\n")
+    directives: ClassVar[Mapping[str, str]] = {"queue": "#MINI -q {}", "exclusive": "#MINI --whole-node"}
+    submit_command: ClassVar[str] = "msub {script}"
+    status_command: ClassVar[str] = "mstat {job_ids}"
+    cancel_command: ClassVar[str] = "mdel {job_ids}"
+    job_id_pattern: ClassVar[str] = r"job (?P<id>\d+) queued"
+    state_table: ClassVar[Mapping[str, JobState]] = {"Q": JobState.PENDING, "R": JobState.RUNNING,
+                                                     "D": JobState.COMPLETED}
+    unknown_job_pattern: ClassVar[Optional[str]] = "no such job"
+
+    queue: Optional[str] = None
+    exclusive: bool = False
+    nodes_per_block: int = 1
+    init_blocks: int = 1
+    min_blocks: int = 0
+    max_blocks: int = 1
+    parallelism: float = 1
+    walltime: str = "00:10:00"
+    scheduler_options: str = ""
+    worker_init: str = ""
+    cmd_timeout: int = 10
+    launcher: Launcher = attrs.field(factory=SimpleLauncher)
+
+
+@pytest.fixture
+def provider(tmp_path: Path) -> MiniProvider:
+    p = MiniProvider(queue="short", exclusive=True, worker_init="module load python",
+                     scheduler_options="#MINI --mail=none")
+    p.script_dir = str(tmp_path)
+    return p
+
+
+def test_the_script_is_rendered_from_the_template_and_directives(provider: MiniProvider,
+                                                                 recorded_scheduler: RecordedScheduler) -> None:
+    recorded_scheduler.reply("msub", stdout="job 17 queued\n")
+    assert provider.submit("run-worker", 1, "parsl.block-0") == "17"
+    ((script,),) = recorded_scheduler.calls("msub")
+    lines = Path(script).read_text().splitlines()
+    assert lines[1:5] == ["#MINI -N parsl.block-0 -t 00:10:00", "#MINI --mail=none", "#MINI -q short",
+                          "#MINI --whole-node"]
+    assert "module load python" in lines and "run-worker" in lines
+
+
+def test_a_template_naming_an_unknown_value_is_a_clear_error(provider: MiniProvider) -> None:
+    provider.template = "#MINI ${no_such_value}\n"
+    with pytest.raises(SchedulerMissingArgs, match="no_such_value"):
+        provider.submit("x", 1)
+
+
+def test_submit_output_without_a_job_id_is_an_error_with_the_output(provider: MiniProvider,
+                                                                    recorded_scheduler: RecordedScheduler) -> None:
+    recorded_scheduler.reply("msub", stdout="queue is draining\n")
+    with pytest.raises(SubmitException, match="queue is draining"):
+        provider.submit("x", 1)
+
+
+def test_status_batches_states_and_lost_jobs(provider: MiniProvider, recorded_scheduler: RecordedScheduler) -> None:
+    provider.status_batch_size = 2
+    recorded_scheduler.reply("mstat", stdout="1 R\n2 Q\n3 D\n4 X\n")
+    statuses = provider.status(["1", "2", "3", "4", "5"])
+    assert [s.state for s in statuses] == [JobState.RUNNING, JobState.PENDING, JobState.COMPLETED,
+                                           JobState.UNKNOWN, JobState.MISSING]
+    assert "unknown mini state 'X'" in (statuses[3].message or "") and "mstat" in (statuses[4].message or "")
+    assert recorded_scheduler.calls("mstat") == [["1,2"], ["3,4"], ["5"]]
+    provider.status(["1", "2", "3"])  # finished jobs are not asked about again
+    assert recorded_scheduler.calls("mstat")[-1] == ["1,2"]
+
+
+def test_a_status_error_meaning_no_such_job_marks_the_jobs_missing(provider: MiniProvider,
+                                                                   recorded_scheduler: RecordedScheduler) -> None:
+    recorded_scheduler.reply("mstat", stderr="mstat: no such job 9\n", exit_code=1)
+    assert provider.status(["9"])[0].state == JobState.MISSING
+
+
+def test_cancel_marks_jobs_cancelled_only_when_the_scheduler_agrees(provider: MiniProvider,
+                                                                    recorded_scheduler: RecordedScheduler) -> None:
+    recorded_scheduler.reply("msub", stdout="job 5 queued\n")
+    job = provider.submit("x", 1)
+    recorded_scheduler.reply("mdel", stderr="mdel: permission denied\n", exit_code=1)
+    assert provider.cancel([job]) == [False]
+    recorded_scheduler.reply("mdel")
+    assert provider.cancel([job]) == [True]
+    assert provider.status([job])[0].state == JobState.CANCELLED
+    assert provider.cancel([]) == []
