@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 
-import sqlalchemy as sa
-
 import parsl
+import sqlalchemy as sa
 from parsl import python_app
 from parsl.config import Config
 from parsl.executors import HighThroughputExecutor

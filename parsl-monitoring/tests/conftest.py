@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from helpers import build_known_workflow  # noqa: E402
+from helpers import build_known_workflow
 
 
 @pytest.fixture

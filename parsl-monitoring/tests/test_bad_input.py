@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import pytest
-
 import parsl
+import pytest
+from helpers import fake_dfk, record, run_task
 from parsl import python_app
 from parsl.cli.main import main
 from parsl.config import Config
-from helpers import fake_dfk, record, run_task
 from parsl_monitoring.errors import DatabaseCorrupt, DatabaseLocked, DatabaseUnavailable, SchemaMismatch
 from parsl_monitoring.hub import MonitoringHub
 

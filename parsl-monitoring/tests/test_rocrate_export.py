@@ -64,7 +64,8 @@ def test_crate_describes_the_run_its_tasks_and_files(known_run, tmp_path):
     assert run["actionStatus"] == "FailedActionStatus" and run["endTime"] >= run["startTime"]
     tasks = {k: v for k, v in by_id.items() if k.startswith("#task-")}
     assert len(tasks) == 5 and all(t["actionStatus"] in ACTION_STATUSES for t in tasks.values())
-    assert by_id[tasks["#task-0"]["instrument"]["@id"]] == {"@id": "#app-make", "@type": "SoftwareApplication", "name": "make"}
+    app = by_id[tasks["#task-0"]["instrument"]["@id"]]
+    assert app == {"@id": "#app-make", "@type": "SoftwareApplication", "name": "make"}
     assert tasks["#task-0"]["result"] == [{"@id": "file:///data/out0.txt"}]
     assert by_id["file:///data/out0.txt"]["@type"] == "File"
     assert tasks["#task-3"]["actionStatus"] == "FailedActionStatus"

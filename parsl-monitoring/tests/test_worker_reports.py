@@ -11,14 +11,13 @@ from concurrent.futures import ProcessPoolExecutor
 import dill
 import pytest
 import sqlalchemy as sa
-
 from parsl_monitoring.worker import MonitoredFunction, MonitoredResult, unwrap
 
 
 def burn_in_child(seconds: float) -> str:
     """Keep a child process busy for ``seconds`` (as a bash app's command would)."""
-    subprocess.run([sys.executable, "-c", f"import time\nt=time.process_time()\nwhile time.process_time()-t<{seconds}: pass"],
-                   check=True)
+    busy = f"import time\nt=time.process_time()\nwhile time.process_time()-t<{seconds}: pass"
+    subprocess.run([sys.executable, "-c", busy], check=True)
     return "burnt"
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 import parsl
+import sqlalchemy as sa
 from parsl import python_app
 from parsl.config import Config
 from parsl_monitoring.hub import MonitoringHub

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 import attrs
 
 from parsl_monitoring import schema
+from parsl_monitoring.records import task_event
 
 Key = tuple[Any, ...]
 
@@ -72,7 +73,8 @@ class Plan:
     def _add_workflow_end(self, event: dict[str, Any]) -> None:
         self.workflow_ends.append(event)
 
-    def _add_task(self, e: dict[str, Any]) -> None:
+    def _add_task(self, event: tuple[Any, ...]) -> None:
+        e = task_event(event)
         run_id, task_id, try_id = e["run_id"], e["task_id"], e["try_id"]
         tkey, ykey = (run_id, task_id), (run_id, task_id, try_id)
         row = self.tasks.setdefault(tkey, {"run_id": run_id, "task_id": task_id})
@@ -192,10 +194,10 @@ class Plan:
         k.nodes.update(self.nodes)
 
 
-_update_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], "_Bound"] = {}
+_update_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _Bound] = {}
 
 
-def _update(table: Any, keys: tuple[str, ...], columns: tuple[str, ...]) -> "_Bound":
+def _update(table: Any, keys: tuple[str, ...], columns: tuple[str, ...]) -> _Bound:
     """An executemany-able UPDATE of ``columns`` of the row whose primary key is ``keys``."""
     cache_key = (table.name, keys, columns)
     bound = _update_cache.get(cache_key)

@@ -30,7 +30,7 @@ class WriterClient:
         self.args = [url, spill_path, str(lock_timeout), log_path, "1" if debug else "0"]
         self.spill_path = spill_path
         self.interval = interval
-        self.pending: "collections.deque[tuple[str, Any]]" = collections.deque()
+        self.pending: collections.deque[tuple[str, Any]] = collections.deque()
         self.sent = 0
         self.spilled = 0
         self.summary: Optional[dict[str, Any]] = None

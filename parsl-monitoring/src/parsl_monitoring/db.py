@@ -15,8 +15,13 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from parsl_monitoring import schema
-from parsl_monitoring.errors import (DatabaseCorrupt, DatabaseLocked, DatabaseUnavailable,
-                                     MonitoringDatabaseError, SchemaMismatch)
+from parsl_monitoring.errors import (
+    DatabaseCorrupt,
+    DatabaseLocked,
+    DatabaseUnavailable,
+    MonitoringDatabaseError,
+    SchemaMismatch,
+)
 
 T = TypeVar("T")
 

@@ -18,10 +18,10 @@ import warnings
 from typing import Any, Callable, Mapping, Optional
 
 import attrs
-
 from parsl.plugins import hookimpl
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
+
 from parsl_monitoring.records import static_columns, transition
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,8 @@ class MonitoringHub(Monitor):
             from parsl.errors import ConfigurationError
 
             raise ConfigurationError(
-                f"MonitoringHub.resource_monitoring_interval must not be negative, got {self.resource_monitoring_interval}")
+                "MonitoringHub.resource_monitoring_interval must not be negative, "
+                f"got {self.resource_monitoring_interval}")
 
     # -- lifetime -------------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ def describe(s: Mapping[str, Any]) -> str:
 class ProgressDisplay:
     """A monitor-hook observer for one DataFlowKernel that redraws a view on a timer thread."""
 
-    def __init__(self, dfk: Any, view: "View", period: float = 0.25):
+    def __init__(self, dfk: Any, view: View, period: float = 0.25):
         self.dfk = dfk
         self.view = view
         self.counts = Counts()
@@ -156,7 +156,8 @@ class JupyterView(View):
 
     def __init__(self, display: Optional[Callable[..., Any]] = None, html: Optional[Callable[[str], Any]] = None):
         if display is None or html is None:
-            from IPython.display import HTML, display as ipy_display
+            from IPython.display import HTML
+            from IPython.display import display as ipy_display
 
             display, html = ipy_display, HTML
         self.display = display

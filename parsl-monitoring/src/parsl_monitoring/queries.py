@@ -13,7 +13,6 @@ import datetime
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from parsl_monitoring import schema as S
 from parsl_monitoring.db import guarded, open_for_reading, url_for
@@ -33,7 +32,7 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -181,8 +180,8 @@ class Store:
         """Failed tries with their exception and traceback (Parsl databases: the fail history)."""
         if S.failure.name in self.tables:
             f = S.failure
-            stmt = sa.select(f, S.task.c.task_func_name).join(
-                S.task, sa.and_(S.task.c.run_id == f.c.run_id, S.task.c.task_id == f.c.task_id)).where(f.c.run_id == run_id)
+            same_task = sa.and_(S.task.c.run_id == f.c.run_id, S.task.c.task_id == f.c.task_id)
+            stmt = sa.select(f, S.task.c.task_func_name).join(S.task, same_task).where(f.c.run_id == run_id)
             if task_id is not None:
                 stmt = stmt.where(f.c.task_id == task_id)
             return self._all(stmt.order_by(f.c.task_id, f.c.try_id).limit(limit))

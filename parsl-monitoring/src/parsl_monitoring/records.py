@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import operator
+import time
 import traceback
 from typing import Any, Mapping, Optional
 
@@ -69,31 +70,37 @@ def _fields(record: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(record.get(k) for k in FIELDS)
 
 
+#: The fields of a task event, in order: the hub sends tuples (cheap to build and to pickle).
+TASK_EVENT = ("run_id", "task_id", "try_id", "task_status_name", "timestamp", "task_hashsum", "task_fail_count",
+              "task_fail_cost", "task_fail_history", "task_executor", "task_time_invoked", "task_time_returned",
+              "task_try_time_launched", "task_try_time_returned", "task_joins", "static", "failure")
+
+_names: dict[Any, str] = {}
+
+
 def transition(run_id: str, record: Mapping[str, Any], state: Any,
-               static: Optional[dict[str, Any]]) -> dict[str, Any]:
-    """Everything the database records about one transition of one task."""
-    name = state_name(state)
+               static: Optional[dict[str, Any]]) -> tuple[Any, ...]:
+    """Everything the database records about one transition of one task (fields: TASK_EVENT).
+
+    The timestamp is ``time.time()``; the writer turns it into a datetime.
+    """
+    name = _names.get(state)
+    if name is None:
+        name = _names[state] = state_name(state)
     (task_id, try_id, hashsum, fail_count, fail_cost, executor, invoked, returned,
      launched, try_returned, joins) = _fields(record)
-    return {
-        "run_id": run_id,
-        "task_id": task_id,
-        "try_id": try_id or 0,
-        "task_status_name": name,
-        "timestamp": datetime.datetime.now(),
-        "task_hashsum": hashsum,
-        "task_fail_count": fail_count or 0,
-        "task_fail_cost": float(fail_cost or 0.0),
-        "task_fail_history": ",".join(str(h) for h in record.get("fail_history") or ()) if fail_count else "",
-        "task_executor": executor or "",
-        "task_time_invoked": invoked,
-        "task_time_returned": returned,
-        "task_try_time_launched": launched,
-        "task_try_time_returned": try_returned,
-        "task_joins": None if joins is None else _ids(joins),
-        "static": static,
-        "failure": failure_of(record) if name in FAILURE_STATES else None,
-    }
+    return (run_id, task_id, try_id or 0, name, time.time(), hashsum, fail_count or 0, fail_cost or 0.0,
+            ",".join(str(h) for h in record.get("fail_history") or ()) if fail_count else "",
+            executor or "", invoked, returned, launched, try_returned, None if joins is None else _ids(joins),
+            static, failure_of(record) if name in FAILURE_STATES else None)
+
+
+def task_event(event: tuple[Any, ...]) -> dict[str, Any]:
+    """A task event as a dict of TASK_EVENT fields, with its timestamp as a datetime."""
+    e = dict(zip(TASK_EVENT, event))
+    e["timestamp"] = datetime.datetime.fromtimestamp(e["timestamp"])
+    e["task_fail_cost"] = float(e["task_fail_cost"])
+    return e
 
 
 def failure_of(record: Mapping[str, Any]) -> Optional[dict[str, str]]:

@@ -70,7 +70,8 @@ def build_crate(store: Store, run_id: str, task_limit: int = 1_000_000) -> dict[
          "about": _ref("./")},
         _drop_none({
             "@id": "./", "@type": "Dataset", "name": f"Parsl run {wf['workflow_name']} ({run_id})",
-            "description": f"Provenance of Parsl workflow {wf['workflow_name']} run {run_id}, recorded by parsl-monitoring",
+            "description": f"Provenance of Parsl workflow {wf['workflow_name']} run {run_id}, "
+                           f"recorded by parsl-monitoring",
             "datePublished": _time(wf["time_completed"] or wf["time_began"]),
             "conformsTo": [_ref(p) for p in PROFILES], "mainEntity": _ref(workflow_id),
             "hasPart": [_ref(workflow_id), *(_ref(f) for f in files)],
@@ -96,11 +97,13 @@ def _app_id(app: str) -> str:
     return f"#app-{app}"
 
 
-def _task_action(t: dict[str, Any], failure: Optional[dict[str, Any]], files: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _task_action(t: dict[str, Any], failure: Optional[dict[str, Any]],
+                 files: dict[str, dict[str, Any]]) -> dict[str, Any]:
     def file_refs(names: Iterable[str]) -> list[dict[str, str]]:
         refs = []
         for name in names:
-            files.setdefault(name, _drop_none({"@id": name, "@type": "File", "name": name.rstrip("/").rsplit("/", 1)[-1]}))
+            short = name.rstrip("/").rsplit("/", 1)[-1]
+            files.setdefault(name, _drop_none({"@id": name, "@type": "File", "name": short}))
             refs.append(_ref(name))
         return refs
 
@@ -112,7 +115,8 @@ def _task_action(t: dict[str, Any], failure: Optional[dict[str, Any]], files: di
         "actionStatus": _STATUS.get(state, "ActiveActionStatus"),
         "object": file_refs(file_names(t["task_inputs"])), "result": file_refs(file_names(t["task_outputs"])),
         "error": None if failure is None else f"{failure['exception_type']}: {failure['message']}".lstrip(": "),
-        "description": f"Parsl state {state}" + (f", depends on tasks {t['task_depends']}" if t["task_depends"] else ""),
+        "description": f"Parsl state {state}"
+                       + (f", depends on tasks {t['task_depends']}" if t["task_depends"] else ""),
     })
 
 

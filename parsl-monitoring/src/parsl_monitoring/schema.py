@@ -10,8 +10,20 @@ version). The indexes are on the columns the dashboard and ``parsl status`` filt
 
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        MetaData, PrimaryKeyConstraint, Table, Text)
+from sqlalchemy import (
+                        BigInteger,
+                        Boolean,
+                        Column,
+                        DateTime,
+                        Float,
+                        ForeignKey,
+                        Index,
+                        Integer,
+                        MetaData,
+                        PrimaryKeyConstraint,
+                        Table,
+                        Text,
+)
 
 SCHEMA_VERSION = "1"
 

@@ -50,7 +50,8 @@ def render_status(s: dict[str, Any]) -> str:
             lines.append(f"    {a['app']:<{width}}  {a['tasks']:>7} tasks  {a['done'] or 0:>7} done  "
                          f"{a['failed'] or 0:>5} failed")
     if s["failures"]:
-        lines.append("  failures" + (f" (first {len(s['failures'])})" if len(s["failures"]) >= s["failure_limit"] else ""))
+        more = len(s["failures"]) >= s["failure_limit"]
+        lines.append("  failures" + (f" (first {len(s['failures'])})" if more else ""))
         for f in s["failures"]:
             what = f"{f['exception_type']}: {f['message']}" if f["exception_type"] else f["message"]
             lines.append(f"    task {f['task_id']} try {f['try_id']}: {what}")

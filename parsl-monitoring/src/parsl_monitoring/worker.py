@@ -22,7 +22,7 @@ REPORT_ATTRIBUTE = "_parsl_monitoring_report"
 class MonitoredResult:
     """A task's return value together with its worker report."""
 
-    __slots__ = ("value", "report")
+    __slots__ = ("report", "value")
 
     def __init__(self, value: Any, report: dict[str, Any]):
         self.value = value

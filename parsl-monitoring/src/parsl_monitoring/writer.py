@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, Optional
 
 from parsl_monitoring.batch import Known, Plan, _Bound
 from parsl_monitoring.errors import DatabaseLocked, DatabaseUnavailable, MonitoringDatabaseError
+from parsl_monitoring.records import task_event
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ def spill(path: str, events: list[tuple[str, Any]], error: Any) -> int:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path, "a", encoding="utf-8") as f:
             for kind, event in events:
+                if kind == "task":
+                    event = task_event(event)
                 f.write(json.dumps({"kind": kind, "event": event}, default=_json_default) + "\n")
     except OSError as e:
         logger.error("monitoring: %d events could not be written to the database (%s) nor to %s: %s",

@@ -76,7 +76,8 @@ def workflow_page(store: Store, run_id: str) -> str:
         ("Began", esc(_when(wf["time_began"]))), ("Completed", esc(_when(wf["time_completed"]))),
         ("Host", esc(wf["host"])), ("User", esc(wf["user"])), ("Run directory", esc(wf["rundir"])),
         ("Tasks", esc(wf["tasks_total"])),
-        ("By state", ", ".join(f'<span class="state s-{esc(k)}">{esc(k)}</span> {v}' for k, v in sorted(counts.items()))),
+        ("By state", ", ".join(f'<span class="state s-{esc(k)}">{esc(k)}</span> {v}'
+                               for k, v in sorted(counts.items()))),
     ], "summary")
     apps = table(("App", "Tasks", "Done", "Failed"), [
         (esc(a["app"]), esc(a["tasks"]), esc(a["done"] or 0), esc(a["failed"] or 0)) for a in store.app_counts(run_id)
@@ -119,18 +120,24 @@ def task_page(store: Store, run_id: str, task_id: int) -> str:
         (esc(y["try_id"]), esc(y["task_executor"]), esc(y["hostname"]), esc(y["block_id"]),
          esc(_when(y["task_try_time_launched"])), esc(_when(y["task_try_time_running"])),
          esc(_when(y["task_try_time_returned"]))) for y in t["tries"]])
-    resources = [{"t": _ms(r["timestamp"]), "cpu": (r["psutil_process_time_user"] or 0) + (r["psutil_process_time_system"] or 0),
+    resources = [{"t": _ms(r["timestamp"]),
+                  "cpu": (r["psutil_process_time_user"] or 0) + (r["psutil_process_time_system"] or 0),
                   "rss": r["psutil_process_memory_resident"], "read": r["psutil_process_disk_read"],
                   "write": r["psutil_process_disk_write"]} for r in t["resources"]]
     failures = "".join(f'<details class="failure" open><summary>try {f["try_id"]}: <b>{esc(f["exception_type"])}</b> '
-                       f'{esc(f["message"])}</summary><pre>{esc(f["traceback"] or "no traceback recorded")}</pre></details>'
+                       f'{esc(f["message"])}</summary>'
+                       f'<pre>{esc(f["traceback"] or "no traceback recorded")}</pre></details>'
                        for f in t["failures"])
-    plots = ('<div class="plots"><figure><figcaption>CPU time (s)</figcaption><svg id="res-cpu" class="chart small"></svg></figure>'
-             '<figure><figcaption>Resident memory (MiB)</figcaption><svg id="res-rss" class="chart small"></svg></figure></div>'
-             if resources else '<p class="empty">No resource samples (resource monitoring off, or the executor does not report them).</p>')
+    plots = ('<div class="plots"><figure><figcaption>CPU time (s)</figcaption>'
+             '<svg id="res-cpu" class="chart small"></svg></figure>'
+             '<figure><figcaption>Resident memory (MiB)</figcaption>'
+             '<svg id="res-rss" class="chart small"></svg></figure></div>'
+             if resources else '<p class="empty">No resource samples (resource monitoring off, or the executor '
+                               'does not report them).</p>')
     body = (f"<section><h2>Details</h2>{info}</section><section><h2>States</h2>{statuses}</section>"
             f"<section><h2>Tries</h2>{tries}</section><section><h2>Resources</h2>{plots}</section>"
-            + (f"<section><h2>Failures</h2>{failures}</section>" if failures else "") + _data("resources-data", resources))
+            + (f"<section><h2>Failures</h2>{failures}</section>" if failures else "")
+            + _data("resources-data", resources))
     return page(f"Task {task_id}", body)
 
 
