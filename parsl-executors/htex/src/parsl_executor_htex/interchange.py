@@ -6,7 +6,11 @@ executor's two sockets, binds one ROUTER socket for worker pools on the configur
 and runs a single-threaded event loop:
 
 - tasks from the executor wait in a priority queue (``priority`` of the resource specification,
-  lower first, then submission order) until a pool has free capacity (workers + prefetch);
+  lower first, then submission order) until a pool has free capacity: its workers plus
+  ``prefetch_capacity``, plus, while that pool's recent tasks each took less than
+  ``SHORT_TASK`` seconds, one more task per worker (so that short tasks run back to back instead
+  of each waiting for a round trip to the interchange; long tasks are never queued behind one
+  another this way, which keeps Parsl's load balancing where it matters);
 - results from pools are forwarded to the executor unchanged, in the batches they came in;
 - pools that stay silent longer than ``heartbeat_threshold``, or that say they exit, are dropped
   and the executor is told which tasks they held (it fails them with ``ManagerLost``);
@@ -37,6 +41,9 @@ from parsl_executor_htex.version import PYTHON, VERSION
 logger = logging.getLogger("parsl_executor_htex.interchange")
 
 _HOUSEKEEPING = 0.5  # seconds between checks of heartbeats and of the executor's process
+#: Tasks quicker than this (s, dispatch to result, moving average) get automatic prefetch.
+SHORT_TASK = 0.01
+_AVERAGING = 0.1  # weight of the newest task in the moving average of task durations
 
 
 class ManagerRecord:
@@ -44,7 +51,7 @@ class ManagerRecord:
 
     __slots__ = (
         "block_id",
-        "capacity",
+        "capacity", "mean_duration",
         "draining",
         "hostname",
         "idle_since",
@@ -61,11 +68,26 @@ class ManagerRecord:
         self.hostname = info.get("hostname", "?")
         self.worker_count = int(info["worker_count"])
         self.capacity = self.worker_count + int(info.get("prefetch_capacity", 0))
-        self.tasks: set[int] = set()
+        self.tasks: dict[int, float] = {}  # task id -> when it was sent to this pool
+        self.mean_duration = float("inf")
         self.last_seen = now
         self.idle_since = now
         self.draining = False
         self.info = info
+
+    def limit(self) -> int:
+        """How many tasks this pool may hold now (see ``SHORT_TASK``)."""
+        return self.capacity + self.worker_count if self.mean_duration < SHORT_TASK else self.capacity
+
+    def finished(self, task_ids: Any, now: float) -> None:
+        """Forget finished tasks and fold their durations into the moving average."""
+        tasks = self.tasks
+        mean = self.mean_duration
+        for tid in task_ids:
+            sent = tasks.pop(tid, None)
+            if sent is not None:
+                mean = now - sent if mean == float("inf") else mean + _AVERAGING * (now - sent - mean)
+        self.mean_duration = mean
 
     def describe(self, now: float) -> dict[str, Any]:
         return {
@@ -158,7 +180,7 @@ class Interchange:
             rec = self.managers.get(mid)
             if tag == wire.RESULTS and rec is not None:
                 rec.last_seen = now
-                rec.tasks.difference_update(wire.result_ids(f[1]))
+                rec.finished(wire.result_ids(f[1]), now)
                 results.append(f[1])
                 if not rec.tasks:
                     rec.idle_since = now
@@ -214,7 +236,7 @@ class Interchange:
         order = list(self.ready) if len(self.ready) == 1 else self.selector.sort_managers(self.managers, self.ready)
         for mid in order:
             rec = self.managers[mid]
-            n = min(rec.capacity - len(rec.tasks), len(pending))
+            n = min(rec.limit() - len(rec.tasks), len(pending))
             if n <= 0:
                 self.ready.discard(mid)
                 continue
@@ -227,8 +249,9 @@ class Interchange:
                     heapq.heappush(pending, t)
                 self._lose(mid, f"it could not be reached ({e})")
                 continue
-            rec.tasks.update(t[1] for t in batch)
-            if len(rec.tasks) >= rec.capacity:
+            now = time.monotonic()
+            rec.tasks.update((t[1], now) for t in batch)
+            if len(rec.tasks) >= rec.limit():
                 self.ready.discard(mid)
             if not pending:
                 return
