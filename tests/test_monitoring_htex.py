@@ -61,3 +61,70 @@ def test_htex_workflow_is_recorded_with_blocks_and_remote_tracebacks(tmp_path, c
     assert main(["status", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Workflow htex-run" in out and "302 total: 301 done, 1 failed" in out
+
+
+@python_app
+def allocate(mib):
+    import time
+
+    block = bytearray(mib * 1024 * 1024)
+    time.sleep(0.5)
+    return len(block)
+
+
+def proposed_dfk_wrapping(monkeypatch) -> None:
+    """The DataFlowKernel change parsl-monitoring proposes, applied by patching (see its README):
+    launch each try with ``monitoring.wrap_task(task, func)`` on executors that monitor resources,
+    and pass each try's outcome through ``monitoring.unwrap_result(task, outcome)``."""
+    from concurrent.futures import Future
+
+    from parsl.dataflow.dflow import DataFlowKernel
+
+    launch, handle = DataFlowKernel.launch_task, DataFlowKernel._handle_exec_update
+
+    def launch_task(self, task):
+        func = task.func
+        if self.monitoring is not None and self.executors[task.executor].monitor_resources():
+            task.func = self.monitoring.wrap_task(task, func)
+        try:
+            return launch(self, task)
+        finally:
+            task.func = func
+
+    def handle_exec_update(self, task, future):
+        if self.monitoring is None or not future.done() or future.cancelled():
+            return handle(self, task, future)
+        unwrapped: Future = Future()
+        error = future.exception()
+        if error is not None:
+            unwrapped.set_exception(self.monitoring.unwrap_result(task, error))
+        else:
+            unwrapped.set_result(self.monitoring.unwrap_result(task, future.result()))
+        return handle(self, task, unwrapped)
+
+    monkeypatch.setattr(DataFlowKernel, "launch_task", launch_task)
+    monkeypatch.setattr(DataFlowKernel, "_handle_exec_update", handle_exec_update)
+
+
+def test_worker_resources_travel_back_over_htex(tmp_path, monkeypatch):
+    proposed_dfk_wrapping(monkeypatch)
+    here = os.path.dirname(os.path.abspath(__file__))
+    config = Config(
+        executors=[HighThroughputExecutor(label="htex", max_workers_per_node=2,
+                                          provider=LocalProvider(worker_init=f"export PYTHONPATH={here}"))],
+        run_dir=str(tmp_path), monitoring=MonitoringHub(resource_monitoring_interval=0.1))
+    with parsl.load(config):
+        assert [f.result() for f in [allocate(64) for _ in range(4)]] == [64 * 1024 * 1024] * 4
+        assert isinstance(remote_failure(1).exception(), RuntimeError)
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/monitoring.db")
+    with engine.connect() as conn:
+        per_task = conn.execute(sa.text(
+            "select task_id, count(*), max(psutil_process_memory_resident) from resource group by task_id")).all()
+        tries = conn.execute(sa.text("select hostname, block_id, task_try_time_running from try")).all()
+        running = conn.execute(sa.text("select count(*) from status where task_status_name = 'running'")).scalar()
+    engine.dispose()
+    assert len(per_task) == 5, "the failed task's report came back attached to its exception"
+    assert all(n >= 3 for task_id, n, _ in per_task if task_id < 4), "periodic samples while each task ran"
+    assert all(rss > 64 * 1024 * 1024 for task_id, _, rss in per_task if task_id < 4)
+    assert all(host and block == "0" and started is not None for host, block, started in tries)
+    assert running == 5

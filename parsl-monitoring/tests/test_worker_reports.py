@@ -59,6 +59,23 @@ def test_exception_carries_the_report_and_unwrap_removes_it(pool):
     assert report is not None and report["samples"]
 
 
+def test_report_inside_a_remote_exception_wrapper():
+    """Executors that run tasks remotely return the exception wrapped; the report is inside it."""
+    import dill
+
+    from parsl.app.errors import RemoteExceptionWrapper
+
+    try:
+        MonitoredFunction(fail, interval=0)()
+    except KeyError as e:
+        wrapper = dill.loads(dill.dumps(RemoteExceptionWrapper(type(e), e, e.__traceback__)))
+    outcome, report = unwrap(wrapper)
+    assert outcome is wrapper and report is not None and report["samples"]
+    with pytest.raises(KeyError):
+        wrapper.reraise()
+    assert not hasattr(wrapper.e_value, "_parsl_monitoring_report")
+
+
 def test_unwrapped_values_pass_through():
     assert unwrap(42) == (42, None)
     e = ValueError("x")

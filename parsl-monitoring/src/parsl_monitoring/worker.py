@@ -56,14 +56,19 @@ class MonitoredFunction:
 
 
 def unwrap(outcome: Any) -> tuple[Any, Optional[dict[str, Any]]]:
-    """Split what a wrapped task produced into (the task's own result or exception, report)."""
+    """Split what a wrapped task produced into (the task's own result or exception, report).
+
+    ``outcome`` is the executor future's result or exception; an exception may also arrive inside
+    a ``RemoteExceptionWrapper`` (its ``e_value``), as executors that run tasks remotely return it.
+    """
     if isinstance(outcome, MonitoredResult):
         return outcome.value, outcome.report
-    if isinstance(outcome, BaseException):
-        report = getattr(outcome, REPORT_ATTRIBUTE, None)
+    exc = outcome if isinstance(outcome, BaseException) else getattr(outcome, "e_value", None)
+    if isinstance(exc, BaseException):
+        report = getattr(exc, REPORT_ATTRIBUTE, None)
         if report is not None:
             try:
-                delattr(outcome, REPORT_ATTRIBUTE)
+                delattr(exc, REPORT_ATTRIBUTE)
             except AttributeError:
                 pass
         return outcome, report
@@ -164,6 +169,8 @@ class Sampler:
             if interval > 0 and self.thread is None:
                 self.thread = threading.Thread(target=self._loop, name="parsl-monitoring-sampler", daemon=True)
                 self.thread.start()
+        if interval > 0:
+            self.wake.set()  # the sampler may be idling; let it schedule this try's samples
         return token
 
     def leave(self, token: int) -> list[dict[str, Any]]:
@@ -180,6 +187,7 @@ class Sampler:
 
         last: dict[int, float] = {}
         while True:
+            self.wake.clear()  # before looking, so that a try entering from now on wakes the wait below
             with self.lock:
                 active = list(self.active.items())
             now = time.monotonic()
