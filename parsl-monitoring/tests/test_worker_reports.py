@@ -62,7 +62,6 @@ def test_exception_carries_the_report_and_unwrap_removes_it(pool):
 def test_report_inside_a_remote_exception_wrapper():
     """Executors that run tasks remotely return the exception wrapped; the report is inside it."""
     import dill
-
     from parsl.app.errors import RemoteExceptionWrapper
 
     try:
