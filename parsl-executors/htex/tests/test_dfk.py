@@ -5,9 +5,8 @@ from __future__ import annotations
 import signal
 from typing import Any, Iterator
 
-import pytest
-
 import parsl
+import pytest
 from conftest import marked_processes, pool_processes, wait_for
 from parsl import python_app
 from parsl.config import Config

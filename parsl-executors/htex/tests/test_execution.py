@@ -8,7 +8,6 @@ import stat
 import traceback
 
 import pytest
-
 from parsl.launchers.launchers import SimpleLauncher
 from parsl_executor_htex.mpi_executor import MPIExecutor
 

@@ -7,7 +7,6 @@ import signal
 import time
 
 import pytest
-
 from conftest import marked_processes, pool_processes, wait_for, worker_processes
 from parsl.executors.errors import BadStateException
 from parsl.jobs.states import JobState
@@ -68,11 +67,12 @@ def test_unserializable_argument_fails_at_submit(start_htex) -> None:
 def test_killed_pool_fails_its_tasks_with_manager_lost(start_htex, mark) -> None:
     ex = start_htex(heartbeat_period=0.5, heartbeat_threshold=2)
     futures = [ex.submit(sleep_then, {}, 30, i) for i in range(2)]
-    wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 2, what="tasks to reach the pool")
+    wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 2,
+             what="tasks to reach the pool")
     (pool,) = pool_processes(mark)
     pool.send_signal(signal.SIGKILL)
     for f in futures:
-        with pytest.raises(ManagerLost, match="no heartbeat for .*heartbeat_threshold=2s"):
+        with pytest.raises(ManagerLost, match=r"no heartbeat for .*heartbeat_threshold=2s"):
             f.result(timeout=30)
     assert ex.connected_managers() == []
 
@@ -93,7 +93,7 @@ def test_killed_interchange_fails_every_outstanding_task_naming_the_cause(start_
     wait_for(lambda: ex.connected_managers(), what="the pool to connect")
     ex._client.proc.send_signal(signal.SIGKILL)
     for f in futures:
-        with pytest.raises(BadStateException, match="interchange process .* was killed by signal SIGKILL"):
+        with pytest.raises(BadStateException, match=r"interchange process .* was killed by signal SIGKILL"):
             f.result(timeout=10)
     assert ex.bad_state_is_set
     with pytest.raises(BadStateException, match="interchange"):

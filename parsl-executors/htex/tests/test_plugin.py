@@ -8,7 +8,6 @@ from importlib.metadata import distribution
 
 import attrs
 import pytest
-
 from parsl.errors import ConfigurationError
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.plugins.manager import get_plugin_manager
@@ -59,7 +58,8 @@ def test_registration_imports_neither_zmq_nor_dill() -> None:
 
 
 def test_console_scripts_are_installed() -> None:
-    scripts = {ep.name: ep.value for ep in distribution("parsl-executor-htex").entry_points if ep.group == "console_scripts"}
+    entry_points = distribution("parsl-executor-htex").entry_points
+    scripts = {ep.name: ep.value for ep in entry_points if ep.group == "console_scripts"}
     assert scripts == {"parsl-htex-interchange": "parsl_executor_htex.interchange:main",
                        "parsl-htex-worker-pool": "parsl_executor_htex.process_worker_pool:main"}
     out = subprocess.run([sys.executable, "-m", "parsl_executor_htex.process_worker_pool", "--help"],

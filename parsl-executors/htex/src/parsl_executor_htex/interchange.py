@@ -51,13 +51,14 @@ class ManagerRecord:
 
     __slots__ = (
         "block_id",
-        "capacity", "mean_duration",
+        "capacity",
         "draining",
         "hostname",
         "idle_since",
         "info",
         "last_seen",
         "manager_id",
+        "mean_duration",
         "tasks",
         "worker_count",
     )
