@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 from parsl import File, python_app
-from parsl.dataflow.memoization import BasicMemoizer, id_for_memo, make_hash
+from parsl.dataflow.memoization import BasicMemoizer, Memoizer, id_for_memo, make_hash
 from parsl.dataflow.states import States
 
 
@@ -171,3 +171,59 @@ def test_basic_memoizer_is_a_settings_class():
         BasicMemoizer("task_exit")  # keyword-only, as in Parsl
     with pytest.raises(TypeError, match="checkpoint_mode"):
         BasicMemoizer(checkpoint_mode="sometimes")
+
+
+class RecordingMemoizer(Memoizer):
+    """A third-party memoizer: sees every task, can be made to fail."""
+
+    def __init__(self, fail_check=False, fail_update=False):
+        self.fail_check = fail_check
+        self.fail_update = fail_update
+        self.seen = []
+        self.closed = False
+
+    def start(self, *, run_dir, config_run_dir):
+        self.run_dir = run_dir
+
+    def check_memo(self, task):
+        if self.fail_check:
+            raise LookupError("memo store unavailable")
+        self.seen.append(("check", task["id"]))
+        return None
+
+    def update_memo_result(self, task, r):
+        if self.fail_update:
+            raise OSError("memo store full")
+        self.seen.append(("result", task["id"], r))
+
+    def update_memo_exception(self, task, e):
+        self.seen.append(("exception", task["id"], type(e).__name__))
+
+    def close(self):
+        self.closed = True
+
+
+@python_app
+def echo(x):
+    return x
+
+
+def test_a_custom_memoizer_sees_every_task(make_dfk):
+    memoizer = RecordingMemoizer()
+    dfk = make_dfk(memoizer=memoizer)
+    assert echo(4).result() == 4
+    dfk.cleanup()
+    assert memoizer.seen == [("check", 0), ("result", 0, 4)]
+    assert memoizer.closed
+
+
+def test_a_failing_memo_lookup_fails_the_task(make_dfk):
+    make_dfk(memoizer=RecordingMemoizer(fail_check=True))
+    with pytest.raises(LookupError, match="unavailable"):
+        echo(1).result()
+
+
+def test_a_failing_memo_update_does_not_lose_the_result(make_dfk, caplog):
+    make_dfk(memoizer=RecordingMemoizer(fail_update=True))
+    assert echo(2).result() == 2
+    assert "memo store full" in caplog.text

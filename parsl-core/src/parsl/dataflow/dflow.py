@@ -387,7 +387,11 @@ class DataFlowKernel:
         local.queue = queue = deque((task,))
         try:
             while queue:
-                self._launch_if_ready(queue.popleft())
+                task = queue.popleft()
+                try:
+                    self._launch_if_ready(task)
+                except BaseException as e:  # a bug here must not leave the task's future pending
+                    self._internal_error(task, e)
         finally:
             local.queue = None
 
@@ -438,9 +442,14 @@ class DataFlowKernel:
         try:
             self._handle_exec_update(task_record, future)
         except BaseException as e:  # the task's future must complete whatever went wrong here
-            logger.exception("Internal error while completing task %s", task_record.id)
-            if not task_record.app_fu.done():
-                task_record.app_fu.set_exception(e)
+            self._internal_error(task_record, e)
+
+    @staticmethod
+    def _internal_error(task: TaskRecord, e: BaseException) -> None:
+        logger.exception("Internal error while handling task %s", task.id)
+        app_fu = task.app_fu
+        if app_fu is not None and not app_fu.done():
+            app_fu.set_exception(e)
 
     def _handle_exec_update(self, task: TaskRecord, future: Future) -> None:
         task.try_time_returned = _now()
