@@ -6,7 +6,8 @@ Hierarchy::
     ├── AppException
     │   ├── BashExitFailure     (non-zero exit code; ``exitcode``)
     │   ├── AppTimeout          (``walltime`` exceeded)
-    │   └── BashAppNoReturn     (the bash app function returned None)
+    │   ├── BashAppNoReturn     (the bash app function returned None)
+    │   └── UnpicklableRemoteException  (stands in for a task exception that cannot be pickled)
     ├── AppBadFormatting        (formatting the command line failed)
     ├── MissingOutputs          (declared ``outputs`` files were not created)
     └── BadStdStreamFile        (``stdout``/``stderr`` could not be opened)
