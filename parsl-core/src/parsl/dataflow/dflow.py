@@ -186,8 +186,8 @@ class DataFlowKernel:
         self._poll_block_executors(executors)
 
     def _poll_block_executors(self, executors: Sequence[ParslExecutor]) -> None:
-        if not any(type(e).__module__ != "parsl.executors.threads" for e in executors):
-            return
+        if not any(hasattr(e, "provider") for e in executors):
+            return  # no block executor possible: leave parsl.executors.status_handling unimported
         from parsl.executors.status_handling import BlockProviderExecutor
 
         blocks = [e for e in executors if isinstance(e, BlockProviderExecutor)]
