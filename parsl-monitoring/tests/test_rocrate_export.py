@@ -86,3 +86,29 @@ def test_export_of_unknown_run_is_a_clear_error(known_run, tmp_path, capsys):
     assert main(["monitor", "export", known_run["run_dir"], "--run", "nope", "-o", str(tmp_path)]) == 1
     assert "no workflow with run id 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "ro-crate-metadata.json").exists()
+
+
+def test_crate_of_a_real_workflow_lists_its_files(tmp_path):
+    import parsl
+    from parsl import python_app
+    from parsl.config import Config
+    from parsl.data_provider.files import File
+    from parsl_monitoring.hub import MonitoringHub
+
+    @python_app
+    def copy(inputs=(), outputs=()):
+        with open(inputs[0].filepath) as src, open(outputs[0].filepath, "w") as dst:
+            dst.write(src.read().upper())
+
+    source = tmp_path / "in.txt"
+    source.write_text("hello")
+    with parsl.load(Config(run_dir=str(tmp_path / "runinfo"), monitoring=MonitoringHub(workflow_name="copy"))):
+        copy(inputs=[File(str(source))], outputs=[File(str(tmp_path / "out.txt"))]).result()
+    assert (tmp_path / "out.txt").read_text() == "HELLO"
+    crate = export({"run_dir": str(tmp_path / "runinfo")}, tmp_path)
+    by_id = {e["@id"]: e for e in crate["@graph"]}
+    task = by_id["#task-0"]
+    assert task["object"] == [{"@id": source.as_uri()}]
+    assert task["result"] == [{"@id": (tmp_path / "out.txt").as_uri()}]
+    assert by_id[source.as_uri()] == {"@id": source.as_uri(), "@type": "File", "name": "in.txt"}
+    assert {"@id": source.as_uri()} in by_id["./"]["hasPart"]

@@ -102,3 +102,37 @@ def test_status_command_reads_a_run_directory(tmp_path, capsys):
 
     summary = json.loads(capsys.readouterr().out)
     assert summary["workflow_name"] == "second" and summary["groups"]["done"] == 3
+
+
+def test_status_of_a_running_workflow(tmp_path, capsys):
+    """``parsl status`` reads the database while the workflow is still writing it (SQLite WAL)."""
+    import threading
+    import time
+
+    from parsl.cli.main import main
+
+    release = threading.Event()
+
+    @python_app
+    def wait_for_release():
+        release.wait(60)
+        return 1
+
+    with parsl.load(Config(run_dir=str(tmp_path), monitoring=MonitoringHub(workflow_name="live"))):
+        try:
+            futures = [wait_for_release() for _ in range(4)]
+            deadline = time.monotonic() + 60
+            out = ""
+            while "4 total" not in out and time.monotonic() < deadline:  # the writer flushes every 0.2 s
+                capsys.readouterr()
+                main(["status", str(tmp_path)])  # exit code 1 until the workflow's first rows are in
+                out = capsys.readouterr().out
+                time.sleep(0.1)
+            assert "Workflow live" in out and "— running" in out and "4 total: 4 launched" in out
+        finally:
+            release.set()
+        assert sum(f.result() for f in futures) == 4
+    capsys.readouterr()
+    assert main(["status", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "— completed" in out and "4 total: 4 done" in out
