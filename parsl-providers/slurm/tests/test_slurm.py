@@ -83,6 +83,17 @@ def test_srun_launcher_runs_every_task_inside_the_job(tmp_path: Path) -> None:
 
 
 @pytest.mark.slurm
+def test_a_job_that_cannot_start_is_failed_with_slurm_s_reason(tmp_path: Path) -> None:
+    provider = make_provider(tmp_path, scheduler_options="#SBATCH --output=/no/such/dir/out")
+    job_id = provider.submit("true", 1, "parsl.cannot.start")
+    deadline = time.monotonic() + 120
+    while not (status := provider.status([job_id])[0]).terminal:
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+    assert status.state == JobState.FAILED and "JobLaunchFailure" in (status.message or ""), status
+
+
+@pytest.mark.slurm
 def test_a_job_squeue_forgot_is_missing_not_waited_on(tmp_path: Path) -> None:
     provider = make_provider(tmp_path)
     (status,) = provider.status(["4242424"])

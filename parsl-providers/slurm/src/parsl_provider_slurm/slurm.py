@@ -8,10 +8,10 @@ A job ``squeue`` no longer knows is reported MISSING.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Dict, Mapping, Optional
+from typing import Any, ClassVar, Dict, Iterator, Mapping, Optional
 
 import attrs
-from parsl.jobs.states import JobState
+from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SingleNodeLauncher
 from parsl.plugins.settings import settings
@@ -57,7 +57,7 @@ class SlurmProvider(ClusterProvider):
         "gres": "#SBATCH --gres={}",
     }
     submit_command: ClassVar[str] = "sbatch{clusters} {script}"
-    status_command: ClassVar[str] = "squeue{clusters} --noheader --states=all --format='%i %t' --jobs={job_ids}"
+    status_command: ClassVar[str] = "squeue{clusters} --noheader --states=all --format='%i %t %r' --jobs={job_ids}"
     cancel_command: ClassVar[str] = "scancel{clusters} {job_ids}"
     state_table: ClassVar[Mapping[str, JobState]] = SQUEUE_STATES
     unknown_job_pattern: ClassVar[Optional[str]] = "Invalid job id specified"
@@ -88,6 +88,20 @@ class SlurmProvider(ClusterProvider):
     @property
     def job_id_pattern(self) -> str:  # type: ignore[override]
         return self.regex_job_id
+
+    def _parse_status(self, stdout: str) -> Iterator[tuple[str, Any]]:
+        """``squeue`` rows: job id, state code, reason (why it waits, or why it ended)."""
+        for line in stdout.splitlines():
+            parts = line.split(maxsplit=2)
+            if len(parts) >= 2 and parts[0][0].isdigit():
+                yield parts[0], (parts[1], parts[2] if len(parts) > 2 else "None")
+
+    def _reported_status(self, job_id: str, native: Any) -> JobStatus:
+        code, reason = native
+        status = super()._reported_status(job_id, code)
+        if status.state in (JobState.FAILED, JobState.TIMEOUT) and reason != "None":
+            status.message = f"slurm job {job_id} ended {code}: {reason}"
+        return status
 
     def _command_options(self) -> Dict[str, str]:
         return {"clusters": f" --clusters={self.clusters}" if self.clusters else ""}
