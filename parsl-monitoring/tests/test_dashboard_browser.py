@@ -90,3 +90,27 @@ def test_unknown_run_is_a_clear_404(dashboard, browser):
     assert response.status == 404
     assert "no workflow with run id 'no-such-run'" in page.locator("p.error").inner_text()
     assert [p for p in problems if "404" not in p and "Failed to load resource" not in p] == []
+
+
+def test_a_database_written_by_parsl_itself(browser, tmp_path):
+    import shutil
+
+    from test_parsl_database import PARSL_DB
+
+    shutil.copy(PARSL_DB, tmp_path / "monitoring.db")
+    server = make_server(f"sqlite:///{tmp_path}/monitoring.db", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    try:
+        page, response, problems = open_page(browser, f"http://{host}:{port}/")
+        assert response.status == 200 and problems == []
+        page.locator("table.workflows a").first.click()
+        page.wait_for_load_state("networkidle")
+        assert problems == []
+        assert page.locator("svg#dag circle.node").count() == 6
+        assert page.locator("svg#dag circle.node[data-state=failed]").count() == 1
+        assert "boom 3" in page.locator("details.failure").inner_text()
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.store.close()
