@@ -145,3 +145,8 @@ def test_drain_period_retires_the_pool(start_htex, mark) -> None:
     wait_for(lambda: not pool_processes(mark), 20, "the drained pool to exit")
     assert ex.connected_managers() == []
     assert os.path.exists(ex.logdir)
+
+
+def test_interchange_that_cannot_start_says_why(start_htex) -> None:
+    with pytest.raises(RuntimeError, match=r"interchange failed to start(.|\n)*192\.0\.2\.1"):
+        start_htex(blocks=0, address="192.0.2.1")  # not an address of this host: bind fails

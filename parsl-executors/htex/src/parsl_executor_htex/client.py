@@ -250,8 +250,9 @@ class InterchangeClient:
         exc = InterchangeLost(self.proc.pid, self.proc.returncode, os.path.join(self.logdir, "interchange.log"))
         logger.error("%s", exc)
         if not self._ready.done():
-            self._ready.set_exception(RuntimeError(f"the interchange failed to start: {exc}; "
-                                                   f"its output is in {self.stderr_path}"))
+            self._ready.set_exception(RuntimeError(
+                f"the interchange failed to start (pid {self.proc.pid}, exit code {self.proc.returncode}): "
+                f"{_tail(self.stderr_path)}\n(its output: {self.stderr_path})"))
         for fut in list(self._replies.values()):
             if not fut.done():
                 fut.set_result(CommandClientBadError(str(exc)))
@@ -286,6 +287,17 @@ class InterchangeClient:
         self._ctx.term()
         os.close(self._wake_r)
         os.close(self._wake_w)
+
+
+def _tail(path: str, size: int = 2048) -> str:
+    """The last ``size`` bytes of a text file, or a note that it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - size))
+            return f.read().decode(errors="replace").strip()
+    except OSError as e:
+        return f"(cannot read it: {e})"
 
 
 def _settle(fut: Future, value: Any = None, exception: Optional[BaseException] = None) -> None:

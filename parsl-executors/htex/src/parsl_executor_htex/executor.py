@@ -175,7 +175,11 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
             "logging_level": logging.DEBUG if self.worker_debug else logging.INFO,
         }
         launch = list(self.interchange_launch_cmd or [sys.executable, "-m", "parsl_executor_htex.interchange"])
-        self.worker_port = self._client.start(launch, config)
+        try:
+            self.worker_port = self._client.start(launch, config)
+        except BaseException:
+            self._client.close(timeout=2)
+            raise
         self.launch_cmd = self._compose_launch_cmd()
         self._started = True
         logger.info("%s started: interchange pid %d, workers connect to port %d",

@@ -121,12 +121,17 @@ class Interchange:
         bind = config.get("interchange_address") or "*"
         self.wsock = self.ctx.socket(zmq.ROUTER, server=True, address=bind)
         self.wsock.setsockopt(zmq.ROUTER_MANDATORY, 1)
-        if config.get("worker_port"):
-            self.worker_port = int(config["worker_port"])
-            self.wsock.bind(wire.tcp_url(bind, self.worker_port))
-        else:
-            low, high = config.get("worker_port_range") or (54000, 55000)
-            self.worker_port = self.wsock.bind_to_random_port(wire.tcp_url(bind), low, high)
+        try:
+            if config.get("worker_port"):
+                self.worker_port = int(config["worker_port"])
+                self.wsock.bind(wire.tcp_url(bind, self.worker_port))
+            else:
+                low, high = config.get("worker_port_range") or (54000, 55000)
+                self.worker_port = self.wsock.bind_to_random_port(wire.tcp_url(bind), low, high)
+        except zmq.ZMQError as e:
+            ports = config.get("worker_port") or "{}-{}".format(*(config.get("worker_port_range") or (54000, 55000)))
+            raise SystemExit(f"parsl-htex-interchange: cannot bind the worker port on {bind} (port {ports}): {e}. "
+                             f"Is address={bind!r} an address of this host, and the port free?") from None
 
         self.pending: list[tuple[float, int, memoryview, memoryview]] = []
         self.managers: dict[bytes, ManagerRecord] = {}
