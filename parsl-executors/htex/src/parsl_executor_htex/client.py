@@ -49,6 +49,7 @@ class HTEXFuture(LightFuture):
     __slots__ = ("parsl_executor_task_id",)
 
     def __init__(self, task_id: int) -> None:
+        super().__init__()
         self.parsl_executor_task_id = task_id
 
 
