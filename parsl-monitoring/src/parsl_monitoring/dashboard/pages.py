@@ -16,6 +16,8 @@ from parsl_monitoring.queries import Store
 
 #: Tasks drawn individually (timeline, graph) on a workflow page; the rest are summarized.
 TASK_LIMIT = 2000
+#: Seconds between reloads of the page of a workflow that is still running.
+REFRESH = 10
 
 
 def esc(value: Any) -> str:
@@ -35,8 +37,11 @@ def _data(element_id: str, value: Any) -> str:
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 
-def page(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{esc(title)} — Parsl monitoring</title>'
+def page(title: str, body: str, refresh: Optional[int] = None) -> str:
+    """A whole page; ``refresh`` reloads it every so many seconds (for a workflow still running)."""
+    meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">{meta}'
+            f'<title>{esc(title)} — Parsl monitoring</title>'
             f'<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/dashboard.css">'
             f'<script src="/static/dashboard.js" defer></script></head><body>'
             f'<header><a href="/">Parsl monitoring</a></header><main><h1>{esc(title)}</h1>{body}</main></body></html>')
@@ -102,7 +107,8 @@ def workflow_page(store: Store, run_id: str) -> str:
             f'<svg id="dag" class="chart" data-run="{esc(run_id)}"></svg></section>'
             f'<section><h2>Failures</h2>{failure_html}</section>'
             + _data("tasks-data", task_data) + _data("completions-data", store.completions(run_id)))
-    return page(f"Workflow {wf['workflow_name'] or run_id}", body)
+    refresh = REFRESH if wf["status"] == "running" else None
+    return page(f"Workflow {wf['workflow_name'] or run_id}", body, refresh=refresh)
 
 
 def task_page(store: Store, run_id: str, task_id: int) -> str:
