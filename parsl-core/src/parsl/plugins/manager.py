@@ -275,8 +275,8 @@ class PluginManager:
         else:
             msg += f"; installed {kind} plugins: {', '.join(self.names(kind)) or 'none'}"
         if self.broken:
-            msg += "; plugins that failed to load: " + "; ".join(
-                f"{b.name} ({b.distribution}): {b.error}" for b in self.broken)
+            msg += " (plugins that failed to load: " + "; ".join(
+                f"{b.name} ({b.distribution}): {b.error}" for b in self.broken) + ")"
         return msg
 
     # -- monitor hooks --------------------------------------------------------------------------
