@@ -106,7 +106,7 @@ class MonitoringHub(Monitor):
         warnings.warn(message, RuntimeWarning, stacklevel=3)
 
     def close(self) -> None:
-        """Write every queued event, then stop the writer (never hangs: leftovers are spilled)."""
+        """Write every queued event, then stop the writer (waiting at most a minute for it)."""
         writer, self._writer = self._writer, None
         if writer is None:
             return

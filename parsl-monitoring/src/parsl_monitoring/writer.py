@@ -49,7 +49,9 @@ class Writer:
         self.written = 0
         self.spilled = 0
         self.error: Optional[MonitoringDatabaseError] = None
-        self.stopping = False
+        #: After a batch had to be spilled, later batches get one attempt each until one succeeds,
+        #: so that a database that stays down delays the end of a workflow by seconds, not minutes.
+        self.failing = False
 
     def write(self, events: list[tuple[str, Any]]) -> None:
         for start in range(0, len(events), MAX_BATCH):
@@ -61,7 +63,8 @@ class Writer:
         from parsl_monitoring.db import translate
 
         pause = RETRY_PAUSE
-        for attempt in range(1, RETRIES + 1):
+        attempts = 1 if self.failing else RETRIES
+        for attempt in range(1, attempts + 1):
             plan = Plan(self.known)
             try:
                 for kind, event in events:
@@ -71,16 +74,18 @@ class Writer:
                 error = translate(self.url, e)
                 transient = isinstance(error, (DatabaseLocked, DatabaseUnavailable))
                 logger.warning("monitoring: writing %d events failed (attempt %d of %d): %s",
-                               len(events), attempt, RETRIES, error)
+                               len(events), attempt, attempts, error)
                 self.error = error
-                if not transient or attempt == RETRIES or (self.stopping and attempt >= 2):
+                if not transient or attempt == attempts:
                     break
                 time.sleep(pause)
                 pause *= 2
                 continue
             plan.commit()
             self.written += len(events)
+            self.failing = False
             return
+        self.failing = True
         self.spilled += spill(self.spill_path, events, self.error)
 
     def _execute(self, plan: Plan) -> None:
