@@ -27,6 +27,7 @@ class AppFuture(LightFuture):
     _stderr_future: Optional[DataFuture] = None
 
     def __init__(self, task_record: TaskRecord) -> None:
+        super().__init__()
         self.task_record = task_record
 
     @property

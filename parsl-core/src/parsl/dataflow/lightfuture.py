@@ -30,46 +30,41 @@ class LightFuture(Future):
     """A Future whose per-instance lock, waiter list and callback list are created lazily."""
 
     __slots__ = ("_cb", "_cond", "_w")
-    _cond: threading.Condition
-    _w: List[Any]
-    _cb: List[Callable[[Future], Any]]
+    _cond: Optional[threading.Condition]
+    _w: Optional[List[Any]]
+    _cb: Optional[List[Callable[[Future], Any]]]
 
     _state = PENDING
     _result: Any = None
     _exception: Optional[BaseException] = None
 
     def __init__(self) -> None:
-        """Nothing is allocated until needed (Future.__init__ is deliberately not called)."""
+        # Future.__init__ is deliberately not called: it would build the condition now.
+        self._cond = self._w = self._cb = None
 
     # -- lazily created internals, under the names the stdlib Future and wait() use -------------
 
     @property  # type: ignore[misc]
     def _condition(self) -> threading.Condition:  # type: ignore[override]
-        try:
-            return self._cond
-        except AttributeError:
+        cond = self._cond
+        if cond is None:
             with _lock:
-                try:
-                    return self._cond
-                except AttributeError:
+                if self._cond is None:
                     self._cond = threading.Condition()
-                    return self._cond
+                cond = self._cond
+        return cond
 
     @property  # type: ignore[misc]
     def _waiters(self) -> List[Any]:  # type: ignore[override]  # only touched with the condition held
-        try:
-            return self._w
-        except AttributeError:
+        if self._w is None:
             self._w = []
-            return self._w
+        return self._w
 
     @property  # type: ignore[override, misc]
     def _done_callbacks(self) -> List[Callable[[Future], Any]]:  # appended under _lock
-        try:
-            return self._cb
-        except AttributeError:
+        if self._cb is None:
             self._cb = []
-            return self._cb
+        return self._cb
 
     # -- state queries without locks --------------------------------------------------------------
 
@@ -146,11 +141,10 @@ class LightFuture(Future):
 
     def _invoke_callbacks(self) -> None:
         """Call and then drop the callbacks: they often refer back to this future's owner."""
-        try:
-            callbacks = self._cb
-        except AttributeError:
+        callbacks = self._cb
+        if callbacks is None:
             return
-        del self._cb
+        self._cb = None
         for callback in callbacks:
             try:
                 callback(self)
@@ -159,9 +153,8 @@ class LightFuture(Future):
 
     def _wake(self, notify_waiter: Callable[[Any], None]) -> None:
         """Tell whoever waits on this future (if anyone has created the condition)."""
-        try:
-            cond = self._cond
-        except AttributeError:
+        cond = self._cond
+        if cond is None:
             return
         with cond:
             for waiter in self._waiters:
