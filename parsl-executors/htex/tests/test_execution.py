@@ -119,3 +119,14 @@ def test_mpi_tasks_get_a_launcher_prefix(start_htex, make_provider) -> None:
     assert ex.submit(environment, {"num_nodes": 1, "num_ranks": 2}, "PARSL_MPI_PREFIX").result(timeout=30) == {
         "PARSL_MPI_PREFIX": f"srun --ntasks 2 --ntasks-per-node 2 --nodelist {host} --nodes 1"}
     assert environment("PARSL_MPI_PREFIX") == {"PARSL_MPI_PREFIX": None}
+
+
+def echo(data: bytes) -> bytes:
+    return data[::-1]
+
+
+def test_large_arguments_and_results_cross_every_hop(start_htex) -> None:
+    ex = start_htex()
+    payloads = [bytes(range(256)) * (20_000 + i) for i in range(3)]  # about 5 MB each
+    futures = [ex.submit(echo, {}, p) for p in payloads]
+    assert [f.result(timeout=60) for f in futures] == [p[::-1] for p in payloads]

@@ -78,6 +78,7 @@ class InterchangeClient:
         self._ready: Future = Future()
         self._closing = threading.Event()
         self._closed = False
+        self._lost: Optional[BaseException] = None
         self._bad_commands = False
         self._ctx = Context(cert_dir)
         low, high = port_range or (55000, 56000)
@@ -116,6 +117,8 @@ class InterchangeClient:
     # -- the submit side --------------------------------------------------------------------
 
     def submit(self, task_id: int, buf: bytes, priority: float = wire.NO_PRIORITY, ctx: bytes = b"") -> Future:
+        if self._lost is not None:
+            raise self._lost
         fut = HTEXFuture(task_id)
         self.tasks[task_id] = fut
         now = time.monotonic()
@@ -249,6 +252,7 @@ class InterchangeClient:
     def _interchange_died(self) -> None:
         assert self.proc is not None
         exc = InterchangeLost(self.proc.pid, self.proc.returncode, os.path.join(self.logdir, "interchange.log"))
+        self._lost = exc
         logger.error("%s", exc)
         if not self._ready.done():
             self._ready.set_exception(RuntimeError(

@@ -214,7 +214,9 @@ class WorkerPool:
                 logger.info("interchange asked this pool to drain")
                 self.draining = True
             elif tag == wire.STOP:
-                logger.info("interchange asked this pool to stop: %s", frames[1:])
+                reason = b" ".join(frames[1:]).decode(errors="replace")
+                logger.info("interchange asked this pool to stop: %s", reason)
+                print(f"parsl-htex-worker-pool: stopped by the interchange: {reason}", file=sys.stderr, flush=True)
                 self.stopping = True
                 return
 
