@@ -114,3 +114,22 @@ def test_a_bad_executor_is_not_scaled(make_executor: Callable[..., Any]) -> None
     strategy.add_executors([executor])
     strategize(strategy, executor)
     assert executor.status_facade == {}
+
+
+def test_htex_auto_scale_scales_in_spare_blocks_through_an_idle_aware_scale_in(
+        make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=3, max_blocks=3)
+    asked: list[tuple[int, float | None]] = []
+    plain_scale_in = executor.scale_in
+
+    def scale_in(blocks: int, max_idletime: float | None = None) -> list[str]:
+        asked.append((blocks, max_idletime))
+        return plain_scale_in(blocks)
+
+    executor.scale_in = scale_in
+    strategy = Strategy(strategy="htex_auto_scale", max_idletime=30)
+    strategy.add_executors([executor])
+    executor.load = 1
+    strategize(strategy, executor)
+    assert asked == [(2, 30)]
+    assert sorted(states(executor).values()) == ["PENDING", "SCALED_IN", "SCALED_IN"]
