@@ -83,7 +83,7 @@ def test_pool_that_exits_reports_its_tasks_at_once(start_htex, mark) -> None:
     wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 1, what="the task to start")
     (pool,) = pool_processes(mark)
     pool.send_signal(signal.SIGTERM)  # what a scheduler does at walltime
-    with pytest.raises(ManagerLost, match="its worker pool exited"):
+    with pytest.raises(ManagerLost, match="its worker pool exited: terminated by SIGTERM"):
         future.result(timeout=30)
 
 
@@ -150,3 +150,12 @@ def test_drain_period_retires_the_pool(start_htex, mark) -> None:
 def test_interchange_that_cannot_start_says_why(start_htex) -> None:
     with pytest.raises(RuntimeError, match=r"interchange failed to start(.|\n)*192\.0\.2\.1"):
         start_htex(blocks=0, address="192.0.2.1")  # not an address of this host: bind fails
+
+
+def test_workers_that_cannot_start_fail_the_block_with_their_error(start_htex) -> None:
+    ex = start_htex(cpu_affinity="list:4094:4095")  # CPUs this machine does not have
+    future = ex.submit(own_pid, {})
+    status = wait_for(lambda: (s := ex.status()) and s["0"].terminal and s, 30, "the block to end")
+    assert "workers in a row exited (last with code 1) before they were ready" in status["0"].stderr_summary
+    with pytest.raises(ManagerLost, match="its worker pool exited: 5 workers in a row exited"):
+        future.result(timeout=5)

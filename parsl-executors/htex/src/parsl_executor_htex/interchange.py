@@ -207,7 +207,8 @@ class Interchange:
                 rec.draining = True
                 self.ready.discard(mid)
             elif tag == wire.EXIT:
-                self._lose(mid, "its worker pool exited")
+                why = f[2].decode(errors="replace") if len(f) > 2 else "no reason given"
+                self._lose(mid, f"its worker pool exited: {why}")
         if results:
             frame = wire.merge_results(results)
             self.results_out.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)

@@ -8,7 +8,8 @@ reported (``WorkerLost`` for their task) and replaced, and heartbeats flow both 
 exits when the interchange goes silent for ``--hb_threshold`` seconds, when told to drain or
 stop, or on SIGTERM; its workers die with it.
 
-Exit codes: 0 normal, 2 no candidate address reached the interchange, 3 interchange lost.
+Exit codes: 0 normal, 2 no candidate address reached the interchange, 3 interchange lost,
+4 workers keep dying before they are ready (their stderr is the pool's).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ logger = logging.getLogger("parsl_executor_htex.pool")
 
 EXIT_UNREACHABLE = 2
 EXIT_INTERCHANGE_LOST = 3
+EXIT_WORKERS_FAIL = 4
+#: Workers that die before they are ready this many times in a row make the pool give up.
+MAX_START_FAILURES = 5
 
 
 class _Stop(Exception):
@@ -47,7 +51,7 @@ class _Stop(Exception):
 class Worker:
     """One worker process, its two pipes and the task it is running."""
 
-    __slots__ = ("inbuf", "nodes", "proc", "rank", "ready", "result_fd", "task", "task_fd")
+    __slots__ = ("inbuf", "nodes", "proc", "rank", "ready", "result_fd", "started", "task", "task_fd")
 
     def __init__(self, rank: int, proc: subprocess.Popen, task_fd: int, result_fd: int) -> None:
         self.rank = rank
@@ -57,6 +61,7 @@ class Worker:
         self.inbuf = bytearray()
         self.task: Optional[int] = None
         self.ready = False
+        self.started = False
         self.nodes: list[str] = []
 
 
@@ -77,6 +82,9 @@ class WorkerPool:
         self.workers: dict[int, Worker] = {}  # by result pipe
         self.draining = False
         self.stopping = False
+        self.exit_code = 0
+        self.exit_reason = "stopped"
+        self.start_failures = 0
         self.out_ids: list[int] = []
         self.out_kinds = bytearray()
         self.out_payloads: list[Any] = []
@@ -168,6 +176,7 @@ class WorkerPool:
             return self._loop()
         except _Stop:
             logger.info("SIGTERM: stopping")
+            self.exit_reason = "terminated by SIGTERM (cancelled, or its job reached its walltime)"
             return 0
         finally:
             self.shutdown()
@@ -195,15 +204,17 @@ class WorkerPool:
                 last_hb = now
             if now - last_ix > hb_threshold:
                 logger.error("no message from the interchange for %.1fs: exiting", now - last_ix)
+                self.exit_reason = f"no message from the interchange for {now - last_ix:.0f}s"
                 return EXIT_INTERCHANGE_LOST
             if drain_at is not None and now >= drain_at and not self.draining:
                 logger.info("drain period reached: taking no more tasks")
                 self.draining = True
                 self.ix.send(wire.DRAIN)
-            if self.draining and not self.queue and not any(w.task for w in self.workers.values()):
+            if self.draining and not self.queue and all(w.task is None for w in self.workers.values()):
                 logger.info("drained: exiting")
+                self.exit_reason = "drained"
                 return 0
-        return 0
+        return self.exit_code
 
     def _from_interchange(self) -> None:
         for frames in wire.drain(self.ix):
@@ -235,7 +246,7 @@ class WorkerPool:
             if kind != READY_KIND:
                 self._result(w, tid, kind, bytes(buf[size:size + n]))
             del buf[:size + n]
-            w.ready = True
+            w.ready = w.started = True
 
     def _result(self, w: Worker, tid: int, kind: int, payload: Any) -> None:
         self.out_ids.append(tid)
@@ -261,6 +272,15 @@ class WorkerPool:
         if w.task is not None:
             lost = pickle.dumps((w.rank, self.hostname, code))
             self._result(w, w.task, wire.WORKER_LOST, lost)
+        self.start_failures = 0 if w.started else self.start_failures + 1
+        if self.start_failures >= MAX_START_FAILURES:
+            msg = (f"parsl-htex-worker-pool: {self.start_failures} workers in a row exited (last with code {code}) "
+                   f"before they were ready; giving up")
+            logger.error(msg)
+            print(msg, file=sys.stderr, flush=True)
+            self.stopping = True
+            self.exit_code = EXIT_WORKERS_FAIL
+            self.exit_reason = msg.split(": ", 1)[1]
         if not self.stopping:
             self._spawn(w.rank)
 
@@ -328,7 +348,7 @@ class WorkerPool:
         try:
             if hasattr(self, "ix"):
                 self._flush()
-                self.ix.send(wire.EXIT, zmq.NOBLOCK)
+                self.ix.send_multipart([wire.EXIT, self.exit_reason.encode()], zmq.NOBLOCK)
         except zmq.ZMQError:
             pass
         self.ctx.term()
