@@ -159,3 +159,33 @@ def test_workers_that_cannot_start_fail_the_block_with_their_error(start_htex) -
     assert "workers in a row exited (last with code 1) before they were ready" in status["0"].stderr_summary
     with pytest.raises(ManagerLost, match="its worker pool exited: 5 workers in a row exited"):
         future.result(timeout=5)
+
+
+SCRIPT = """
+import os, sys
+from parsl.providers.local.local import LocalProvider
+from parsl_executor_htex.executor import HighThroughputExecutor
+provider = LocalProvider(worker_init="export HTEX_TEST_MARK={mark}")
+provider.script_dir = {run_dir!r}
+ex = HighThroughputExecutor(provider=provider, max_workers_per_node=1, heartbeat_period=1, heartbeat_threshold=30)
+ex.run_dir = {run_dir!r}
+ex.start()
+ex.scale_out_facade(1)
+assert ex.submit(os.getpid, {{}}).result(timeout=30)
+print(ex._client.proc.pid, flush=True)
+os._exit(1)  # the user's process dies without shutting anything down
+"""
+
+
+def test_interchange_and_pools_exit_when_the_user_process_dies(mark, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    import psutil
+
+    script = SCRIPT.format(mark=mark, run_dir=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    interchange = int(out.stdout.split()[0])
+    wait_for(lambda: not psutil.pid_exists(interchange) or psutil.Process(interchange).status() == "zombie",
+             10, "the interchange to exit")
+    wait_for(lambda: not marked_processes(mark), 10, "the worker pool and workers to exit")
