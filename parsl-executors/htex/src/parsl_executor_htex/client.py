@@ -57,14 +57,14 @@ class InterchangeClient:
     """Starts the interchange and carries tasks, results, events and commands (module docstring)."""
 
     def __init__(self, *, loopback_address: str, port_range: Optional[tuple[int, int]],
-                 cert_dir: Optional[str], logdir: str, tasks: Optional[dict[int, Future]] = None,
+                 cert_dir: Optional[str], logdir: str, tasks: Optional[dict[Any, Future]] = None,
                  on_event: Callable[[dict[str, Any]], None],
                  on_lost: Callable[[BaseException], None]) -> None:
         self.loopback_address = loopback_address
         self.logdir = logdir
         self.on_event = on_event
         self.on_lost = on_lost
-        self.tasks: dict[int, Future] = {} if tasks is None else tasks
+        self.tasks: dict[Any, Future] = {} if tasks is None else tasks
         self.proc: Optional[subprocess.Popen] = None
         self.worker_port: Optional[int] = None
         self._ids = itertools.count()
@@ -201,7 +201,7 @@ class InterchangeClient:
         """Send ``tasks`` (with the outbox lock held: the socket is shared with ``submit``)."""
         for i in range(0, len(tasks), _MAX_TASKS_PER_MESSAGE):
             frame = wire.pack_tasks(tasks[i:i + _MAX_TASKS_PER_MESSAGE])
-            self._tasks_out.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
+            self._tasks_out.send(frame, 0, copy=len(frame) < wire.COPY_THRESHOLD)
 
     def _handle(self, frames: list[bytes]) -> None:
         tag = frames[0][:1]

@@ -133,11 +133,12 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
     def _compute_workers_per_node(self) -> Union[int, float]:
         cap = self.max_workers_per_node or float("inf")
         limits = [cap]
-        provider = self.provider
-        if getattr(provider, "mem_per_node", None) and self.mem_per_worker:
-            limits.append(math.floor(provider.mem_per_node / self.mem_per_worker))  # type: ignore[union-attr]
-        if getattr(provider, "cores_per_node", None):
-            limits.append(math.floor(provider.cores_per_node / self.cores_per_worker))  # type: ignore[union-attr]
+        mem_per_node = getattr(self.provider, "mem_per_node", None)
+        cores_per_node = getattr(self.provider, "cores_per_node", None)
+        if mem_per_node and self.mem_per_worker:
+            limits.append(math.floor(mem_per_node / self.mem_per_worker))
+        if cores_per_node:
+            limits.append(math.floor(cores_per_node / self.cores_per_worker))
         if self.available_accelerators:
             limits.append(len(self.available_accelerators))
         n = min(limits)

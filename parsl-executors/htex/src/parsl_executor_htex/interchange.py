@@ -211,7 +211,7 @@ class Interchange:
                 self._lose(mid, f"its worker pool exited: {why}")
         if results:
             frame = wire.merge_results(results)
-            self.results_out.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
+            self.results_out.send(frame, 0, copy=len(frame) < wire.COPY_THRESHOLD)
 
     def _register(self, mid: bytes, info: dict[str, Any], now: float) -> None:
         if info.get("python") != self.python or info.get("version") != VERSION:

@@ -321,7 +321,7 @@ class WorkerPool:
         if not self.out_ids:
             return
         frame = wire.pack_results(self.out_ids, bytes(self.out_kinds), self.out_payloads)
-        self.ix.send(frame, copy=len(frame) < wire.COPY_THRESHOLD)
+        self.ix.send(frame, 0, copy=len(frame) < wire.COPY_THRESHOLD)
         self.out_ids = []
         self.out_kinds = bytearray()
         self.out_payloads = []
