@@ -9,8 +9,10 @@ import re
 import shlex
 import subprocess
 import threading
+import time
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Type, Union
+from typing import IO, Any, Callable, Iterator, List, Optional, Sequence, Tuple, Type, Union
 
 from parsl.version import VERSION
 
@@ -48,12 +50,32 @@ def get_std_fname_mode(fdname: str, stdfspec: Any) -> Tuple[str, str]:
         fname, mode = stdfspec
     else:
         raise BadStdStreamFile(f"std descriptor {fdname} has unexpected type {type(stdfspec).__name__}: {stdfspec!r}")
+    if not isinstance(fname, (str, bytes, os.PathLike)):
+        raise BadStdStreamFile(f"std descriptor {fdname} has a path that is not a str or os.PathLike: {fname!r}")
     path = os.fspath(fname)
     if isinstance(path, bytes):
         path = path.decode()
     if not isinstance(mode, str):
         raise BadStdStreamFile(f"std descriptor {fdname} has a mode that is not a str: {mode!r}")
     return path, mode
+
+
+@contextmanager
+def wait_for_file(path: str, seconds: float = 10) -> Iterator[None]:
+    """Wait up to ``seconds`` for ``path`` to exist, then run the block (whether it appeared or not)."""
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(min(0.05, seconds / 100))
+    yield
+
+
+@contextmanager
+def time_limited_open(path: str, mode: str, seconds: float = 1) -> Iterator[IO]:
+    """Open ``path`` once it exists (waiting up to ``seconds``); close it after the block."""
+    with wait_for_file(path, seconds):
+        pass
+    with open(path, mode) as f:
+        yield f
 
 
 def wtime_to_minutes(time_string: str) -> int:
@@ -188,5 +210,6 @@ def sanitize_dns_subdomain_rfc1123(raw_string: str) -> str:
 __all__: List[str] = [
     "AtomicIDCounter", "AutoCancelTimer", "RepresentationMixin", "Timer", "execute_wait",
     "get_all_checkpoints", "get_last_checkpoint", "get_std_fname_mode", "get_version",
-    "sanitize_dns_label_rfc1123", "sanitize_dns_subdomain_rfc1123", "wtime_to_minutes",
+    "sanitize_dns_label_rfc1123", "sanitize_dns_subdomain_rfc1123", "time_limited_open", "wait_for_file",
+    "wtime_to_minutes",
 ]

@@ -126,8 +126,13 @@ def test_task_transitions_can_be_logged(make_dfk, caplog):
     try:
         make_dfk()
         with caplog.at_level(logging.DEBUG, logger="parsl.dataflow.tasks"):
-            work(1).result()
+            first = work(1)
+            work(first).result()
     finally:
         task_logger.setLevel(old)
     assert "Task 0 (work) try 0: pending" in caplog.text
     assert "Task 0 (work) try 0: exec_done" in caplog.text
+    pairs = [(r.__dict__["parsl.task"], r.__dict__["parsl.dependency_task"])
+             for r in caplog.records if hasattr(r, "parsl.dependency_task")]
+    assert pairs == [(1, 0)]
+    assert any(r.__dict__.get("parsl.app_name") == "work" for r in caplog.records)

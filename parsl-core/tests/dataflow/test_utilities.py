@@ -78,6 +78,10 @@ def test_get_std_fname_mode():
         get_std_fname_mode("stdout", ("a", "w", "x"))
     with pytest.raises(BadStdStreamFile, match="unexpected type"):
         get_std_fname_mode("stdout", 3)
+    with pytest.raises(BadStdStreamFile, match=r"not a str or os\.PathLike"):
+        get_std_fname_mode("stdout", (42, "w"))
+    with pytest.raises(BadStdStreamFile, match="mode that is not a str"):
+        get_std_fname_mode("stdout", ("out.txt", None))
 
 
 def test_execute_wait():

@@ -260,6 +260,8 @@ class DataFlowKernel:
             return app_fu
 
         task.depends = depends or _NOTHING
+        if self._log_tasks:
+            self._log_submission(task)
         self._update_state(task, States.pending)
         self.tasks[task_id] = task
         if not depends:
@@ -270,6 +272,16 @@ class DataFlowKernel:
             for dep in depends:
                 dep.add_done_callback(callback)
         return app_fu
+
+    def _log_submission(self, task: TaskRecord) -> None:
+        """Parsl's structured submission records (``parsl.task``, ``parsl.dependency_task`` extras)."""
+        for dep in task.depends:
+            if isinstance(dep, AppFuture) and dep.task_record.dfk is self:
+                task_logger.debug("Task %s has dependency task %s", task.id, dep.tid,
+                                  extra={"parsl.task": task.id, "parsl.dependency_task": dep.tid})
+        waiting = ", ".join(map(self.render_future_description, task.depends)) or "no dependency"
+        task_logger.debug("Task %s submitted for App %s, waiting on %s", task.id, task.func_name, waiting,
+                          extra={"parsl.task": task.id, "parsl.app_name": task.func_name})
 
     def _resolve_auto_lognames(self, task: TaskRecord) -> None:
         kwargs = task.kwargs

@@ -104,7 +104,7 @@ class ThreadPoolExecutor(ParslExecutor):
     max_threads: Optional[int] = 2
     thread_name_prefix: Optional[str] = None
     storage_access: Optional[List[Staging]] = None
-    working_dir: Optional[str] = None
+    working_dir: Optional[str] = attrs.field(default=None, converter=lambda p: None if p is None else os.fspath(p))
 
     executor: Optional[WorkerPool] = attrs.field(init=False, default=None, repr=False)
 
