@@ -194,14 +194,15 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
             max_workers_per_node="" if not cap or cap == float("inf") else f"--max_workers_per_node={cap}",
             addresses=",".join(self.all_addresses), prefetch_capacity=self.prefetch_capacity,
             cores_per_worker=self.cores_per_worker, mem_per_worker=self.mem_per_worker,
-            poll_period=self.poll_period, worker_port=self.worker_port, cert_dir=self.cert_dir,
+            poll_period=self.poll_period, worker_port=self.worker_port,
+            cert_dir=shlex.quote(self.cert_dir) if self.cert_dir else None,
             logdir=shlex.quote(self.worker_logdir), logconf="", heartbeat_period=self.heartbeat_period,
             heartbeat_threshold=self.heartbeat_threshold, drain_period=self.drain_period,
             address_probe_timeout_string=(f"--address_probe_timeout={self.address_probe_timeout}"
                                           if self.address_probe_timeout else ""),
-            cpu_affinity=self.cpu_affinity, enable_mpi_mode="--enable_mpi_mode" if self.enable_mpi_mode else "",
+            cpu_affinity=shlex.quote(self.cpu_affinity), enable_mpi_mode="--enable_mpi_mode" if self.enable_mpi_mode else "",
             mpi_launcher=self.mpi_launcher, nodes_per_block=getattr(self.provider, "nodes_per_block", 1),
-            accelerators=" ".join(self.available_accelerators),
+            accelerators=" ".join(map(shlex.quote, self.available_accelerators)),
         )
 
     def _get_launch_command(self, block_id: str) -> str:
