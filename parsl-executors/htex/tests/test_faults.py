@@ -189,3 +189,17 @@ def test_interchange_and_pools_exit_when_the_user_process_dies(mark, tmp_path) -
     wait_for(lambda: not psutil.pid_exists(interchange) or psutil.Process(interchange).status() == "zombie",
              10, "the interchange to exit")
     wait_for(lambda: not marked_processes(mark), 10, "the worker pool and workers to exit")
+
+
+def test_garbage_from_a_peer_does_not_take_the_interchange_down(start_htex) -> None:
+    import zmq
+
+    ex = start_htex(encrypted=False)
+    assert ex.submit(own_pid, {}).result(timeout=30)
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.connect(f"tcp://127.0.0.1:{ex.worker_port}")
+    for junk in ([b"G", b"{not json"], [b"R", b"\x00"], [b"G"], [b""]):
+        sock.send_multipart(junk)
+    sock.close(linger=1000)
+    assert ex.submit(own_pid, {}).result(timeout=30)
+    assert ex._client.proc.poll() is None

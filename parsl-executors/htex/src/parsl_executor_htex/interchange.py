@@ -180,38 +180,45 @@ class Interchange:
 
     def _from_managers(self) -> None:
         now = time.monotonic()
-        results = []
+        results: list[bytes] = []
         for f in wire.drain(self.wsock):
-            mid, tag = f[0], f[1][:1]
-            rec = self.managers.get(mid)
-            if tag == wire.RESULTS and rec is not None:
-                rec.last_seen = now
-                rec.finished(wire.result_ids(f[1]), now)
-                results.append(f[1])
-                if not rec.tasks:
-                    rec.idle_since = now
-                if not rec.draining:
-                    self.ready.add(mid)
-            elif tag == wire.HEARTBEAT and rec is not None:
-                rec.last_seen = now
-                self._send_manager(mid, [wire.HEARTBEAT])
-            elif tag == wire.PROBE:
-                self._send_manager(mid, [wire.PROBE])
-            elif tag == wire.REGISTER:
-                self._register(mid, json.loads(f[2]), now)
-            elif rec is None:
-                if tag != wire.EXIT:
-                    logger.warning("message %r from unknown manager %r: telling it to stop", tag, mid)
-                    self._send_manager(mid, [wire.STOP, b"unknown manager (declared lost earlier?)"])
-            elif tag == wire.DRAIN:
-                rec.draining = True
-                self.ready.discard(mid)
-            elif tag == wire.EXIT:
-                why = f[2].decode(errors="replace") if len(f) > 2 else "no reason given"
-                self._lose(mid, f"its worker pool exited: {why}")
+            try:
+                self._manager_message(f, now, results)
+            except Exception:  # a malformed message must not take the interchange down
+                logger.exception("dropped a malformed message from manager %r", f[0] if f else None)
         if results:
             frame = wire.merge_results(results)
             self.results_out.send(frame, 0, copy=len(frame) < wire.COPY_THRESHOLD)
+
+    def _manager_message(self, f: list[bytes], now: float, results: list[bytes]) -> None:
+        """Handle one message from a pool; result batches are collected in ``results``."""
+        mid, tag = f[0], f[1][:1]
+        rec = self.managers.get(mid)
+        if tag == wire.RESULTS and rec is not None:
+            rec.last_seen = now
+            rec.finished(wire.result_ids(f[1]), now)
+            results.append(f[1])
+            if not rec.tasks:
+                rec.idle_since = now
+            if not rec.draining:
+                self.ready.add(mid)
+        elif tag == wire.HEARTBEAT and rec is not None:
+            rec.last_seen = now
+            self._send_manager(mid, [wire.HEARTBEAT])
+        elif tag == wire.PROBE:
+            self._send_manager(mid, [wire.PROBE])
+        elif tag == wire.REGISTER:
+            self._register(mid, json.loads(f[2]), now)
+        elif rec is None:
+            if tag != wire.EXIT:
+                logger.warning("message %r from unknown manager %r: telling it to stop", tag, mid)
+                self._send_manager(mid, [wire.STOP, b"unknown manager (declared lost earlier?)"])
+        elif tag == wire.DRAIN:
+            rec.draining = True
+            self.ready.discard(mid)
+        elif tag == wire.EXIT:
+            why = f[2].decode(errors="replace") if len(f) > 2 else "no reason given"
+            self._lose(mid, f"its worker pool exited: {why}")
 
     def _register(self, mid: bytes, info: dict[str, Any], now: float) -> None:
         if info.get("python") != self.python or info.get("version") != VERSION:
