@@ -200,7 +200,8 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
             heartbeat_threshold=self.heartbeat_threshold, drain_period=self.drain_period,
             address_probe_timeout_string=(f"--address_probe_timeout={self.address_probe_timeout}"
                                           if self.address_probe_timeout else ""),
-            cpu_affinity=shlex.quote(self.cpu_affinity), enable_mpi_mode="--enable_mpi_mode" if self.enable_mpi_mode else "",
+            cpu_affinity=shlex.quote(self.cpu_affinity),
+            enable_mpi_mode="--enable_mpi_mode" if self.enable_mpi_mode else "",
             mpi_launcher=self.mpi_launcher, nodes_per_block=getattr(self.provider, "nodes_per_block", 1),
             accelerators=" ".join(map(shlex.quote, self.available_accelerators)),
         )
