@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import types
 from importlib.metadata import EntryPoint
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -139,22 +140,31 @@ def test_parsl_import_paths_resolve_through_plugins(fake_manager: PluginManager)
     assert resolved is FakeExecutor and resolved_provider is FakeProvider
 
 
-def test_module_aliases(modules: dict, fake_manager: PluginManager) -> None:
-    package = types.ModuleType("parsl_fake_pkg")
-    package.__path__ = []  # type: ignore[attr-defined]
-    errors = types.ModuleType("parsl_fake_pkg.errors")
-    errors.Boom = type("Boom", (Exception,), {})  # type: ignore[attr-defined]
-    install(modules, package)
-    install(modules, errors)
+def test_module_aliases_give_the_plugin_modules_themselves(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_manager: PluginManager) -> None:
+    package = tmp_path / "parsl_fake_pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "errors.py").write_text("class Boom(Exception):\n    pass\n")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "deep.py").write_text("VALUE = object()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
     fake_manager.module_aliases["parsl.executors.fake_pkg"] = "parsl_fake_pkg"
+    names = ["parsl.executors.fake_pkg", "parsl.executors.fake_pkg.errors", "parsl.executors.fake_pkg.sub",
+             "parsl.executors.fake_pkg.sub.deep", "parsl_fake_pkg", "parsl_fake_pkg.errors", "parsl_fake_pkg.sub",
+             "parsl_fake_pkg.sub.deep"]
     try:
+        import parsl_fake_pkg.errors
+        import parsl_fake_pkg.sub.deep
         from parsl.executors.fake_pkg.errors import Boom
+        from parsl.executors.fake_pkg.sub.deep import VALUE
 
-        assert Boom is errors.Boom  # type: ignore[attr-defined]
-        assert sys.modules["parsl.executors.fake_pkg.errors"] is errors
+        assert Boom is parsl_fake_pkg.errors.Boom  # one module object, not a second copy
+        assert VALUE is parsl_fake_pkg.sub.deep.VALUE
+        assert sys.modules["parsl.executors.fake_pkg.sub.deep"] is parsl_fake_pkg.sub.deep
     finally:
-        sys.modules.pop("parsl.executors.fake_pkg", None)
-        sys.modules.pop("parsl.executors.fake_pkg.errors", None)
+        for name in names:
+            sys.modules.pop(name, None)
 
 
 def test_monitor_hooks_are_skipped_when_nobody_implements_them(fake_manager: PluginManager) -> None:

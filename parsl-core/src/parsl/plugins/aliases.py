@@ -34,8 +34,43 @@ class _AliasLoader(importlib.abc.Loader):
         """The target module was executed when it was imported under its own name."""
 
 
+#: Parsl package path -> plugin package it was aliased to, for packages already imported.
+_aliased_packages: dict[str, str] = {}
+
+
+def _alias_spec(fullname: str, target_name: str) -> importlib.machinery.ModuleSpec | None:
+    try:
+        target_module = importlib.import_module(target_name)
+    except ModuleNotFoundError as e:
+        if e.name == target_name:
+            return None
+        raise
+    spec = importlib.util.spec_from_loader(fullname, _AliasLoader(target_name))
+    if spec is not None and hasattr(target_module, "__path__"):
+        spec.submodule_search_locations = list(target_module.__path__)
+        _aliased_packages[fullname] = target_name
+    return spec
+
+
+class AliasedSubmoduleFinder(importlib.abc.MetaPathFinder):
+    """First on ``sys.meta_path``: a submodule of an aliased package is the plugin's own module.
+
+    Without it the ordinary path finder would find ``parsl.providers.slurm.slurm`` through the
+    aliased package's ``__path__`` and execute the file a second time, giving two copies of every
+    class. It only looks at packages already aliased, so it costs a dict lookup per import.
+    """
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        parent, _, child = fullname.rpartition(".")
+        target_parent = _aliased_packages.get(parent)
+        if target_parent is None:
+            return None
+        return _alias_spec(fullname, f"{target_parent}.{child}")
+
+
 class PluginModuleFinder(importlib.abc.MetaPathFinder):
-    """Finds Parsl module paths that a plugin provides under another name."""
+    """Last on ``sys.meta_path``: finds Parsl module paths that a plugin provides under another name."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
@@ -46,17 +81,7 @@ class PluginModuleFinder(importlib.abc.MetaPathFinder):
         aliases = get_plugin_manager().module_aliases
         for prefix in sorted(aliases, key=len, reverse=True):
             if fullname == prefix or fullname.startswith(prefix + "."):
-                target_name = aliases[prefix] + fullname[len(prefix):]
-                try:
-                    target_module = importlib.import_module(target_name)
-                except ModuleNotFoundError as e:
-                    if e.name == target_name:
-                        return None
-                    raise
-                spec = importlib.util.spec_from_loader(fullname, _AliasLoader(target_name))
-                if spec is not None and hasattr(target_module, "__path__"):
-                    spec.submodule_search_locations = list(target_module.__path__)
-                return spec
+                return _alias_spec(fullname, aliases[prefix] + fullname[len(prefix):])
         dist = distribution_for_module(fullname)
         if dist is not None:
             raise ModuleNotFoundError(
@@ -66,6 +91,7 @@ class PluginModuleFinder(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Put the finder at the end of ``sys.meta_path`` (once)."""
+    """Put the finders on ``sys.meta_path`` (once)."""
     if not any(isinstance(f, PluginModuleFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, AliasedSubmoduleFinder())
         sys.meta_path.append(PluginModuleFinder())
