@@ -123,3 +123,16 @@ def test_manager_selectors() -> None:
                b"m3": SimpleNamespace(block_id="10")}
     assert BlockIdManagerSelector().sort_managers(records, set(records)) == [b"m2", b"m1", b"m3"]
     assert sorted(RandomManagerSelector().sort_managers(records, set(records))) == [b"m1", b"m2", b"m3"]
+
+
+def test_pools_of_short_tasks_get_automatic_prefetch() -> None:
+    from parsl_executor_htex.interchange import SHORT_TASK, SHORT_TASK_PREFETCH, ManagerRecord
+
+    rec = ManagerRecord(b"m", {"block_id": "0", "worker_count": 2, "prefetch_capacity": 1}, now=0.0)
+    assert rec.limit() == 3  # nothing known yet: workers + prefetch_capacity, as in Parsl
+    rec.tasks = {1: 0.0, 2: 0.0}
+    rec.finished([1, 2], now=SHORT_TASK / 10)
+    assert rec.tasks == {} and rec.limit() == 3 + SHORT_TASK_PREFETCH * 2
+    rec.tasks = {3: 0.0}
+    rec.finished([3], now=100.0)  # one long task is enough to stop it
+    assert rec.limit() == 3

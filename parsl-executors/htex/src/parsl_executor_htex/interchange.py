@@ -8,9 +8,9 @@ and runs a single-threaded event loop:
 - tasks from the executor wait in a priority queue (``priority`` of the resource specification,
   lower first, then submission order) until a pool has free capacity: its workers plus
   ``prefetch_capacity``, plus, while that pool's recent tasks each took less than
-  ``SHORT_TASK`` seconds, one more task per worker (so that short tasks run back to back instead
-  of each waiting for a round trip to the interchange; long tasks are never queued behind one
-  another this way, which keeps Parsl's load balancing where it matters);
+  ``SHORT_TASK`` seconds, ``SHORT_TASK_PREFETCH`` more per worker (so that short tasks run back
+  to back instead of each waiting for a round trip to the interchange; long tasks are never
+  queued behind one another this way, which keeps Parsl's load balancing where it matters);
 - results from pools are forwarded to the executor unchanged, in the batches they came in;
 - pools that stay silent longer than ``heartbeat_threshold``, or that say they exit, are dropped
   and the executor is told which tasks they held (it fails them with ``ManagerLost``);
@@ -41,8 +41,10 @@ from parsl_executor_htex.version import PYTHON, VERSION
 logger = logging.getLogger("parsl_executor_htex.interchange")
 
 _HOUSEKEEPING = 0.5  # seconds between checks of heartbeats and of the executor's process
-#: Tasks quicker than this (s, dispatch to result, moving average) get automatic prefetch.
+#: Tasks quicker than this (s, dispatch to result, moving average) get automatic prefetch:
+#: SHORT_TASK_PREFETCH more tasks per worker (so a task waits at most about 40 ms behind others).
 SHORT_TASK = 0.01
+SHORT_TASK_PREFETCH = 4
 _AVERAGING = 0.1  # weight of the newest task in the moving average of task durations
 
 
@@ -78,7 +80,9 @@ class ManagerRecord:
 
     def limit(self) -> int:
         """How many tasks this pool may hold now (see ``SHORT_TASK``)."""
-        return self.capacity + self.worker_count if self.mean_duration < SHORT_TASK else self.capacity
+        if self.mean_duration < SHORT_TASK:
+            return self.capacity + SHORT_TASK_PREFETCH * self.worker_count
+        return self.capacity
 
     def finished(self, task_ids: Any, now: float) -> None:
         """Forget finished tasks and fold their durations into the moving average."""

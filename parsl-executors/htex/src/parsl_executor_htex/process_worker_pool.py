@@ -3,9 +3,11 @@
 Started by the block's job through the launcher (``python -m parsl_executor_htex.process_worker_pool``
 or the ``parsl-htex-worker-pool`` script). It finds the interchange among the candidate
 addresses, registers, then runs one event loop: tasks from the interchange go to idle workers
-over an ipc socket, results come back and go to the interchange in batches, workers that die are
-reported (``WorkerLost`` for their task) and replaced, and heartbeats flow both ways. The pool
-exits when the interchange goes silent for ``--hb_threshold`` seconds, when told to drain or
+over pipes, results come back and go to the interchange, workers that die are reported
+(``WorkerLost`` for their task) and replaced, and heartbeats flow both ways. While every worker
+already has its next task waiting in the pool, results are held back briefly (``RESULT_BATCH``,
+``RESULT_DELAY``) so that they travel in batches; otherwise they leave at once. The pool exits
+when the interchange goes silent for ``--hb_threshold`` seconds, when told to drain or
 stop, or on SIGTERM; its workers die with it.
 
 Exit codes: 0 normal, 2 no candidate address reached the interchange, 3 interchange lost,
@@ -40,6 +42,10 @@ logger = logging.getLogger("parsl_executor_htex.pool")
 EXIT_UNREACHABLE = 2
 EXIT_INTERCHANGE_LOST = 3
 EXIT_WORKERS_FAIL = 4
+#: Results wait to travel together while every worker has its next task queued here, until there
+#: are this many of them or the oldest has waited this long (s); otherwise they leave at once.
+RESULT_BATCH = 64
+RESULT_DELAY = 0.002
 #: Workers that die before they are ready this many times in a row make the pool give up.
 MAX_START_FAILURES = 5
 
@@ -88,6 +94,7 @@ class WorkerPool:
         self.out_ids: list[int] = []
         self.out_kinds = bytearray()
         self.out_payloads: list[Any] = []
+        self.out_since = 0.0
         self.nodes = None
         if args.enable_mpi_mode:
             from parsl_executor_htex.mpi_resource_management import NodePool, nodes_in_batch_job
@@ -189,6 +196,8 @@ class WorkerPool:
         drain_at = now + self.args.drain_period if self.args.drain_period else None
         while not self.stopping:
             timeout = hb_period if drain_at is None else max(0.0, min(hb_period, drain_at - now))
+            if self.out_ids:
+                timeout = max(0.0, min(timeout, self.out_since + RESULT_DELAY - now))
             events = self.poller.poll(int(timeout * 1000))
             for sock, _ in events:
                 if sock is self.ix:
@@ -197,8 +206,10 @@ class WorkerPool:
                 else:
                     self._from_worker(self.workers[sock])
             self._dispatch()
-            self._flush()
             now = time.monotonic()
+            if self.out_ids and (len(self.queue) < self.count or len(self.out_ids) >= RESULT_BATCH
+                                 or now - self.out_since >= RESULT_DELAY):
+                self._flush()
             if now - last_hb >= hb_period:
                 self.ix.send(wire.HEARTBEAT)
                 last_hb = now
@@ -249,6 +260,8 @@ class WorkerPool:
             w.ready = w.started = True
 
     def _result(self, w: Worker, tid: int, kind: int, payload: Any) -> None:
+        if not self.out_ids:
+            self.out_since = time.monotonic()
         self.out_ids.append(tid)
         self.out_kinds.append(kind)
         self.out_payloads.append(payload)
