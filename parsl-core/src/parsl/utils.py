@@ -192,7 +192,7 @@ def sanitize_dns_label_rfc1123(raw_string: str) -> str:
     label = re.sub(r"[^a-z0-9-]", "-", raw_string.lower())
     label = re.sub(r"-+", "-", label)[:63].strip("-")
     if not label:
-        raise ValueError(f"Sanitized DNS label is empty for input string: {raw_string!r}")
+        raise ValueError(f"Sanitized DNS label is empty for input '{raw_string}'")
     return label
 
 
@@ -203,7 +203,7 @@ def sanitize_dns_subdomain_rfc1123(raw_string: str) -> str:
     sub = re.sub(r"\.+", ".", sub)
     sub = ".".join(part.strip("-") for part in sub.split("."))[:253].strip(".-")
     if not sub:
-        raise ValueError(f"Sanitized DNS subdomain is empty for input string: {raw_string!r}")
+        raise ValueError(f"Sanitized DNS subdomain is empty for input '{raw_string}'")
     return sub
 
 

@@ -156,3 +156,31 @@ def test_legacy_config_keywords_warn_and_build_a_memoizer(make_dfk):
 def test_checkpoint_helpers_on_a_missing_dir(tmp_path):
     assert get_all_checkpoints(str(tmp_path / "none")) == []
     assert get_last_checkpoint(str(tmp_path / "none")) == []
+
+
+def test_a_run_that_checkpointed_nothing_still_leaves_a_loadable_checkpoint(make_dfk):
+    dfk = make_dfk(memoizer=BasicMemoizer(checkpoint_mode="task_exit"))
+    with pytest.raises(ValueError):
+        raises(1).result()
+    dfk.cleanup()
+    directory = os.path.join(dfk.run_dir, "checkpoint")
+    assert entries(os.path.join(directory, "tasks.pkl")) == []
+    make_dfk(memoizer=BasicMemoizer(checkpoint_files=[directory]))
+    with pytest.raises(ValueError):  # the failure was not checkpointed: the task runs again
+        raises(1).result()
+
+
+def test_a_failing_std_autopath_raises_at_the_call(make_dfk):
+    def broken(task_record, kw):
+        raise LookupError("no path for you")
+
+    make_dfk(std_autopath=broken)
+
+    @python_app
+    def logs(stdout=None):
+        return stdout
+
+    import parsl
+
+    with pytest.raises(LookupError, match="no path"):
+        logs(stdout=parsl.AUTO_LOGNAME)

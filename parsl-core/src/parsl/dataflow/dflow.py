@@ -241,9 +241,9 @@ class DataFlowKernel:
         task.task_launch_lock = self._task_launch_lock
         app_fu = AppFuture(task)
         task.app_fu = app_fu
+        if "stdout" in kwargs or "stderr" in kwargs:
+            self._resolve_auto_lognames(task)  # as in Parsl, a failing std_autopath raises here
         try:
-            if "stdout" in kwargs or "stderr" in kwargs:
-                self._resolve_auto_lognames(task)
             if label not in self.executors:
                 raise ValueError(f"Task {task_id} requested executor {label!r}, which is not configured "
                                  f"(configured: {', '.join(self._labels)})")

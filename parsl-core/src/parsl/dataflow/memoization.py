@@ -236,8 +236,8 @@ class BasicMemoizer(Memoizer):
             self._write(queue)
 
     def _write(self, entries: List[tuple]) -> None:
-        if not entries:
-            return
+        """Append ``entries`` to this run's checkpoint file (created even when there are none,
+        so that a checkpointing run always leaves a checkpoint a later run can name)."""
         directory = os.path.join(self.run_dir, "checkpoint")
         os.makedirs(directory, exist_ok=True)
         count = 0
@@ -253,7 +253,10 @@ class BasicMemoizer(Memoizer):
                 f.write(data)
                 count += 1
         self.checkpointed_tasks += count
-        logger.info("Checkpointed %s tasks", count)
+        if count:
+            logger.info("Done checkpointing %s tasks", count)
+        else:
+            logger.info("No tasks checkpointed in this pass")
 
     def load_checkpoints(self, checkpointDirs: Optional[Sequence[str]]) -> Dict[str, Future]:
         """Read checkpoint directories into a hash -> completed future table."""
