@@ -40,6 +40,7 @@ class Known:
     last_block_time: dict[Key, datetime.datetime] = attrs.Factory(dict)
     counts: dict[str, dict[str, int]] = attrs.Factory(dict)
     nodes: set[Key] = attrs.Factory(set)
+    funcs: dict[Key, str] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -61,6 +62,7 @@ class Plan:
     status_times: dict[Key, datetime.datetime] = attrs.Factory(dict)
     block_times: dict[Key, datetime.datetime] = attrs.Factory(dict)
     final_states: dict[Key, str] = attrs.Factory(dict)
+    funcs: dict[Key, str] = attrs.Factory(dict)
 
     def add(self, kind: str, event: dict[str, Any]) -> None:
         getattr(self, f"_add_{kind}")(event)
@@ -80,6 +82,7 @@ class Plan:
         row = self.tasks.setdefault(tkey, {"run_id": run_id, "task_id": task_id})
         if e["static"] is not None:
             row.update(e["static"])
+            self.funcs[tkey] = e["static"]["task_func_name"]
         row.update((k, e[k]) for k in _TASK_DYNAMIC)
         self.tries.setdefault(ykey, {"run_id": run_id, "task_id": task_id, "try_id": try_id}).update(
             (k, e[k]) for k in _TRY_DFK)
@@ -96,8 +99,9 @@ class Plan:
         self.status_times[tkey] = ts
         self.status.append({"run_id": run_id, "task_id": task_id, "try_id": try_id,
                             "task_status_name": name, "timestamp": ts})
+        func = self.funcs.get(tkey) or self.known.funcs.get(tkey) or "unknown"
         self.states[tkey] = {"run_id": run_id, "task_id": task_id, "try_id": try_id,
-                             "task_status_name": name, "timestamp": ts}
+                             "task_status_name": name, "timestamp": ts, "task_func_name": func}
         self.final_states[tkey] = name
 
     def _add_block(self, e: dict[str, Any]) -> None:
@@ -192,6 +196,7 @@ class Plan:
         k.last_status_time.update(self.status_times)
         k.last_block_time.update(self.block_times)
         k.nodes.update(self.nodes)
+        k.funcs.update(self.funcs)
 
 
 _update_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _Bound] = {}

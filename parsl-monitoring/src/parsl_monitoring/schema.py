@@ -71,7 +71,8 @@ task = Table(
     Column("task_fail_count", Integer, nullable=False),
     Column("task_fail_cost", Float, nullable=False),
     PrimaryKeyConstraint("task_id", "run_id"),
-    Index("ix_task_run_func", "run_id", "task_func_name"),
+    Index("ix_task_run_task", "run_id", "task_id"),  # a run's tasks in id order
+    Index("ix_task_run_func_returned", "run_id", "task_func_name", "task_time_returned"),  # per app over time
 )
 
 try_ = Table(
@@ -148,8 +149,10 @@ task_state = Table(
     Column("try_id", Integer, nullable=False),
     Column("task_status_name", Text, nullable=False),
     Column("timestamp", DateTime, nullable=False),
+    Column("task_func_name", Text, nullable=False),
     PrimaryKeyConstraint("run_id", "task_id"),
     Index("ix_task_state_run_status", "run_id", "task_status_name"),
+    Index("ix_task_state_run_app", "run_id", "task_func_name", "task_status_name"),
 )
 
 failure = Table(
