@@ -101,7 +101,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy over the core."""
     session.install("mypy", "types-PyYAML", "-e", str(DISTRIBUTIONS["parsl-core"]))
-    session.run("mypy", str(ROOT / "parsl-core" / "src" / "parsl"))
+    session.run("mypy", "--config-file", str(ROOT / "parsl-core" / "pyproject.toml"), str(ROOT / "parsl-core" / "src" / "parsl"))
 
 
 @nox.session(default=False)

@@ -6,18 +6,9 @@
 # Clients need:  export SGE_ROOT=/var/lib/gridengine SGE_CELL=default
 # Based on the project's shared CI recipes.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export SGE_ROOT=/var/lib/gridengine SGE_CELL=default
 STATE=${SGE_CI_DIR:-/var/lib/ci-gridengine}
-
-stop_pid() {  # pidfile expected-comm
-  local p; p=$(cat "$1" 2>/dev/null) || return 0
-  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null && [ "$(cat /proc/$p/comm 2>/dev/null)" = "$2" ]; then
-    kill -TERM "$p"
-    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && kill -KILL "$p"
-  fi
-  rm -f "$1"
-}
 
 stop() {
   set +e
@@ -56,7 +47,6 @@ echo "$H localhost" > "$SGE_ROOT/$SGE_CELL/common/host_aliases"
 mkdir -p /run/gridengine /var/spool/gridengine/execd
 chown sgeadmin:sgeadmin /run/gridengine /var/spool/gridengine/execd
 
-alive() { local p; p=$(cat "$1" 2>/dev/null) || return 1; [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 1; [ -z "${2:-}" ] || [ "$(cat /proc/$p/comm 2>/dev/null)" = "$2" ]; }
 QM_PID=/var/spool/gridengine/qmaster/qmaster.pid
 # execd's spool dir is named after its own idea of the host name ("localhost" here)
 ex_pidfile() { for f in /var/spool/gridengine/execd/*/execd.pid; do alive "$f" sge_execd && { echo "$f"; return 0; }; done; return 1; }
@@ -177,8 +167,4 @@ done
 echo "gridengine ready: all.q@$H, $SLOTS slots (export SGE_ROOT=$SGE_ROOT SGE_CELL=$SGE_CELL)"
 }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
-esac
+service_main "$@"

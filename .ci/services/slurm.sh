@@ -7,19 +7,8 @@
 #   .ci/services/slurm.sh stop    stop only the daemons `start` recorded (idempotent).
 # Debian 12 (bookworm), run as root. Based on the project's shared CI recipes.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 STATE=${SLURM_CI_DIR:-/var/lib/ci-slurm}   # pidfiles, spool, logs, database
-
-alive() { local p; p=$(cat "$1" 2>/dev/null) || return 1; [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 1; [ -z "${2:-}" ] || [ "$(cat /proc/$p/comm 2>/dev/null)" = "$2" ]; }
-
-stop_pid() {  # pidfile expected-comm
-  local p; p=$(cat "$1" 2>/dev/null) || return 0
-  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null && [ "$(cat /proc/$p/comm 2>/dev/null)" = "$2" ]; then
-    kill -TERM "$p"
-    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && kill -KILL "$p"
-  fi
-  rm -f "$1"
-}
 
 stop() {
   set +e
@@ -192,8 +181,4 @@ case "$st" in idle|mix|alloc) ;; *) echo "node state: $st" >&2; tail -20 "$STATE
 echo "slurm ready: $(sinfo -h -o '%P %a %D %t' | head -1), accounting=$ACCT (conf $CONF, state $STATE)"
 }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
-esac
+service_main "$@"

@@ -7,18 +7,12 @@
 #   .ci/services/sshd.sh stop    stop only the sshd that `start` recorded (idempotent)
 # Debian, run as root. Based on the project's shared CI recipe for sshd.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 STATE=${SSHD_CI_DIR:-/var/lib/ci-sshd}
 PORT=${SSHD_CI_PORT:-2222}
 
-alive() { local p; p=$(cat "$1" 2>/dev/null) || return 1; [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 1; [ "$(cat /proc/$p/comm 2>/dev/null)" = sshd ]; }
-
 stop() {
-  local p; p=$(cat "$STATE/sshd.pid" 2>/dev/null) || { echo "sshd stopped"; return 0; }
-  if alive "$STATE/sshd.pid"; then
-    kill -TERM "$p"
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -f "$STATE/sshd.pid"
+  stop_pid "$STATE/sshd.pid" sshd
   echo "sshd stopped"
 }
 
@@ -49,7 +43,7 @@ MaxStartups 100:30:200
 MaxSessions 100
 Subsystem sftp /usr/lib/openssh/sftp-server
 CONF
-  if ! alive "$STATE/sshd.pid"; then
+  if ! alive "$STATE/sshd.pid" sshd; then
     rm -f "$STATE/sshd.pid"
     /usr/sbin/sshd -t -f "$STATE/sshd_config"
     /usr/sbin/sshd -f "$STATE/sshd_config" -E "$STATE/sshd.log"
@@ -81,8 +75,4 @@ CONF
   echo "sshd ready on 127.0.0.1:$PORT (ssh ci-localhost; key $STATE/id_ed25519; config $STATE/ssh_config)"
 }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
-esac
+service_main "$@"

@@ -83,7 +83,7 @@ class BlockProviderExecutor(ParslExecutor):
     # -- state -------------------------------------------------------------------------------
 
     @property
-    def status_polling_interval(self) -> int:
+    def status_polling_interval(self) -> float:
         """Seconds between provider status polls; 0 (never poll) without a provider."""
         return 0 if self.provider is None else self.provider.status_polling_interval
 

@@ -125,7 +125,7 @@ class Strategy:
         elif active_slots > active_tasks and scale_in_busy and active_blocks > min_blocks:
             self._scale_in_idle(executor, active_slots, active_tasks, slots_per_block, active_blocks - min_blocks)
 
-    def _scale_in_idle(self, executor: BlockProviderExecutor, active_slots: int, active_tasks: int,
+    def _scale_in_idle(self, executor: BlockProviderExecutor, active_slots: float, active_tasks: int,
                        slots_per_block: float, spare_blocks: int) -> None:
         if "max_idletime" not in inspect.signature(executor.scale_in).parameters:
             logger.error("Executor %s cannot scale in idle blocks (its scale_in takes no max_idletime): "

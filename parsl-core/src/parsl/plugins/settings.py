@@ -23,6 +23,7 @@ import typing
 from typing import Any, Callable, TypeVar
 
 import attrs
+from typing_extensions import dataclass_transform
 
 from parsl.errors import ConfigurationError
 
@@ -33,6 +34,7 @@ class SettingTypeError(ConfigurationError, TypeError):
     """A keyword argument of a settings class has a value of the wrong type."""
 
 
+@dataclass_transform(field_specifiers=(attrs.field, attrs.Factory))
 def settings(cls: C | None = None, **attrs_kwargs: Any) -> Any:
     """Make ``cls`` a settings class: an attrs class whose fields are type-checked at construction."""
 

@@ -18,6 +18,11 @@ class ExecutionProvider(metaclass=ABCMeta):
 
     script_dir: Optional[str] = None
     resources: dict
+    init_blocks: int
+    min_blocks: int
+    max_blocks: int
+    nodes_per_block: int
+    parallelism: float
     cores_per_node: Optional[int] = None
     mem_per_node: Optional[float] = None
 
@@ -44,5 +49,5 @@ class ExecutionProvider(metaclass=ABCMeta):
 
     @property
     @abstractmethod
-    def status_polling_interval(self) -> int:
+    def status_polling_interval(self) -> float:
         """Seconds between status polls of this provider's jobs."""

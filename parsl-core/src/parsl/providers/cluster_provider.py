@@ -81,7 +81,7 @@ class ClusterProvider(ExecutionProvider):
         return self.label_name
 
     @property
-    def status_polling_interval(self) -> float:  # type: ignore[override]  # the base says int; tests poll faster
+    def status_polling_interval(self) -> float:
         return self.polling_interval
 
     def execute_wait(self, cmd: str, timeout: Optional[float] = None) -> CommandResult:

@@ -61,7 +61,7 @@ class LocalProvider(ExecutionProvider):
         return "local"
 
     @property
-    def status_polling_interval(self) -> float:  # type: ignore[override]  # the base says int; tests poll faster
+    def status_polling_interval(self) -> float:
         return self.polling_interval
 
     def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.localprovider") -> str:
