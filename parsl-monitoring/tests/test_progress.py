@@ -63,8 +63,9 @@ def parsl_run(tmp_path, env: dict, terminal: bool) -> tuple[int, str, str]:
     return p.wait(timeout=60), out, err.decode(errors="replace")
 
 
-def test_rich_progress_in_a_terminal(tmp_path):
-    code, out, err = parsl_run(tmp_path, {"PARSL_PROGRESS": "1"}, terminal=True)
+def test_rich_progress_in_a_terminal(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARSL_PROGRESS", raising=False)  # on by default under parsl run
+    code, out, err = parsl_run(tmp_path, {}, terminal=True)
     assert code == 0
     assert out.strip() == f"results {sum(range(40)) - 7}"  # the script's own output is untouched
     final = err.rsplit("\r", 2)[-2] if "\r" in err else err
@@ -72,7 +73,7 @@ def test_rich_progress_in_a_terminal(tmp_path):
 
 
 def test_no_progress_when_not_a_terminal(tmp_path):
-    code, out, err = parsl_run(tmp_path, {"PARSL_PROGRESS": "1"}, terminal=False)
+    code, out, err = parsl_run(tmp_path, {"PARSL_PROGRESS": "1"}, terminal=False)  # even when asked for
     assert code == 0 and out.strip() == f"results {sum(range(40)) - 7}"
     assert "tasks" not in err
 
@@ -114,6 +115,19 @@ def test_jupyter_view_updates_one_display(tmp_path, monkeypatch):
     from parsl.plugins.manager import get_plugin_manager
 
     assert not any(isinstance(p, progress.ProgressDisplay) for p in get_plugin_manager().pm.get_plugins())
+
+
+def test_plain_python_scripts_get_no_progress_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARSL_PROGRESS", raising=False)
+    script = tmp_path / "plain.py"
+    script.write_text("import sys\nfrom parsl_monitoring.progress import wanted_view\n"
+                      "class Tty:\n    def isatty(self):\n        return True\n"
+                      "print(type(wanted_view(Tty())).__name__)\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "NoneType"
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PARSL_PROGRESS": "1"})
+    assert run.stdout.strip() == "RichView"
 
 
 def test_counts_move_between_columns():

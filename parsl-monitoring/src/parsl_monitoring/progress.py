@@ -1,9 +1,10 @@
 """Live progress of a workflow (pending, running, done, failed, rate, ETA), driven by the monitor hooks.
 
 In a terminal the display is drawn with ``rich``; in a Jupyter notebook it is an HTML display that
-updates in place. It is attached when a workflow starts if ``PARSL_PROGRESS=1`` (``parsl run``
-sets it) and standard error is a terminal, or when running in a Jupyter kernel; ``PARSL_PROGRESS=0``
-turns it off everywhere. The hooks only move counters; drawing happens on a timer thread.
+updates in place. It is attached when a workflow starts under ``parsl run`` (or with
+``PARSL_PROGRESS=1``) and standard error is a terminal, or when running in a Jupyter kernel;
+``PARSL_PROGRESS=0`` turns it off everywhere. The hooks only move counters; drawing happens on a
+timer thread.
 """
 
 from __future__ import annotations
@@ -186,6 +187,15 @@ def in_jupyter() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
+def under_parsl_run() -> bool:
+    """Whether this process is the ``parsl run`` command (which replaces ``sys.argv`` with the script's)."""
+    argv = getattr(sys, "orig_argv", [])
+    for i, arg in enumerate(argv[:3]):
+        if os.path.basename(arg) in ("parsl", "parsl.exe"):
+            return argv[i + 1:i + 2] == ["run"]
+    return False
+
+
 def wanted_view(stream: Any = None) -> Optional[View]:
     """The view the environment asks for, if any."""
     setting = os.environ.get("PARSL_PROGRESS", "").strip().lower()
@@ -194,7 +204,8 @@ def wanted_view(stream: Any = None) -> Optional[View]:
     if in_jupyter():
         return JupyterView()
     stream = stream or sys.stderr
-    if setting in ("1", "on", "true", "yes") and getattr(stream, "isatty", lambda: False)():
+    wanted = setting in ("1", "on", "true", "yes") or under_parsl_run()
+    if wanted and getattr(stream, "isatty", lambda: False)():
         return RichView(stream)
     return None
 
