@@ -9,9 +9,6 @@ import subprocess
 import sys
 import textwrap
 
-import parsl
-from parsl import python_app
-from parsl.config import Config
 from parsl_monitoring import progress
 
 SCRIPT = textwrap.dedent("""
@@ -83,38 +80,50 @@ def test_progress_off_by_request_even_in_a_terminal(tmp_path):
     assert code == 0 and "tasks" not in err
 
 
-class FakeHandle:
-    def __init__(self, log):
-        self.log = log
+NOTEBOOK_CELL = textwrap.dedent("""
+    import tempfile
 
-    def update(self, obj):
-        self.log.append(("update", obj))
+    import parsl
+    from parsl import python_app
+    from parsl.config import Config
+
+    @python_app
+    def square(x):
+        return x * x
+
+    with parsl.load(Config(run_dir=tempfile.mkdtemp())):
+        print(sum(square(i).result() for i in range(25)))
+""")
 
 
-@python_app
-def square(x):
-    return x * x
+def test_jupyter_display_updates_in_place_in_a_real_kernel():
+    """In a notebook (a real IPython kernel) the progress is one display, updated in place."""
+    from jupyter_client.manager import start_new_kernel
 
-
-def test_jupyter_view_updates_one_display(tmp_path, monkeypatch):
-    """In a notebook the display is created once and updated in place, driven by the hooks."""
-    log: list = []
-
-    def display(obj, display_id=False):
-        log.append(("display", obj, display_id))
-        return FakeHandle(log)
-
-    monkeypatch.setattr(progress, "in_jupyter", lambda: True)
-    real_view = progress.JupyterView
-    monkeypatch.setattr(progress, "JupyterView", lambda: real_view(display, str))
-    with parsl.load(Config(run_dir=str(tmp_path))):
-        assert [square(i).result() for i in range(25)] == [i * i for i in range(25)]
-    assert log[0][0] == "display" and log[0][2] is True
-    assert log[-1][0] == "update" and "25/25 tasks" in log[-1][1] and "25 done" in log[-1][1]
-    assert '<progress value="25" max="25"' in log[-1][1]
-    from parsl.plugins.manager import get_plugin_manager
-
-    assert not any(isinstance(p, progress.ProgressDisplay) for p in get_plugin_manager().pm.get_plugins())
+    km, kc = start_new_kernel(kernel_name="python3", env={**os.environ, "PARSL_PROGRESS": ""})
+    try:
+        msg_id = kc.execute(NOTEBOOK_CELL)
+        messages = []
+        while True:
+            msg = kc.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            messages.append((msg["msg_type"], msg["content"]))
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    kinds = [kind for kind, _ in messages]
+    assert "error" not in kinds, messages
+    assert ("stream", {"name": "stdout", "text": f"{sum(i * i for i in range(25))}\n"}) in messages
+    displays = [c for kind, c in messages if kind == "display_data"]
+    updates = [c for kind, c in messages if kind == "update_display_data"]
+    assert len(displays) == 1 and updates
+    display_id = displays[0]["transient"]["display_id"]
+    assert all(u["transient"]["display_id"] == display_id for u in updates)
+    final = updates[-1]["data"]["text/html"]
+    assert '<progress value="25" max="25"' in final and "25/25 tasks" in final and "25 done" in final
 
 
 def test_plain_python_scripts_get_no_progress_unless_asked(tmp_path, monkeypatch):
