@@ -82,6 +82,8 @@ def build_known_workflow(run_dir: Any) -> dict[str, Any]:
         hub.parsl_task_state(dfk=dfk, task_record=r, state=States.exec_done)
     run_task_from_launch(hub, dfk, recs[3], ZeroDivisionError("division by zero in join"))
     hub.parsl_task_state(dfk=dfk, task_record=recs[4], state=States.dep_fail)
+    for status in ("PENDING", "RUNNING", "SCALED_IN"):
+        hub.parsl_block_state(dfk=dfk, executor_label="htex", block_id="0", job_id="4242", status=status)
     hub.parsl_workflow_end(dfk=dfk)
     hub.close()
     return {"run_dir": str(run_dir), "url": f"sqlite:///{run_dir}/monitoring.db", "run_id": "known-run", "hub": hub}

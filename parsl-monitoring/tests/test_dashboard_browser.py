@@ -69,6 +69,8 @@ def test_workflow_page_draws_graph_timeline_and_failures(dashboard, browser):
     assert page.locator("svg#dag line.edge").count() == 5  # 0-1, 0-2, 1-3, 2-3, 3-4
     assert page.locator("svg#gantt rect.bar").count() == 5
     assert page.locator("svg#apps-over-time polyline.app-line").count() == 4  # 'report' never ran
+    assert page.locator("table.blocks tbody tr").all_inner_texts()[0].split("\t")[:4] == [
+        "htex", "0", "4242", "SCALED_IN"]
     failure = page.locator("details.failure").first
     failure.locator("summary").click()
     assert "ZeroDivisionError" in failure.inner_text() and "division by zero in join" in failure.inner_text()

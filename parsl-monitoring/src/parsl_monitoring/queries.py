@@ -182,6 +182,16 @@ class Store:
             return sa.extract("epoch", column - sa.bindparam("origin", start, type_=sa.DateTime))
         return None
 
+    def blocks(self, run_id: str, limit: int = 5000) -> list[dict[str, Any]]:
+        """Each block's latest status, with when it was first and last reported."""
+        b = S.block
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in self._all(sa.select(b).where(b.c.run_id == run_id).order_by(b.c.timestamp).limit(limit)):
+            key = (r["executor_label"], r["block_id"])
+            first = latest.get(key, {}).get("first_seen", r["timestamp"])
+            latest[key] = {**r, "first_seen": first}
+        return list(latest.values())
+
     # -- one task -----------------------------------------------------------------------------------
 
     def task(self, run_id: str, task_id: int) -> dict[str, Any]:

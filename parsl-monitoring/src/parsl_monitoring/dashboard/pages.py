@@ -100,7 +100,12 @@ def workflow_page(store: Store, run_id: str) -> str:
         f'({esc(f.get("task_func_name", ""))}): <b>{esc(f["exception_type"])}</b> {esc(f["message"])}</summary>'
         f'<pre>{esc(f["traceback"] or "no traceback recorded")}</pre></details>' for f in failures
     ) or '<p class="empty">No failures.</p>'
+    blocks = table(("Executor", "Block", "Job id", "Status", "First seen", "Last change"), [
+        (esc(b["executor_label"]), esc(b["block_id"]), esc(b["job_id"]), esc(b["status"]),
+         esc(_when(b["first_seen"])), esc(_when(b["timestamp"]))) for b in store.blocks(run_id)
+    ], "blocks")
     body = (f'<section><h2>Summary</h2>{summary}</section><section><h2>Apps</h2>{apps}</section>{note}'
+            f'<section><h2>Blocks</h2>{blocks}</section>'
             f'<section><h2>Task timeline</h2><svg id="gantt" class="chart" data-run="{esc(run_id)}"></svg></section>'
             f'<section><h2>Tasks per app over time</h2><svg id="apps-over-time" class="chart"></svg></section>'
             f'<section><h2>Dependency graph</h2><div id="dag-legend" class="legend"></div>'
