@@ -42,9 +42,8 @@ def test_zip_output_feeds_a_later_task(make_dfk, tmp_path):
 
 
 def test_zip_needs_a_working_dir(dfk, tmp_path):
-    fut = produce("x", outputs=[File(f"zip:{tmp_path}/a.zip/x.txt")])
-    with pytest.raises(ValueError, match="working_dir"):
-        fut.result()
+    with pytest.raises(ValueError, match="working_dir"):  # raised at the call, as in Parsl
+        produce("x", outputs=[File(f"zip:{tmp_path}/a.zip/x.txt")])
 
 
 def test_zip_urls_with_an_authority_are_refused():
@@ -57,3 +56,11 @@ def test_zip_path_split():
     assert zip_path_split("/a/b.zip/c/d.txt") == ("/a/b.zip", "c/d.txt")
     with pytest.raises(ValueError, match=r"\.zip"):
         zip_path_split("/a/b.tar/c")
+
+
+def test_an_authority_in_a_zip_url_is_an_error_at_the_call(make_dfk, tmp_path):
+    make_dfk(executors=[ThreadPoolExecutor(working_dir=str(tmp_path / "work"))])
+    with pytest.raises(ZipAuthorityError, match="someauthority"):
+        produce("x", outputs=[File(f"zip://someauthority/{tmp_path}/a.zip/x.txt")])
+    made = produce("fine", outputs=[File(f"zip:{tmp_path}/b.zip/y.txt")]).outputs[0]
+    assert consume(inputs=[made]).result() == "fine"

@@ -43,7 +43,7 @@ from parsl.dataflow.memoization import BasicMemoizer, Memoizer
 from parsl.dataflow.rundirs import make_rundir
 from parsl.dataflow.states import FINAL_STATES, States
 from parsl.dataflow.taskrecord import TaskRecord
-from parsl.errors import ConfigurationError, NoDataFlowKernelError
+from parsl.errors import ConfigurationError, NoDataFlowKernelError, NoStagingProvider
 from parsl.executors.base import ParslExecutor
 from parsl.version import VERSION
 
@@ -243,21 +243,14 @@ class DataFlowKernel:
         task.app_fu = app_fu
         if "stdout" in kwargs or "stderr" in kwargs:
             self._resolve_auto_lognames(task)  # as in Parsl, a failing std_autopath raises here
-        try:
-            if label not in self.executors:
-                raise ValueError(f"Task {task_id} requested executor {label!r}, which is not configured "
-                                 f"(configured: {', '.join(self._labels)})")
-            if kwargs.get("_parsl_staging_inhibit"):
-                self._outputs_unstaged(kwargs, app_fu)
-            elif app_args or kwargs:
-                self._stage(task, label, app_fu)
-            depends = self._gather(task.args, kwargs)
-        except Exception as e:
+        failure = self._prepare(task, label, app_fu)
+        if failure is not None:
             task.depends = _NOTHING
             self._update_state(task, States.pending)
             self.tasks[task_id] = task
-            self._complete_exception(task, States.failed, e)
+            self._complete_exception(task, States.failed, failure)
             return app_fu
+        depends = self._gather(task.args, kwargs)
 
         task.depends = depends or _NOTHING
         if self._log_tasks:
@@ -272,6 +265,26 @@ class DataFlowKernel:
             for dep in depends:
                 dep.add_done_callback(callback)
         return app_fu
+
+    def _prepare(self, task: TaskRecord, label: str, app_fu: AppFuture) -> Optional[Exception]:
+        """Stage the task's Files; return the error that fails the task instead, if any.
+
+        An unknown executor label and a File no staging provider accepts fail the task (other
+        tasks are unaffected); any other staging error (``ZipAuthorityError``...) is raised
+        to the caller at once, as in Parsl.
+        """
+        if label not in self.executors:
+            return ValueError(f"Task {task.id} requested executor {label!r}, which is not configured "
+                              f"(configured: {', '.join(self._labels)})")
+        kwargs = task.kwargs
+        try:
+            if kwargs.get("_parsl_staging_inhibit"):
+                self._outputs_unstaged(kwargs, app_fu)
+            elif task.args or kwargs:
+                self._stage(task, label, app_fu)
+        except NoStagingProvider as e:
+            return e
+        return None
 
     def _log_submission(self, task: TaskRecord) -> None:
         """Parsl's structured submission records (``parsl.task``, ``parsl.dependency_task`` extras)."""
