@@ -50,6 +50,16 @@ def test_callables_are_serialized_once_and_cached():
     assert deserialize(first)(1) == 11
 
 
+def test_the_code_serializer_exposes_its_cache_statistics():
+    from parsl.serialize.facade import methods_for_code
+
+    method = methods_for_code[b"C2"].serialize
+    method.cache_clear()
+    serialize(module_level)
+    serialize(module_level)
+    assert (method.cache_info().hits, method.cache_info().misses) == (1, 1)
+
+
 def test_unhashable_callables_still_serialize():
     class Unhashable:
         __hash__ = None  # type: ignore[assignment]

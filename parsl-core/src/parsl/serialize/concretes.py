@@ -91,5 +91,9 @@ class DillCallableSerializer(SerializerBase):
 
             return dill.dumps(data)  # type: ignore[no-any-return]
 
+    # the cache statistics, as on Parsl's lru_cache-decorated method
+    serialize.cache_info = _dill_dumps_cached.cache_info  # type: ignore[attr-defined]
+    serialize.cache_clear = _dill_dumps_cached.cache_clear  # type: ignore[attr-defined]
+
     def deserialize(self, body: bytes) -> Any:
         return _dill_loads_cached(body)
