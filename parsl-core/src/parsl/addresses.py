@@ -75,10 +75,13 @@ def get_any_address() -> str:
 
 
 def tcp_url(address: str, port: Union[str, int, None] = None) -> str:
-    """``tcp://address[:port]``, with IPv6 addresses in brackets."""
-    try:
-        is_v6 = isinstance(ipaddress.ip_address(address), ipaddress.IPv6Address)
-    except ValueError:
-        is_v6 = False
-    host = f"[{address}]" if is_v6 else address
-    return f"tcp://{host}" if port is None else f"tcp://{host}:{port}"
+    """``tcp://address[:port]`` for ZeroMQ; an IPv6 address is bracketed when a port follows.
+
+    ``address`` must be an IP address or ``*``; anything else is a ``ValueError``.
+    """
+    suffix = f":{port}" if port else ""
+    if address == "*":
+        return f"tcp://*{suffix}"
+    if ipaddress.ip_address(address).version == 6 and suffix:
+        return f"tcp://[{address}]{suffix}"
+    return f"tcp://{address}{suffix}"

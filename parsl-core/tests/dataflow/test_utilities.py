@@ -102,5 +102,9 @@ def test_addresses():
     from parsl.addresses import get_any_address, tcp_url
 
     assert tcp_url("10.0.0.1", 55) == "tcp://10.0.0.1:55"
-    assert tcp_url("::1") == "tcp://[::1]"
+    assert tcp_url("::1", "55001") == "tcp://[::1]:55001"
+    assert tcp_url("::1") == "tcp://::1"
+    assert tcp_url("*", 5) == "tcp://*:5"
+    with pytest.raises(ValueError):
+        tcp_url("not-an-address", 1)
     assert get_any_address()
