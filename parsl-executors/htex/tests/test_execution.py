@@ -130,3 +130,12 @@ def test_large_arguments_and_results_cross_every_hop(start_htex) -> None:
     payloads = [bytes(range(256)) * (20_000 + i) for i in range(3)]  # about 5 MB each
     futures = [ex.submit(echo, {}, p) for p in payloads]
     assert [f.result(timeout=60) for f in futures] == [p[::-1] for p in payloads]
+
+
+def test_interchange_launch_cmd_may_wrap_the_interchange(start_htex) -> None:
+    import shlex
+    import sys
+
+    wrapper = ["/bin/sh", "-c", f"{shlex.quote(sys.executable)} -m parsl_executor_htex.interchange; true"]
+    ex = start_htex(interchange_launch_cmd=wrapper)
+    assert ex.submit(double, {}, 21).result(timeout=30) == 42

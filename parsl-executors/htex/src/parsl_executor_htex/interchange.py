@@ -114,6 +114,7 @@ class Interchange:
         self.heartbeat_threshold = float(config["heartbeat_threshold"])
         self.selector: ManagerSelector = config.get("manager_selector") or RandomManagerSelector()
         self.parent_pid = config.get("parent_pid", os.getppid())
+        self.initial_ppid = os.getppid()  # differs from parent_pid under an interchange_launch_cmd wrapper
         self.ctx = Context(config.get("cert_dir"))
         client = config["client_address"]
         tasks_port, results_port = config["client_ports"]
@@ -288,7 +289,7 @@ class Interchange:
                 self._lose(mid, f"no heartbeat for {now - rec.last_seen:.1f}s "
                                 f"(heartbeat_threshold={self.heartbeat_threshold:g}s)")
                 self._send_manager(mid, [wire.STOP, b"missed heartbeats"])
-        if os.getppid() != self.parent_pid:
+        if os.getppid() != self.initial_ppid or not _alive(self.parent_pid):
             logger.error("the executor's process %d is gone: exiting", self.parent_pid)
             self.cmd_shutdown()
 
@@ -331,6 +332,16 @@ class Interchange:
 
     def close(self) -> None:
         self.ctx.term(linger=1000)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _raise_stop(signum: int, frame: Any) -> None:
