@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import time
 import traceback
 
 import pytest
@@ -139,3 +140,5 @@ def test_interchange_launch_cmd_may_wrap_the_interchange(start_htex) -> None:
     wrapper = ["/bin/sh", "-c", f"{shlex.quote(sys.executable)} -m parsl_executor_htex.interchange; true"]
     ex = start_htex(interchange_launch_cmd=wrapper)
     assert ex.submit(double, {}, 21).result(timeout=30) == 42
+    time.sleep(1.5)  # the interchange checks its parent every 0.5 s: it must not take sh for a dead executor
+    assert ex.submit(double, {}, 4).result(timeout=30) == 8
