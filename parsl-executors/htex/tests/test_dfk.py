@@ -51,7 +51,8 @@ def load(make_provider, tmp_path, mark) -> Iterator[Any]:
 
     yield do_load
     for dfk in loaded:
-        dfk.cleanup()
+        if not dfk.cleanup_called:
+            dfk.cleanup()
     parsl.clear()
     wait_for(lambda: not marked_processes(mark), 10, "every block process to exit")
 
@@ -91,3 +92,18 @@ def test_lost_pool_fails_its_task_and_a_new_block_replaces_it(load, mark) -> Non
         long_task.result(timeout=60)
     assert nap(0).result(timeout=60) == 0
     assert len(ex.blocks_to_job_id) == 2
+
+
+def test_killed_interchange_fails_the_workflow_and_cleanup_returns(load, mark) -> None:
+    from parsl.executors.errors import BadStateException
+
+    dfk = load()
+    ex = dfk.executors["htex"]
+    futures = [nap(60) for _ in range(3)]
+    wait_for(lambda: ex.connected_managers(), what="the pool to connect")
+    ex._client.proc.send_signal(signal.SIGKILL)
+    for f in futures:
+        with pytest.raises(BadStateException, match="interchange process"):
+            f.result(timeout=30)
+    dfk.cleanup()
+    wait_for(lambda: not marked_processes(mark), 10, "every block process to exit")
