@@ -7,6 +7,7 @@ import sqlite3
 
 import parsl
 import pytest
+import sqlalchemy as sa
 from helpers import fake_dfk, record, run_task
 from parsl import python_app
 from parsl.cli.main import main
@@ -74,10 +75,25 @@ def test_database_locked_during_the_run_spills_events_to_a_file(tmp_path, monkey
     finally:
         holder.execute("rollback")
         holder.close()
-    lines = (tmp_path / "monitoring-unwritten.jsonl").read_text().splitlines()
-    kinds = [json.loads(line)["kind"] for line in lines]
-    assert kinds.count("task") == 600 and kinds.count("workflow_start") == 1 and kinds.count("workflow_end") == 1
+    spilled = tmp_path / "monitoring-unwritten.jsonl"
+    kinds = [json.loads(line)["kind"] for line in spilled.read_text().splitlines()]
+    assert kinds.count("task") == 600 and kinds.count("workflow_end") == 1
     assert isinstance(hub.error, DatabaseLocked)
+    # once the database is free again, the saved events go in: nothing was lost
+    assert main(["monitor", "import", str(spilled), "--into", str(tmp_path)]) == 0
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/monitoring.db")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from status")).scalar() == 600
+        assert conn.execute(sa.text("select count(*) from task")).scalar() == 200
+        ended = conn.execute(sa.text("select tasks_completed_count, time_completed is not null from workflow"))
+        assert ended.one() == (200, 1)
+    engine.dispose()
+    # importing the same events twice adds nothing
+    assert main(["monitor", "import", str(spilled), "--into", str(tmp_path)]) == 0
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/monitoring.db")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from status")).scalar() == 600
+    engine.dispose()
 
 
 def test_old_schema(tmp_path, capsys):

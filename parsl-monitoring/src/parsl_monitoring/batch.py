@@ -41,6 +41,42 @@ class Known:
     counts: dict[str, dict[str, int]] = attrs.Factory(dict)
     nodes: set[Key] = attrs.Factory(set)
     funcs: dict[Key, str] = attrs.Factory(dict)
+    workflows: set[str] = attrs.Factory(set)
+    #: Rows of the append-only tables already present (filled only when importing into a database).
+    present: set[Key] = attrs.Factory(set)
+
+    @classmethod
+    def from_database(cls, conn: Any, run_ids: Iterable[str]) -> Known:
+        """What the database already holds of these runs (to add events to them later)."""
+        import sqlalchemy as sa
+
+        known = cls()
+        for run_id in run_ids:
+            def rows(table: Any, *columns: str) -> list[tuple[Any, ...]]:
+                stmt = sa.select(*(table.c[c] for c in columns)).where(table.c.run_id == run_id)  # noqa: B023
+                return [tuple(r) for r in conn.execute(stmt)]
+
+            if rows(schema.workflow, "run_id"):
+                known.workflows.add(run_id)
+            known.tasks.update(rows(schema.task, "run_id", "task_id"))
+            known.tries.update(rows(schema.try_, "run_id", "task_id", "try_id"))
+            known.failures.update(rows(schema.failure, "run_id", "task_id", "try_id"))
+            for _, task_id, name, func in rows(schema.task_state, "run_id", "task_id", "task_status_name",
+                                               "task_func_name"):
+                known.states[(run_id, task_id)] = name
+                known.funcs[(run_id, task_id)] = func
+            known.present.update(("status", *r) for r in rows(schema.status, "run_id", "task_id", "timestamp"))
+            known.present.update(("resource", *r) for r in rows(schema.resource, "run_id", "task_id", "try_id",
+                                                                "timestamp"))
+            known.present.update(("block", *r) for r in rows(schema.block, "run_id", "block_id", "executor_label",
+                                                             "timestamp"))
+            known.nodes.update(rows(schema.node, "run_id", "hostname", "uid"))
+            w = schema.workflow
+            counts = conn.execute(sa.select(w.c.tasks_completed_count, w.c.tasks_failed_count)
+                                  .where(w.c.run_id == run_id)).first()
+            if counts is not None:
+                known.counts[run_id] = {"tasks_completed_count": counts[0], "tasks_failed_count": counts[1]}
+        return known
 
 
 @attrs.define
@@ -93,6 +129,8 @@ class Plan:
 
     def _status(self, run_id: str, task_id: int, try_id: int, name: str, ts: datetime.datetime) -> None:
         tkey = (run_id, task_id)
+        if ("status", run_id, task_id, ts) in self.known.present:
+            return  # imported twice
         last = self.status_times.get(tkey) or self.known.last_status_time.get(tkey)
         if last is not None and ts <= last:
             ts = last + _TICK  # the status primary key includes the timestamp: keep it unique
@@ -106,6 +144,8 @@ class Plan:
 
     def _add_block(self, e: dict[str, Any]) -> None:
         key = (e["run_id"], e["block_id"], e["executor_label"])
+        if ("block", *key, e["timestamp"]) in self.known.present:
+            return
         last = self.block_times.get(key) or self.known.last_block_time.get(key)
         if last is not None and e["timestamp"] <= last:
             e = {**e, "timestamp": last + _TICK}
@@ -122,7 +162,8 @@ class Plan:
         self._status(run_id, task_id, try_id, "running_ended", e["time_ended"])
         seen: set[datetime.datetime] = set()
         for sample in e["samples"]:
-            if sample["timestamp"] in seen:
+            present = ("resource", run_id, task_id, try_id, sample["timestamp"]) in self.known.present
+            if present or sample["timestamp"] in seen:
                 continue
             seen.add(sample["timestamp"])
             self.resources.append({"run_id": run_id, "task_id": task_id, "try_id": try_id,
@@ -138,7 +179,7 @@ class Plan:
     def statements(self) -> Iterable[tuple[Any, list[dict[str, Any]]]]:
         """(statement, parameter rows) pairs, in an order that satisfies the foreign keys."""
         k = self.known
-        yield schema.workflow.insert(), self.workflows
+        yield schema.workflow.insert(), [w for w in self.workflows if w["run_id"] not in k.workflows]
         task_new = [r for key, r in self.tasks.items() if key not in k.tasks]
         yield schema.task.insert(), [_complete_task(r) for r in task_new]
         yield _update(schema.task, ("run_id", "task_id"), _TASK_DYNAMIC), [
@@ -197,6 +238,7 @@ class Plan:
         k.last_block_time.update(self.block_times)
         k.nodes.update(self.nodes)
         k.funcs.update(self.funcs)
+        k.workflows.update(w["run_id"] for w in self.workflows)
 
 
 _update_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _Bound] = {}

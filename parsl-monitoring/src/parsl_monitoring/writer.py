@@ -118,6 +118,64 @@ def spill(path: str, events: list[tuple[str, Any]], error: Any) -> int:
     return len(events)
 
 
+def _datetime_keys() -> frozenset[str]:
+    from sqlalchemy import DateTime
+
+    from parsl_monitoring import schema
+
+    return frozenset({c.name for t in schema.metadata.tables.values() for c in t.columns
+                      if isinstance(c.type, DateTime)} | {"time_started", "time_ended", "first_seen"})
+
+
+def _restore(value: Any, keys: frozenset[str], key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _restore(v, keys, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restore(v, keys, key) for v in value]
+    if key in keys and isinstance(value, str):
+        return datetime.datetime.fromisoformat(value)
+    return value
+
+
+def load_spill(path: str) -> list[tuple[str, Any]]:
+    """Read back the events a writer spilled to ``path``, as the hub had sent them."""
+    from parsl_monitoring.errors import MonitoringError
+    from parsl_monitoring.records import TASK_EVENT
+
+    keys = _datetime_keys()
+    events: list[tuple[str, Any]] = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            try:
+                item = json.loads(line)
+                kind, event = item["kind"], _restore(item["event"], keys)
+                if kind == "task":
+                    event = tuple(event["timestamp"].timestamp() if k == "timestamp" else event[k] for k in TASK_EVENT)
+            except (ValueError, KeyError, TypeError, AttributeError) as e:
+                raise MonitoringError(f"{path}, line {number}: not an event spilled by parsl-monitoring ({e!r})") from e
+            events.append((kind, event))
+    return events
+
+
+def import_spill(path: str, url: str) -> Writer:
+    """Write the events spilled to ``path`` into the database at ``url``; returns the writer (counts)."""
+    from parsl_monitoring.db import guarded, open_for_writing
+
+    events = load_spill(path)
+    engine = open_for_writing(url)
+    run_ids = {e[0] if kind == "task" else e["run_id"] for kind, e in events}
+
+    def known() -> Known:
+        with engine.connect() as conn:
+            return Known.from_database(conn, run_ids)
+
+    writer = Writer(engine, url, path + ".failed")
+    writer.known = guarded(url, known)
+    writer.write(events)
+    engine.dispose()
+    return writer
+
+
 def read_frames(stream: BinaryIO) -> Any:
     """Yield each batch of events sent on ``stream`` until it closes."""
     while True:

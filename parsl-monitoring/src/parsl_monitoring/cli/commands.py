@@ -38,6 +38,13 @@ def add_commands(subparsers: Any) -> None:
                         help="directory for the crate (default: the run directory)")
     export.set_defaults(handler=_guard("monitor export", _export))
 
+    load = sub.add_parser("import", help="write events that could not be recorded into a database",
+                          description="Write the events a run saved to monitoring-unwritten.jsonl (because its "
+                                      "database was unavailable) into a database.")
+    load.add_argument("spill_file", metavar="FILE", help="a monitoring-unwritten.jsonl file")
+    load.add_argument("--into", metavar="DB", required=True, help="a monitoring.db file, run directory or URL")
+    load.set_defaults(handler=_guard("monitor import", _import))
+
 
 def _guard(name: str, fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Run a command, printing monitoring errors as one clear line instead of a traceback."""
@@ -89,6 +96,16 @@ def _serve(args: argparse.Namespace) -> int:
 
     url, _ = locate(args.target)
     return serve(url, host=args.host, port=args.port)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from parsl_monitoring.db import url_for
+    from parsl_monitoring.writer import import_spill
+
+    writer = import_spill(args.spill_file, url_for(args.into))
+    print(f"imported {writer.written} events" + (f"; {writer.spilled} could not be written ({writer.error}), "
+                                                 f"saved to {writer.spill_path}" if writer.spilled else ""))
+    return 1 if writer.spilled else 0
 
 
 def _export(args: argparse.Namespace) -> int:
