@@ -81,3 +81,27 @@ def test_a_real_workflow_records_to_postgresql(pg_url, tmp_path):
         run_id = dfk.run_id
     assert count(pg_url, "task", run_id) == 50
     assert count(pg_url, "status", run_id) == 150  # pending, launched, exec_done
+
+
+def test_dashboard_queries_on_postgresql(pg_url, tmp_path):
+    from parsl_monitoring.dashboard import pages
+    from parsl_monitoring.queries import Store
+
+    dfk = fake_dfk(str(tmp_path), run_id="pg-dash")
+    hub = MonitoringHub(logging_endpoint=pg_url)
+    hub.start(dfk)
+    hub.parsl_workflow_start(dfk=dfk)
+    for i in range(120):
+        run_task(hub, dfk, record(i, func_name=f"app{i % 3}", depends=[i - 1] if i else []),
+                 fail_with=RuntimeError("no") if i == 7 else None)
+    hub.parsl_workflow_end(dfk=dfk)
+    hub.close()
+    with Store(pg_url) as store:
+        completions = store.completions("pg-dash")
+        assert sorted(completions["apps"]) == ["app0", "app1", "app2"]
+        assert sum(sum(bins) for bins in completions["apps"].values()) == 120
+        assert {a["app"]: (a["tasks"], a["done"], a["failed"]) for a in store.app_counts("pg-dash")} == {
+            "app0": (40, 40, 0), "app1": (40, 39, 1), "app2": (40, 40, 0)}
+        html = pages.workflow_page(store, "pg-dash")
+        assert 'id="tasks-data"' in html and "RuntimeError" in html
+        assert len(store.tasks("pg-dash", limit=50)) == 50
