@@ -128,3 +128,25 @@ def test_worker_resources_travel_back_over_htex(tmp_path, monkeypatch):
     assert all(rss > 64 * 1024 * 1024 for task_id, _, rss in per_task if task_id < 4)
     assert all(host and block == "0" and started is not None for host, block, started in tries)
     assert running == 5
+
+
+def test_thousands_of_worker_reports_arrive(tmp_path, monkeypatch):
+    """Lossless from workers: every try's report comes back in its result, none dropped under load."""
+    proposed_dfk_wrapping(monkeypatch)
+    here = os.path.dirname(os.path.abspath(__file__))
+    config = Config(
+        executors=[HighThroughputExecutor(label="htex", max_workers_per_node=2,
+                                          provider=LocalProvider(worker_init=f"export PYTHONPATH={here}"))],
+        run_dir=str(tmp_path), monitoring=MonitoringHub(resource_monitoring_interval=0))
+    with parsl.load(config):
+        assert sum(f.result() for f in [cube(i) for i in range(3000)]) == sum(i ** 3 for i in range(3000))
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/monitoring.db")
+    with engine.connect() as conn:
+        def count(sql: str) -> int:
+            return conn.execute(sa.text(sql)).scalar()
+
+        assert count("select count(*) from resource") == 3000
+        assert count("select count(distinct task_id) from resource") == 3000
+        assert count("select count(*) from status where task_status_name = 'running_ended'") == 3000
+        assert count("select count(*) from try where hostname is null") == 0
+    engine.dispose()
