@@ -107,3 +107,17 @@ def test_killed_interchange_fails_the_workflow_and_cleanup_returns(load, mark) -
             f.result(timeout=30)
     dfk.cleanup()
     wait_for(lambda: not marked_processes(mark), 10, "every block process to exit")
+
+
+def test_idle_block_is_scaled_in_and_work_brings_a_new_one(load, mark) -> None:
+    from parsl.jobs.states import JobState
+
+    dfk = load(strategy="htex_auto_scale", strategy_period=0.3, max_idletime=0.5,
+               provider_kwargs={"min_blocks": 0, "max_blocks": 1})
+    ex = dfk.executors["htex"]
+    assert nap(0).result(timeout=60) == 0
+    wait_for(lambda: ex.status_facade.get("0") and ex.status_facade["0"].state == JobState.SCALED_IN, 30,
+             "the idle block to be scaled in")
+    wait_for(lambda: not pool_processes(mark), 10, "the scaled-in pool to exit")
+    assert nap(0).result(timeout=60) == 0  # the strategy starts a new block for new work
+    assert "1" in ex.blocks_to_job_id
