@@ -137,7 +137,7 @@ def test_thousands_of_worker_reports_arrive(tmp_path, monkeypatch):
     config = Config(
         executors=[HighThroughputExecutor(label="htex", max_workers_per_node=2,
                                           provider=LocalProvider(worker_init=f"export PYTHONPATH={here}"))],
-        run_dir=str(tmp_path), monitoring=MonitoringHub(resource_monitoring_interval=0))
+        run_dir=str(tmp_path), monitoring=MonitoringHub(resource_monitoring_interval=60))  # a final sample each
     with parsl.load(config):
         assert sum(f.result() for f in [cube(i) for i in range(3000)]) == sum(i ** 3 for i in range(3000))
     engine = sa.create_engine(f"sqlite:///{tmp_path}/monitoring.db")

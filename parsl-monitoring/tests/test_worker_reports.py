@@ -46,14 +46,20 @@ def test_samples_cover_children_and_come_back_in_the_result(pool):
     assert len({tuple(sorted(s)) for s in samples}) == 1, "every sample has the same columns"
 
 
-def test_interval_zero_reports_one_final_sample(pool):
+def test_interval_zero_reports_where_and_when_but_no_samples(pool):
+    """As in Parsl: with interval 0 only the start and end of the try are recorded."""
     _, report = unwrap(pool.submit(MonitoredFunction(burn_in_child, interval=0), 0.05).result())
+    assert report["samples"] == [] and report["hostname"] and report["time_ended"] > report["time_started"]
+
+
+def test_a_long_interval_still_gives_a_final_sample(pool):
+    _, report = unwrap(pool.submit(MonitoredFunction(burn_in_child, interval=3600), 0.05).result())
     assert len(report["samples"]) == 1
 
 
 def test_exception_carries_the_report_and_unwrap_removes_it(pool):
     with pytest.raises(KeyError) as info:
-        pool.submit(MonitoredFunction(fail, interval=0), ).result()
+        pool.submit(MonitoredFunction(fail, interval=60)).result()
     exc, report = unwrap(pickle.loads(pickle.dumps(info.value)))
     assert isinstance(exc, KeyError) and not hasattr(exc, "_parsl_monitoring_report")
     assert report is not None and report["samples"]
@@ -65,7 +71,7 @@ def test_report_inside_a_remote_exception_wrapper():
     from parsl.app.errors import RemoteExceptionWrapper
 
     try:
-        MonitoredFunction(fail, interval=0)()
+        MonitoredFunction(fail, interval=60)()
     except KeyError as e:
         wrapper = dill.loads(dill.dumps(RemoteExceptionWrapper(type(e), e, e.__traceback__)))
     outcome, report = unwrap(wrapper)

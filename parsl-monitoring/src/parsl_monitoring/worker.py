@@ -103,6 +103,7 @@ def sample(process: Any) -> dict[str, Any]:
     """One resource sample of ``process`` and its children, in Parsl's ``resource`` columns."""
     import psutil
 
+    total_memory = _node()["total_memory"] or 1
     with process.oneshot():
         times = process.cpu_times()
         mem = process.memory_info()
@@ -110,7 +111,7 @@ def sample(process: Any) -> dict[str, Any]:
         row = {
             "timestamp": datetime.datetime.now(),
             "psutil_process_pid": process.pid,
-            "psutil_process_memory_percent": process.memory_percent(),
+            "psutil_process_memory_percent": 100.0 * mem.rss / total_memory,
             "psutil_process_time_user": times.user + times.children_user,
             "psutil_process_time_system": times.system + times.children_system,
             "psutil_process_memory_virtual": float(mem.vms),
@@ -121,7 +122,7 @@ def sample(process: Any) -> dict[str, Any]:
             "psutil_process_num_ctx_switches_involuntary": float(ctx.involuntary),
         }
         row.update(_io(process))
-    children = process.children(recursive=True)
+    children = _children(process)
     row["psutil_process_children_count"] = float(len(children))
     for child in children:
         try:
@@ -131,12 +132,34 @@ def sample(process: Any) -> dict[str, Any]:
                 row["psutil_process_time_system"] += t.system
                 row["psutil_process_memory_virtual"] += m.vms
                 row["psutil_process_memory_resident"] += m.rss
-                row["psutil_process_memory_percent"] += child.memory_percent()
+                row["psutil_process_memory_percent"] += 100.0 * m.rss / total_memory
                 for key, value in _io(child).items():
                     row[key] = (row[key] or 0.0) + (value or 0.0)
         except psutil.Error:
             continue  # a child that ended while being sampled
     return row
+
+
+def _children(process: Any) -> list[Any]:
+    """The process's descendants; on Linux from /proc/PID/task/TID/children (no scan of every process)."""
+    import psutil
+
+    found: list[Any] = []
+    todo = [process.pid]
+    try:
+        while todo:
+            pid = todo.pop()
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+                todo.extend(kids)
+                found.extend(psutil.Process(k) for k in kids)
+    except FileNotFoundError:
+        if pid == process.pid:  # no such /proc interface here: ask psutil (which scans)
+            return list(process.children(recursive=True))
+    except (OSError, psutil.Error):
+        pass  # a process that ended while being looked at
+    return found
 
 
 def _io(process: Any) -> dict[str, Optional[float]]:
@@ -174,12 +197,14 @@ class Sampler:
         return token
 
     def leave(self, token: int) -> list[dict[str, Any]]:
+        """The try's samples: the periodic ones and a final one (none at all with interval 0, as in Parsl)."""
         with self.lock:
-            _, samples = self.active.pop(token)
-        try:
-            samples.append(sample(self.process))
-        except Exception:
-            pass
+            interval, samples = self.active.pop(token)
+        if interval > 0:
+            try:
+                samples.append(sample(self.process))
+            except Exception:
+                pass
         return samples
 
     def _loop(self) -> None:
