@@ -10,6 +10,8 @@ Every measurement is one JSON line. Measurements:
   dashboard_page      seconds to fetch each dashboard page over HTTP for a recorded workflow of
                       --dashboard-tasks tasks (the goal is < 1 s per page)
   dashboard_build     seconds the hub took to record that workflow (hooks + writer, until closed)
+  worker_wrapper      microseconds the worker-side wrapper adds to one call (a final psutil sample and
+                      the pickled report), for resource_monitoring_interval 30 and 0
 """
 
 from __future__ import annotations
@@ -147,6 +149,27 @@ def bench_dashboard(n: int) -> None:
             server.store.close()
 
 
+def bench_worker_wrapper(calls: int = 2000) -> None:
+    import pickle
+
+    from parsl_monitoring.worker import MonitoredFunction
+
+    def plain() -> float:
+        start = time.perf_counter()
+        for _ in range(calls):
+            pickle.dumps(noop())
+        return time.perf_counter() - start
+
+    for interval in (30, 0):
+        wrapped = MonitoredFunction(noop, interval)
+        wrapped()  # start the sampler, cache node facts
+        start = time.perf_counter()
+        for _ in range(calls):
+            pickle.dumps(wrapped())
+        extra = (time.perf_counter() - start) - plain()
+        emit("worker_wrapper", extra / calls * 1e6, "us/call", interval=interval)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=5000)
@@ -157,6 +180,7 @@ def main() -> int:
     args = parser.parse_args()
     for kind in args.executors.split(","):
         bench_overhead(kind, args.tasks, args.rounds)
+    bench_worker_wrapper()
     if not args.skip_dashboard:
         bench_dashboard(args.dashboard_tasks)
     return 0

@@ -171,6 +171,10 @@ def _io(process: Any) -> dict[str, Optional[float]]:
             "psutil_process_disk_write": float(io.write_chars if hasattr(io, "write_chars") else io.write_bytes)}
 
 
+#: How often an idle sampler looks for new tries (tries with shorter intervals wake it at once).
+IDLE_WAIT = 1.0
+
+
 class Sampler:
     """Samples this process for every monitored try running in it; one thread, started on need."""
 
@@ -192,8 +196,8 @@ class Sampler:
             if interval > 0 and self.thread is None:
                 self.thread = threading.Thread(target=self._loop, name="parsl-monitoring-sampler", daemon=True)
                 self.thread.start()
-        if interval > 0:
-            self.wake.set()  # the sampler may be idling; let it schedule this try's samples
+        if 0 < interval < IDLE_WAIT:
+            self.wake.set()  # the sampler may be idling for longer than this try's interval
         return token
 
     def leave(self, token: int) -> list[dict[str, Any]]:
@@ -225,7 +229,7 @@ class Sampler:
                     except Exception:
                         pass
             last = {t: v for t, v in last.items() if t in dict(active)}
-            self.wake.wait(min(intervals) if intervals else 1.0)
+            self.wake.wait(min(intervals + [IDLE_WAIT]))
 
 
 _the_sampler: Optional[Sampler] = None
