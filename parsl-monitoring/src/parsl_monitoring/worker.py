@@ -203,7 +203,8 @@ class Sampler:
     def leave(self, token: int) -> list[dict[str, Any]]:
         """The try's samples: the periodic ones and a final one (none at all with interval 0, as in Parsl)."""
         with self.lock:
-            interval, samples = self.active.pop(token)
+            interval, periodic = self.active.pop(token)
+            samples = list(periodic)  # the sampler thread may still append to ``periodic``: not ours now
         if interval > 0:
             try:
                 samples.append(sample(self.process))
@@ -229,7 +230,7 @@ class Sampler:
                     except Exception:
                         pass
             last = {t: v for t, v in last.items() if t in dict(active)}
-            self.wake.wait(min(intervals + [IDLE_WAIT]))
+            self.wake.wait(min([*intervals, IDLE_WAIT]))
 
 
 _the_sampler: Optional[Sampler] = None
