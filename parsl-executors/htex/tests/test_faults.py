@@ -157,7 +157,7 @@ def test_workers_that_cannot_start_fail_the_block_with_their_error(start_htex) -
     future = ex.submit(own_pid, {})
     status = wait_for(lambda: (s := ex.status()) and s["0"].terminal and s, 30, "the block to end")
     assert "workers in a row exited (last with code 1) before they were ready" in status["0"].stderr_summary
-    with pytest.raises(ManagerLost, match="its worker pool exited: 5 workers in a row exited"):
+    with pytest.raises(ManagerLost, match=r"its worker pool exited: \d+ workers in a row exited"):
         future.result(timeout=5)
 
 

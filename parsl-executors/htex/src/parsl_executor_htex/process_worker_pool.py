@@ -286,7 +286,7 @@ class WorkerPool:
             lost = pickle.dumps((w.rank, self.hostname, code))
             self._result(w, w.task, wire.WORKER_LOST, lost)
         self.start_failures = 0 if w.started else self.start_failures + 1
-        if self.start_failures >= MAX_START_FAILURES:
+        if self.start_failures == MAX_START_FAILURES:
             msg = (f"parsl-htex-worker-pool: {self.start_failures} workers in a row exited (last with code {code}) "
                    f"before they were ready; giving up")
             logger.error(msg)
