@@ -27,8 +27,8 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def parsl_run(tmp_path, env: dict, terminal: bool) -> tuple[int, str, str]:
-    """``parsl run`` a 40-task script; (exit code, stdout, what was written to stderr)."""
+def parsl_run(tmp_path, env: dict, terminal: bool, stdout_too: bool = False) -> tuple[int, str, str]:
+    """``parsl run`` a 40-task script; (exit code, stdout, what was written to the terminal)."""
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
     parsl_cmd = os.path.join(os.path.dirname(sys.executable), "parsl")
@@ -38,8 +38,8 @@ def parsl_run(tmp_path, env: dict, terminal: bool) -> tuple[int, str, str]:
                            cwd=tmp_path, timeout=120)
         return p.returncode, p.stdout, p.stderr
     master, slave = pty.openpty()
-    p = subprocess.Popen([parsl_cmd, "run", str(script)], stdout=subprocess.PIPE, stderr=slave, env=full_env,
-                         cwd=tmp_path)
+    p = subprocess.Popen([parsl_cmd, "run", str(script)], stdout=slave if stdout_too else subprocess.PIPE,
+                         stderr=slave, env=full_env, cwd=tmp_path)
     os.close(slave)
     err = b""
     while True:
@@ -55,8 +55,10 @@ def parsl_run(tmp_path, env: dict, terminal: bool) -> tuple[int, str, str]:
         elif p.poll() is not None:
             break
     os.close(master)
-    out = p.stdout.read().decode()
-    p.stdout.close()
+    out = ""
+    if p.stdout is not None:
+        out = p.stdout.read().decode()
+        p.stdout.close()
     return p.wait(timeout=60), out, err.decode(errors="replace")
 
 
@@ -67,6 +69,13 @@ def test_rich_progress_in_a_terminal(tmp_path, monkeypatch):
     assert out.strip() == f"results {sum(range(40)) - 7}"  # the script's own output is untouched
     final = err.rsplit("\r", 2)[-2] if "\r" in err else err
     assert "40/40 tasks" in err and "39 done" in final and "1 failed" in final and "0 running" in final
+
+
+def test_script_output_on_the_same_terminal_is_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARSL_PROGRESS", raising=False)
+    code, _, terminal = parsl_run(tmp_path, {}, terminal=True, stdout_too=True)
+    assert code == 0
+    assert f"results {sum(range(40)) - 7}" in terminal and "40/40 tasks" in terminal
 
 
 def test_no_progress_when_not_a_terminal(tmp_path):

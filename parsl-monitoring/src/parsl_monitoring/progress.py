@@ -139,8 +139,11 @@ class RichView(View):
     def open(self) -> None:
         from rich.live import Live
 
+        # Output the script prints to the same terminal goes above the display instead of through
+        # it; output sent elsewhere (a pipe, a file) is left alone.
+        same = _same_terminal(sys.stdout, self.console.file)
         self.live = Live(get_renderable=self._render, console=self.console, auto_refresh=False, transient=False,
-                         redirect_stdout=False, redirect_stderr=False)
+                         redirect_stdout=same, redirect_stderr=False)
         self.live.start()
 
     def draw(self, snapshot: Mapping[str, Any]) -> None:
@@ -176,6 +179,13 @@ class JupyterView(View):
 
     def draw(self, snapshot: Mapping[str, Any]) -> None:
         self.handle.update(self.html(self.render(snapshot)))
+
+
+def _same_terminal(a: Any, b: Any) -> bool:
+    try:
+        return a.isatty() and b.isatty() and os.path.samestat(os.fstat(a.fileno()), os.fstat(b.fileno()))
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def in_jupyter() -> bool:
