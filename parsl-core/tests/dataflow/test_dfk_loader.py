@@ -252,3 +252,13 @@ def test_launch_if_ready_never_launches_a_try_twice(make_dfk):
     for _ in range(3):
         dfk.launch_if_ready(dfk.tasks[fut.tid])
     assert calls == ["released"]
+
+
+def test_wait_for_current_tasks_when_the_program_dropped_its_futures(dfk):
+    event = threading.Event()
+    kept = wait_for(event)
+    for i in range(300):
+        double(i)  # futures dropped at once: finished records hold them only weakly
+    threading.Timer(0.05, event.set).start()
+    dfk.wait_for_current_tasks()
+    assert kept.done()

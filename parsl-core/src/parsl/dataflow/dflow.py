@@ -635,7 +635,9 @@ class DataFlowKernel:
         """Wait until every task submitted so far has reached a final state."""
         logger.info("Waiting for all remaining tasks to complete")
         for task in list(self.tasks.values()):
-            task.app_fu.exception()
+            app_fu = task.app_fu  # None once finished, forgotten and dropped by the program
+            if app_fu is not None:
+                app_fu.exception()
             while task.status not in FINAL_STATES:  # the state is final just before the future is
                 time.sleep(0.001)
         logger.info("All remaining tasks completed")
