@@ -66,7 +66,8 @@ def test_broken_plugins_are_reported_and_the_others_load(modules: dict) -> None:
     assert "does not declare PARSL_PLUGIN_API" in broken["undeclared"].error
     assert manager.get("executor", "fake") is FakeExecutor
     # a name from a broken plugin is only an error when asked for, and the error says why
-    expected = r"unknown provider plugin 'raising'.*failed to load: .*raising \(parsl-provider-raising\).*ZeroDivisionError"
+    expected = (r"unknown provider plugin 'raising'.*failed to load: "
+                r".*raising \(parsl-provider-raising\).*ZeroDivisionError")
     with pytest.raises(PluginNotFound, match=expected):
         manager.get("provider", "raising")
 
