@@ -51,6 +51,12 @@ def test_config_file_names_the_hub(tmp_path):
     config = load_config_file(str(path))
     assert isinstance(config.monitoring, MonitoringHub)
     assert (config.monitoring.workflow_name, config.monitoring.resource_monitoring_interval) == ("from-toml", 5)
+    from parsl.configfile.dump import dumps
+
+    again = tmp_path / "again.toml"
+    again.write_text(dumps(config, "toml"))  # dumped back, it loads to the same settings
+    assert repr(load_config_file(str(again)).monitoring) == repr(config.monitoring)
+    assert 'type = "hub"' in again.read_text() and "lock_timeout" not in again.read_text()
 
 
 def test_every_transition_of_a_dependent_workflow_is_recorded(tmp_path):
