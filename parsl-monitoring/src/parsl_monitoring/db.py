@@ -27,6 +27,8 @@ T = TypeVar("T")
 
 #: How long a statement waits for another process's lock on a SQLite file before failing.
 DEFAULT_LOCK_TIMEOUT = 10.0
+#: Seconds to wait for a database server to accept a connection.
+CONNECT_TIMEOUT = 10
 
 
 def display_url(url: str) -> str:
@@ -92,6 +94,9 @@ def create_engine(url: str, *, read_only: bool = False, lock_timeout: float = DE
         kwargs["connect_args"] = {"timeout": lock_timeout, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
+        if parsed.get_backend_name() in ("postgresql", "mysql", "mariadb"):
+            # a server that does not answer must not hold up the start of a workflow for minutes
+            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT}
     engine = guarded(url, lambda: sa.create_engine(parsed, **kwargs))
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine, read_only=read_only, lock_timeout=lock_timeout)
