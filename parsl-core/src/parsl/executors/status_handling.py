@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from abc import abstractmethod
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from parsl.executors.base import ParslExecutor
@@ -111,7 +111,10 @@ class BlockProviderExecutor(ParslExecutor):
         self._executor_bad_state.set()
         for fut in list(self._tasks.values()):
             if not fut.done():
-                fut.set_exception(BadStateException(self, exception))
+                try:
+                    fut.set_exception(BadStateException(self, exception))
+                except InvalidStateError:  # its result arrived after the done() check
+                    pass
 
     # -- status ------------------------------------------------------------------------------
 
