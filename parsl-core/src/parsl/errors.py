@@ -5,10 +5,12 @@ Hierarchy::
     ParslError
     ├── ConfigurationError
     │   ├── ConfigFileError          (a config file's value, key or plugin name is wrong)
-    │   └── PluginNotFound           (a plugin is named that is not installed or not loadable)
+    │   ├── SettingTypeError         (also a TypeError: a keyword of the wrong type)
+    │   └── PluginNotFound           (also an ImportError: a plugin not installed or not loadable)
     ├── OptionalModuleMissing
     ├── InternalConsistencyError
-    └── NoDataFlowKernelError
+    ├── NoDataFlowKernelError
+    └── NoStagingProvider            (also a ValueError: no staging provider for a File's scheme)
 """
 
 from __future__ import annotations
