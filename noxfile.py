@@ -27,7 +27,7 @@ SERVICES = {
     "parsl-provider-slurm": ["slurm"],
     "parsl-provider-gridengine": ["gridengine"],
     "parsl-staging-rsync": ["sshd"],
-    "parsl-monitoring": ["postgres"],
+    "parsl-monitoring": ["postgres", "chromium"],
 }
 
 

@@ -26,3 +26,10 @@ service_main() {
     *) echo "usage: $0 start|stop" >&2; exit 2 ;;
   esac
 }
+
+# apt_install PACKAGE...: install Debian packages (root), refreshing the package lists first.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}

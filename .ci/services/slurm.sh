@@ -34,9 +34,7 @@ if [ "$ACCT" = 1 ]; then
   [ -x /usr/sbin/mariadbd ] || pkgs+=(mariadb-server)
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  apt_install "${pkgs[@]}"
 fi
 
 

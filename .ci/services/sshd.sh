@@ -19,9 +19,7 @@ stop() {
 start() {
   mkdir -p "$STATE"; chmod 700 "$STATE"
   if [ ! -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null || ! command -v rsync >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends openssh-server openssh-client rsync >/dev/null
+    apt_install openssh-server openssh-client rsync
   fi
   # Own host and client keys: nothing in /etc/ssh or the user's keys is used or changed.
   [ -s "$STATE/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$STATE/host_ed25519"
