@@ -1,8 +1,8 @@
 """Live progress of a workflow (pending, running, done, failed, rate, ETA), driven by the monitor hooks.
 
 In a terminal the display is drawn with ``rich``; in a Jupyter notebook it is an HTML display that
-updates in place. It is attached when a workflow starts under ``parsl run`` (or with
-``PARSL_PROGRESS=1``) and standard error is a terminal, or when running in a Jupyter kernel;
+updates in place. It is attached when a workflow starts with ``PARSL_PROGRESS=1`` (which
+``parsl run`` sets unless it is already set) and standard error is a terminal, or when running in a Jupyter kernel;
 ``PARSL_PROGRESS=0`` turns it off everywhere. The hooks only move counters; drawing happens on a
 timer thread.
 """
@@ -197,15 +197,6 @@ def in_jupyter() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
-def under_parsl_run() -> bool:
-    """Whether this process is the ``parsl run`` command (which replaces ``sys.argv`` with the script's)."""
-    argv = getattr(sys, "orig_argv", [])
-    for i, arg in enumerate(argv[:3]):
-        if os.path.basename(arg) in ("parsl", "parsl.exe"):
-            return argv[i + 1:i + 2] == ["run"]
-    return False
-
-
 def wanted_view(stream: Any = None) -> Optional[View]:
     """The view the environment asks for, if any."""
     setting = os.environ.get("PARSL_PROGRESS", "").strip().lower()
@@ -214,7 +205,7 @@ def wanted_view(stream: Any = None) -> Optional[View]:
     if in_jupyter():
         return JupyterView()
     stream = stream or sys.stderr
-    wanted = setting in ("1", "on", "true", "yes") or under_parsl_run()
+    wanted = setting in ("1", "on", "true", "yes")
     if wanted and getattr(stream, "isatty", lambda: False)():
         return RichView(stream)
     return None

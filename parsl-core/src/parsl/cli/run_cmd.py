@@ -23,6 +23,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigurationError as e:
         print(str(e), file=sys.stderr)
         return 1
+    # Monitor plugins that draw live progress (parsl-monitoring) show it for `parsl run` by default.
+    os.environ.setdefault("PARSL_PROGRESS", "1")
     sys.argv = [args.script, *args.args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(args.script)))
     with parsl.load(config):
