@@ -101,7 +101,8 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy over the core."""
     session.install("mypy", "types-PyYAML", "-e", str(DISTRIBUTIONS["parsl-core"]))
-    session.run("mypy", "--config-file", str(ROOT / "parsl-core" / "pyproject.toml"), str(ROOT / "parsl-core" / "src" / "parsl"))
+    core = ROOT / "parsl-core"
+    session.run("mypy", "--config-file", str(core / "pyproject.toml"), str(core / "src" / "parsl"))
 
 
 @nox.session(default=False)

@@ -35,7 +35,8 @@ class OptionalModuleMissing(ParslError):
         super().__init__(module_names, reason)
 
     def __str__(self) -> str:
-        return f"The functionality requested requires missing optional modules {self.module_names}, because: {self.reason}"
+        return (f"The functionality requested requires missing optional modules {self.module_names}, "
+                f"because: {self.reason}")
 
 
 class InternalConsistencyError(ParslError):

@@ -20,20 +20,20 @@ class Staging:
     Every default here does nothing.
     """
 
-    def can_stage_in(self, file: "File") -> bool:
+    def can_stage_in(self, file: File) -> bool:
         return False
 
-    def can_stage_out(self, file: "File") -> bool:
+    def can_stage_out(self, file: File) -> bool:
         return False
 
-    def stage_in(self, dm: Any, executor: str, file: "File", parent_fut: "Optional[Future]") -> "Optional[Future]":
+    def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Optional[Future]) -> Optional[Future]:
         return None
 
-    def stage_out(self, dm: Any, executor: str, file: "File", app_fu: "Future") -> "Optional[Future]":
+    def stage_out(self, dm: Any, executor: str, file: File, app_fu: Future) -> Optional[Future]:
         return None
 
-    def replace_task(self, dm: Any, executor: str, file: "File", func: Callable) -> Optional[Callable]:
+    def replace_task(self, dm: Any, executor: str, file: File, func: Callable) -> Optional[Callable]:
         return None
 
-    def replace_task_stage_out(self, dm: Any, executor: str, file: "File", func: Callable) -> Optional[Callable]:
+    def replace_task_stage_out(self, dm: Any, executor: str, file: File, func: Callable) -> Optional[Callable]:
         return None

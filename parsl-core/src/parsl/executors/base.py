@@ -24,7 +24,7 @@ class ParslExecutor(metaclass=ABCMeta):
     run_dir: str = "."
     run_id: Optional[str] = None
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 -- optional: an executor with nothing to start keeps this
         """Start whatever the executor needs (threads, processes, blocks)."""
 
     @abstractmethod
@@ -44,7 +44,7 @@ class ParslExecutor(metaclass=ABCMeta):
         """Whether per-task resource monitoring makes sense on this executor."""
         return True
 
-    def __enter__(self) -> "ParslExecutor":
+    def __enter__(self) -> ParslExecutor:
         return self
 
     def __exit__(self, *exc: Any) -> None:
