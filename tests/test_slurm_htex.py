@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-import parsl
 import pytest
+
+import parsl
 from parsl import python_app
 from parsl.config import load_config_file
 from parsl.jobs.states import JobState

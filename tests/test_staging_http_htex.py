@@ -15,8 +15,9 @@ import subprocess
 import threading
 from collections import Counter
 
-import parsl
 import pytest
+
+import parsl
 from parsl import python_app
 from parsl.config import Config
 from parsl.data_provider.files import File

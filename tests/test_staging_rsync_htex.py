@@ -13,8 +13,9 @@ import os
 import stat
 import subprocess
 
-import parsl
 import pytest
+
+import parsl
 from parsl import bash_app, python_app
 from parsl.config import Config
 from parsl.data_provider.files import File

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import parsl
 import pytest
 import sqlalchemy as sa
 from helpers import fake_dfk, record, run_task
+
+import parsl
 from parsl import python_app
 from parsl.cli.main import main
 from parsl.config import Config

@@ -6,6 +6,7 @@ import os
 import threading
 
 import pytest
+
 from parsl_monitoring.dashboard.server import make_server
 
 CHROMIUM = os.environ.get("PARSL_TEST_CHROMIUM", "/usr/bin/chromium")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from helpers import States, fake_dfk, record, run_task
+
 from parsl_monitoring.hub import MonitoringHub
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from helpers import fake_dfk, record, run_task
+
 from parsl.cli.main import main
 from parsl_monitoring import schema
 from parsl_monitoring.hub import MonitoringHub

@@ -7,6 +7,7 @@ import os
 import pytest
 import sqlalchemy as sa
 from helpers import fake_dfk, record, run_task
+
 from parsl_monitoring import schema
 from parsl_monitoring.hub import MonitoringHub
 

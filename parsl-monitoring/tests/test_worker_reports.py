@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 import dill
 import pytest
 import sqlalchemy as sa
+
 from parsl_monitoring.worker import MonitoredFunction, MonitoredResult, unwrap
 
 
@@ -68,6 +69,7 @@ def test_exception_carries_the_report_and_unwrap_removes_it(pool):
 def test_report_inside_a_remote_exception_wrapper():
     """Executors that run tasks remotely return the exception wrapped; the report is inside it."""
     import dill
+
     from parsl.app.errors import RemoteExceptionWrapper
 
     try:
@@ -105,6 +107,7 @@ def test_hub_records_where_and_how_a_try_ran(known_run):
 
 def test_resource_monitoring_disabled_sends_the_function_unwrapped(tmp_path):
     from helpers import fake_dfk, record
+
     from parsl_monitoring.hub import MonitoringHub
 
     hub = MonitoringHub(resource_monitoring_enabled=False)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import parsl
 import sqlalchemy as sa
+
+import parsl
 from parsl import python_app
 from parsl.config import Config
 from parsl_monitoring.hub import MonitoringHub

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, List
 
 import pytest
+
 from parsl.launchers.launchers import SimpleLauncher
 from parsl.providers.local.local import LocalProvider
 from parsl.testing.blocks import CommandBlockExecutor

@@ -7,6 +7,7 @@ from concurrent.futures import Future
 from typing import Any, Callable
 
 import pytest
+
 from parsl.executors.errors import BadStateException
 from parsl.jobs.error_handlers import noop_error_handler, simple_error_handler, windowed_error_handler
 from parsl.jobs.errors import TooManyJobFailuresError

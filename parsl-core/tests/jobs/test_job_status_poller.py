@@ -6,6 +6,7 @@ import time
 from typing import Any, Callable
 
 from block_executor import BlockEvents, states
+
 from parsl.jobs.job_status_poller import JobStatusPoller
 from parsl.jobs.states import JobState
 from parsl.testing.processes import wait_until_gone

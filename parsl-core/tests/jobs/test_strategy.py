@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import pytest
 from block_executor import states
+
 from parsl.jobs.strategy import Strategy
 
 

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from parsl.launchers import launchers as L
 
 PARSL_SIGNATURES = {

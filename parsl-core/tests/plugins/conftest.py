@@ -4,6 +4,7 @@ from typing import Iterator
 
 import pytest
 from fakes import fake_plugins
+
 from parsl.plugins.manager import PluginManager, reset_plugin_manager
 
 

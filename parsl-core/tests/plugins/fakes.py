@@ -7,6 +7,7 @@ from concurrent.futures import Future
 from typing import Any, Optional, Sequence, Union
 
 import attrs
+
 from parsl.executors.base import ParslExecutor
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fakes import plugin_module
+
 from parsl.cli.main import main
 from parsl.plugins.manager import PluginManager
 from parsl.version import VERSION

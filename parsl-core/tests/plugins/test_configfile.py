@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fakes import EchoLauncher, FakeExecutor, FakeProvider
+
 from parsl.config import Config
 from parsl.configfile import ConfigFileError, config_from_data, config_to_data, dumps, load_config_file
 
@@ -133,6 +134,8 @@ def test_round_trip(tmp_path: Path, fmt: str) -> None:
     assert config_to_data(again) == config_to_data(original)
     assert repr(again) == repr(original)
     assert "fakeprov" in text and "nodes_per_block" in text and "init_blocks" not in text
+    if fmt == "toml":  # one header per settings object, as people write it
+        assert "\n[[executors]]\n" in text and "\n[executors.provider.launcher]\n" in text
 
 
 def test_dump_names_what_cannot_be_written() -> None:

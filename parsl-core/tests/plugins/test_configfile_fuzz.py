@@ -8,6 +8,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from parsl.config import Config
 from parsl.configfile import ConfigFileError, config_from_data
 

@@ -6,6 +6,7 @@ import inspect
 from pathlib import Path
 
 import pytest
+
 from parsl.plugins import hookspecs
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugins.md"

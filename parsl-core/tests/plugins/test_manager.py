@@ -10,6 +10,7 @@ from typing import Iterator
 
 import pytest
 from fakes import FakeExecutor, FakeProvider, fake_plugins, plugin_module
+
 from parsl.errors import ConfigurationError
 from parsl.plugins.api import check_api_range
 from parsl.plugins.manager import PluginManager, PluginNotFound

@@ -7,6 +7,7 @@ from typing import ClassVar, Mapping, Optional
 
 import attrs
 import pytest
+
 from parsl.jobs.states import JobState
 from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SimpleLauncher

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from parsl.providers.shell import execute_wait
 from parsl.testing.providers import require_service
 from parsl.testing.recorded import RecordedScheduler

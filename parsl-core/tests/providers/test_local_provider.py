@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from parsl.jobs.states import JobState
 from parsl.launchers.launchers import SimpleLauncher, SingleNodeLauncher
 from parsl.providers.local.local import LocalProvider

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from parsl.providers.errors import SchedulerCommandTimeout
 from parsl.providers.shell import execute_wait
 from parsl.testing.processes import wait_until_gone

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 
 import psutil
 import pytest
+
 from parsl.providers.local.local import LocalProvider
 from parsl_executor_htex.executor import HighThroughputExecutor
 

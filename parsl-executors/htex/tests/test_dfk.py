@@ -5,9 +5,10 @@ from __future__ import annotations
 import signal
 from typing import Any, Iterator
 
-import parsl
 import pytest
 from conftest import marked_processes, pool_processes, wait_for
+
+import parsl
 from parsl import python_app
 from parsl.config import Config
 from parsl_executor_htex.errors import ManagerLost, WorkerLost

@@ -9,6 +9,7 @@ import time
 import traceback
 
 import pytest
+
 from parsl.launchers.launchers import SimpleLauncher
 from parsl_executor_htex.mpi_executor import MPIExecutor
 

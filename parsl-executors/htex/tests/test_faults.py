@@ -8,6 +8,7 @@ import time
 
 import pytest
 from conftest import marked_processes, pool_processes, wait_for, worker_processes
+
 from parsl.executors.errors import BadStateException
 from parsl.jobs.states import JobState
 from parsl.serialize.errors import SerializationError

@@ -8,6 +8,7 @@ from importlib.metadata import distribution
 
 import attrs
 import pytest
+
 from parsl.errors import ConfigurationError
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.plugins.manager import get_plugin_manager

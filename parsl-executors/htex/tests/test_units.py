@@ -6,6 +6,7 @@ import pickle
 from types import SimpleNamespace
 
 import pytest
+
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl_executor_htex import placement, wire
 from parsl_executor_htex.errors import InterchangeLost, ManagerLost, WorkerLost

@@ -18,10 +18,10 @@ import warnings
 from typing import Any, Callable, Mapping, Optional
 
 import attrs
+
 from parsl.plugins import hookimpl
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
-
 from parsl_monitoring.records import static_columns, transition
 
 logger = logging.getLogger(__name__)

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from parsl.jobs.states import JobState
 from parsl.providers.shell import execute_wait
 from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance

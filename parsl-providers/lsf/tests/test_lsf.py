@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from parsl.errors import ConfigurationError
 from parsl.jobs.states import JobState
 from parsl.testing.recorded import RecordedProviderConformance, RecordedScheduler

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from parsl.jobs.job_status_poller import JobStatusPoller
 from parsl.jobs.states import JobState
 from parsl.launchers.launchers import SrunLauncher

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import parsl
 import pytest
+
+import parsl
 from parsl import python_app
 from parsl.config import Config
 from parsl.data_provider.files import File

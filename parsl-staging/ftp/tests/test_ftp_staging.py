@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from parsl.data_provider.files import File
 from parsl.data_provider.staging_utils import StagingError
 from parsl.plugins.manager import get_plugin_manager

@@ -11,6 +11,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
+
 from parsl.data_provider.files import File
 from parsl.data_provider.staging_utils import StagingError
 from parsl.errors import ConfigurationError

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from parsl import python_app
 from parsl.data_provider.file_noop import NoOpFileStaging
 from parsl.data_provider.files import File

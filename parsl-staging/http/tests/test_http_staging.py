@@ -6,6 +6,7 @@ import hashlib
 import os
 
 import pytest
+
 from parsl.data_provider.files import File
 from parsl.data_provider.staging_utils import NodeCache, StagingError
 from parsl.plugins.manager import get_plugin_manager

@@ -30,12 +30,33 @@ def dumps(config: Config, fmt: str) -> str:
     """``config`` as TOML or YAML text."""
     data = config_to_data(config)
     if fmt == "toml":
-        import tomli_w
-
-        return tomli_w.dumps(data)
+        return _toml_tables(data, [])
     import yaml
 
     return str(yaml.safe_dump(data, sort_keys=False))
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _toml_tables(data: dict[str, Any], path: list[str]) -> str:
+    """TOML with a ``[table]`` / ``[[array.of.tables]]`` header per settings object, as people write it.
+
+    tomli-w writes plain values; it would write nested tables inline, on one long line.
+    """
+    import tomli_w
+
+    plain = {k: v for k, v in data.items() if not isinstance(v, dict) and not _is_table_array(v)}
+    out = tomli_w.dumps(plain) if plain else ""
+    for key, value in data.items():
+        key_path = [*path, tomli_w.dumps({key: 0}).split("=")[0].strip()]
+        if isinstance(value, dict):
+            out += f"\n[{'.'.join(key_path)}]\n" + _toml_tables(value, key_path)
+        elif _is_table_array(value):
+            for item in value:
+                out += f"\n[[{'.'.join(key_path)}]]\n" + _toml_tables(item, key_path)
+    return out
 
 
 def _settings_to_data(obj: Any, path: str) -> dict[str, Any]:
@@ -47,16 +68,28 @@ def _settings_to_data(obj: Any, path: str) -> dict[str, Any]:
         if not field.init or field.metadata.get("legacy"):
             continue
         key = field.alias or field.name
-        value = _to_data(getattr(obj, field.name), f"{path}.{key}" if path else key)
+        raw = getattr(obj, field.name)
         if field.default is not attrs.NOTHING:
             default = field.default.factory() if isinstance(field.default, attrs.Factory) else field.default  # type: ignore[arg-type]
+            if _stateless_like(raw, default):
+                continue
+            value = _to_data(raw, f"{path}.{key}" if path else key)
             if value == _to_data(default, path):
                 continue
+        else:
+            value = _to_data(raw, f"{path}.{key}" if path else key)
         if value is None:
             raise NotRepresentable(f"{path + '.' if path else ''}{key}: None differs from the default "
                                    f"and cannot be written to a config file")
         out[key] = value
     return out
+
+
+def _stateless_like(value: Any, default: Any) -> bool:
+    """A plain object of the default's class with the same (usually no) state, such as a strategy
+    object (``RandomManagerSelector()``): equal to the default, so it needs no file form."""
+    return (type(value) is type(default) and not attrs.has(type(value))
+            and hasattr(value, "__dict__") and vars(value) == vars(default))
 
 
 def _to_data(value: Any, path: str) -> Any:

@@ -21,8 +21,8 @@ from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, Optional, Sequence
 
 import zmq
-from parsl.dataflow.lightfuture import LightFuture
 
+from parsl.dataflow.lightfuture import LightFuture
 from parsl_executor_htex import wire
 from parsl_executor_htex.curvezmq import Context
 from parsl_executor_htex.errors import (

@@ -26,6 +26,7 @@ from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import attrs
+
 from parsl.data_provider.staging import Staging
 from parsl.errors import ConfigurationError
 from parsl.executors.errors import BadStateException, InvalidResourceSpecification, ScalingFailed
@@ -34,7 +35,6 @@ from parsl.jobs.states import TERMINAL_STATES, JobState, JobStatus
 from parsl.plugins.settings import settings
 from parsl.providers.base import ExecutionProvider
 from parsl.serialize import pack_apply_message
-
 from parsl_executor_htex import placement
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import attrs
+
 from parsl.data_provider.staging import Staging
 from parsl.errors import ConfigurationError
 from parsl.plugins.settings import settings
 from parsl.providers.base import ExecutionProvider
-
 from parsl_executor_htex.executor import ErrorHandler, HighThroughputExecutor, HighThroughputExecutorBase
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
 from parsl_executor_htex.mpi_prefix_composer import VALID_LAUNCHERS, validate_resource_spec

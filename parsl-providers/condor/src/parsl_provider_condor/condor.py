@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional
 
 import attrs
+
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SingleNodeLauncher

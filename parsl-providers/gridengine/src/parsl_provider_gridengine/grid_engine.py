@@ -16,13 +16,13 @@ import time
 from typing import ClassVar, Iterator, Mapping, Optional
 
 import attrs
+
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SingleNodeLauncher
 from parsl.plugins.settings import settings
 from parsl.providers.cluster_provider import ClusterProvider
 from parsl.providers.errors import SchedulerCommandTimeout
-
 from parsl_provider_gridengine.template import template_string
 
 #: qstat's state letters (qstat(1), "state"); E... error states are handled apart.

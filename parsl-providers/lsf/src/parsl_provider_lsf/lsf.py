@@ -10,6 +10,7 @@ import math
 from typing import Any, ClassVar, Dict, Iterator, Mapping, Optional
 
 import attrs
+
 from parsl.errors import ConfigurationError
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher

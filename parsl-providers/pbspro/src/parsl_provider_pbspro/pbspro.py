@@ -11,6 +11,7 @@ import json
 from typing import Any, ClassVar, Dict, Iterator, Mapping, Optional
 
 import attrs
+
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SingleNodeLauncher

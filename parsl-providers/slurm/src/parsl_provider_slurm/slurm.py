@@ -11,13 +11,13 @@ import math
 from typing import Any, ClassVar, Dict, Iterator, Mapping, Optional
 
 import attrs
+
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SingleNodeLauncher
 from parsl.plugins.settings import settings
 from parsl.providers.cluster_provider import ClusterProvider
 from parsl.providers.scripts import JobFiles
-
 from parsl_provider_slurm.template import template_string
 
 #: squeue's compact state codes (squeue(1), "JOB STATE CODES").

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Dict, Iterator, Mapping, Optional
 
 import attrs
+
 from parsl.jobs.states import JobState
 from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import AprunLauncher

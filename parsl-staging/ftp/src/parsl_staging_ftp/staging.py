@@ -12,7 +12,6 @@ from parsl.data_provider.staging_utils import (
     Upload,
 )
 from parsl.plugins.settings import settings
-
 from parsl_staging_ftp import transfer
 
 

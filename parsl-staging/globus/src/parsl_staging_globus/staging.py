@@ -9,7 +9,6 @@ from parsl.data_provider.staging import Staging
 from parsl.data_provider.staging_utils import submit_staging_task, working_dir_of
 from parsl.errors import ConfigurationError
 from parsl.plugins.settings import settings
-
 from parsl_staging_globus.transfer import POLL_INTERVAL, transfer_file
 
 if TYPE_CHECKING:

@@ -7,7 +7,6 @@ import time
 from typing import TYPE_CHECKING
 
 from parsl.data_provider.staging_utils import StagingError
-
 from parsl_staging_globus import auth
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ from parsl.data_provider.staging_utils import (
     SeparateTaskStaging,
 )
 from parsl.plugins.settings import settings
-
 from parsl_staging_http import transfer
 
 

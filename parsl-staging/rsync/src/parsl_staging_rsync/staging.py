@@ -14,7 +14,6 @@ from parsl.data_provider.staging_utils import (
     set_local_path,
 )
 from parsl.plugins.settings import settings
-
 from parsl_staging_rsync import transfer
 
 if TYPE_CHECKING:
