@@ -111,16 +111,21 @@ class DataManager:
         func = provider.replace_task(self, executor, file, func) or func
         return replacement, func
 
-    def stage_out_one(self, file: File, func: Callable, executor: str,
-                      app_fu: Future) -> Tuple[Callable, File, DataFuture]:
-        """Plan the stage-out of an output File: (maybe wrapped) function, File to pass, its DataFuture."""
+    def stage_out_one(self, file: File, func: Callable, executor: str, app_fu: Future,
+                      exec_done: Future) -> Tuple[Callable, File, DataFuture, Optional[Future]]:
+        """Plan the stage-out of an output File.
+
+        The provider's stage-out waits on ``exec_done`` (the app has run), not on ``app_fu``,
+        which itself waits for stage-out. Returns the (maybe wrapped) function, the File to
+        pass to the app, its DataFuture, and the stage-out future (None if staged in-task).
+        """
         tid = getattr(app_fu, "tid", None)
         copy = file.cleancopy()
         provider = self._provider(copy, executor, stage_in=False)
-        staging_fut = provider.stage_out(self, executor, copy, app_fu)
+        staging_fut = provider.stage_out(self, executor, copy, exec_done)
         df = DataFuture(staging_fut if staging_fut is not None else app_fu, file, tid=tid)
         func = provider.replace_task_stage_out(self, executor, copy, func) or func
-        return func, copy, df
+        return func, copy, df, staging_fut
 
     # Parsl's method names, for staging providers written against them.
 

@@ -38,7 +38,7 @@ from parsl.data_provider.data_manager import DataManager
 from parsl.data_provider.files import File
 from parsl.dataflow import dependency_resolvers
 from parsl.dataflow.errors import DataFlowException, DependencyError, JoinError
-from parsl.dataflow.futures import AppFuture
+from parsl.dataflow.futures import AppFuture, ExecDoneFuture
 from parsl.dataflow.memoization import BasicMemoizer, Memoizer
 from parsl.dataflow.rundirs import make_rundir
 from parsl.dataflow.states import FINAL_STATES, States
@@ -284,12 +284,16 @@ class DataFlowKernel:
                 self._stage(task, label, app_fu)
         except NoStagingProvider as e:
             return e
+        except BaseException as e:  # raised to the caller: stage-outs planned so far must not wait forever
+            if app_fu._exec_done is not None:
+                app_fu._exec_done.set_exception(e)
+            raise
         return None
 
     def _log_submission(self, task: TaskRecord) -> None:
         """Parsl's structured submission records (``parsl.task``, ``parsl.dependency_task`` extras)."""
         for dep in task.depends:
-            if isinstance(dep, AppFuture) and dep.task_record.dfk is self:
+            if isinstance(dep, (AppFuture, ExecDoneFuture)) and dep.task_record.dfk is self:
                 task_logger.debug("Task %s has dependency task %s", task.id, dep.tid,
                                   extra={"parsl.task": task.id, "parsl.dependency_task": dep.tid})
         waiting = ", ".join(map(self.render_future_description, task.depends)) or "no dependency"
@@ -338,15 +342,26 @@ class DataFlowKernel:
             outputs = kwargs["outputs"] = list(outputs)
             data_futures = []
             for i, f in enumerate(outputs):
-                func, outputs[i], df = dm.stage_out_one(f, func, label, app_fu)
+                func, outputs[i], df = self._stage_out(f, func, label, app_fu)
                 data_futures.append(df)
             app_fu._outputs = data_futures
         for kw in ("stdout", "stderr"):
             f = kwargs.get(kw)
             if isinstance(f, File):
-                func, kwargs[kw], df = dm.stage_out_one(f, func, label, app_fu)
+                func, kwargs[kw], df = self._stage_out(f, func, label, app_fu)
                 setattr(app_fu, f"_{kw}_future", df)
         task.func = func
+
+    def _stage_out(self, file: File, func: Callable, label: str, app_fu: AppFuture) -> Tuple[Callable, File, DataFuture]:
+        """Plan one stage-out; the AppFuture will wait for the stage-out future it returns."""
+        gate = app_fu._exec_done
+        if gate is None:
+            gate = app_fu._exec_done = ExecDoneFuture(app_fu.task_record)
+            app_fu._stage_outs = []
+        func, copy, df, staging = self.data_manager.stage_out_one(file, func, label, app_fu, gate)
+        if staging is not None:
+            app_fu._stage_outs.append((staging, file.url))  # type: ignore[attr-defined]
+        return func, copy, df
 
     @staticmethod
     def _outputs_unstaged(kwargs: Dict[str, Any], app_fu: AppFuture) -> None:
@@ -573,19 +588,65 @@ class DataFlowKernel:
         self._complete(task, state, None, exception)
 
     def _complete(self, task: TaskRecord, state: States, result: Any, exception: Optional[BaseException]) -> None:
-        """Record the outcome, move to the final ``state``, forget the record, complete the future."""
+        """Record the outcome, move to the final ``state``, forget the record, complete the future.
+
+        A task with stage-outs first completes its ``ExecDoneFuture`` (which starts them) and
+        comes back here once they are all done.
+        """
+        app_fu = task.app_fu
+        gate = app_fu._exec_done
+        if gate is not None:
+            app_fu._exec_done = None
+            self._complete_after_stage_out(task, gate, state, result, exception)
+            return
         task.time_returned = _now()
         if task.memoize or self._memo_all:
             _guarded(lambda: self._memoize_outcome(task, result, exception), f"memoizing task {task.id}")
         self._update_state(task, state)
         self.wipe_task(task.id)
-        app_fu = task.app_fu
         if self._config.garbage_collect:
             task.release_app_fu()
         if exception is None:
             app_fu.set_result(result)
         else:
             app_fu.set_exception(exception)
+
+    def _complete_after_stage_out(self, task: TaskRecord, gate: ExecDoneFuture, state: States, result: Any,
+                                  exception: Optional[BaseException]) -> None:
+        """Start the stage-outs (by completing ``gate``); complete the task when all have finished.
+
+        The task fails with the first stage-out failure when the app itself succeeded.
+        """
+        stage_outs = task.app_fu._stage_outs
+        remaining = [len(stage_outs)]
+        lock = threading.Lock()
+
+        def one_done(_fut: Future) -> None:
+            with lock:
+                remaining[0] -= 1
+                if remaining[0]:
+                    return
+            try:
+                failure = _stage_out_failure(stage_outs) if exception is None else None
+                if failure is not None:
+                    logger.info("Task %s failed in stage-out: %s", task.id, failure)
+                    task.fail_history.append(repr(failure))
+                    task.fail_count += 1
+                    self._complete(task, States.failed, None, failure)
+                else:
+                    self._complete(task, state, result, exception)
+            except BaseException as e:
+                self._internal_error(task, e)
+
+        if exception is None:
+            gate.set_result(result)
+        else:
+            gate.set_exception(exception)
+        if not stage_outs:
+            self._complete(task, state, result, exception)
+            return
+        for fut, _url in stage_outs:
+            fut.add_done_callback(one_done)
 
     def _memoize_outcome(self, task: TaskRecord, result: Any, exception: Optional[BaseException]) -> None:
         if exception is None:
@@ -623,7 +684,7 @@ class DataFlowKernel:
 
     def render_future_description(self, dep: Any) -> str:
         """``task N`` for this DataFlowKernel's AppFutures, else a description of the future."""
-        if isinstance(dep, AppFuture) and dep.task_record.dfk is self:
+        if isinstance(dep, (AppFuture, ExecDoneFuture)) and dep.task_record.dfk is self:
             return f"task {dep.task_record.id!r}"
         if isinstance(dep, DataFuture):
             return f"DataFuture from task {dep.tid!r}"
@@ -687,6 +748,21 @@ def _guarded(step: Callable[[], Any], what: str) -> None:
         step()
     except Exception:
         logger.exception("Error while %s", what)
+
+
+def _stage_out_failure(stage_outs: Sequence[Tuple[Future, str]]) -> Optional[BaseException]:
+    """The first stage-out failure, as a ``StagingError`` naming the URL and the cause."""
+    for fut, url in stage_outs:
+        e = fut.exception()
+        if e is not None:
+            from parsl.data_provider.staging_utils import StagingError, describe
+
+            if isinstance(e, StagingError):
+                return e
+            error = StagingError(url, describe(e), direction="out")
+            error.__cause__ = e
+            return error
+    return None
 
 
 def _result(v: Any) -> Any:

@@ -10,7 +10,8 @@ It is a ``LightFuture``, so a pending task's future costs a few dozen bytes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple, Union
 
 from parsl.dataflow.lightfuture import LightFuture
 
@@ -25,6 +26,10 @@ class AppFuture(LightFuture):
     _outputs: Sequence[DataFuture] = ()
     _stdout_future: Optional[DataFuture] = None
     _stderr_future: Optional[DataFuture] = None
+    #: Set only for tasks with output Files: completes when the app has run, before stage-out.
+    _exec_done: Optional[ExecDoneFuture] = None
+    #: The stage-out futures this future waits for, each with the URL it stages to.
+    _stage_outs: Sequence[Tuple[Future, str]] = ()
 
     def __init__(self, task_record: TaskRecord) -> None:
         super().__init__()
@@ -70,6 +75,24 @@ class AppFuture(LightFuture):
 
     def __repr__(self) -> str:
         return f"<AppFuture tid={self.task_record.id} state={self._state.lower()}>"
+
+
+class ExecDoneFuture(LightFuture):
+    """Completes with a task's own outcome, before its stage-out; stage-out providers wait on it.
+
+    Stage-out cannot wait on the AppFuture, because the AppFuture waits for stage-out.
+    """
+
+    def __init__(self, task_record: TaskRecord) -> None:
+        super().__init__()
+        self.task_record = task_record
+
+    @property
+    def tid(self) -> int:
+        return self.task_record.id  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"<ExecDoneFuture tid={self.task_record.id} state={self._state.lower()}>"
 
 
 def deferred_getitem(o: Any, k: Any) -> Any:
