@@ -7,6 +7,7 @@ import sys
 import threading
 
 import pytest
+
 from parsl import File, python_app
 from parsl.app.futures import DataFuture
 from parsl.dataflow.dependency_resolvers import DEEP_DEPENDENCY_RESOLVER
@@ -131,7 +132,8 @@ def test_dependency_error_names_failed_tasks(dfk):
     err = info.value
     assert {tid for _, tid in err.dependent_exceptions_tids} == {"task 0", "task 1"}
     assert err.task_id == 2
-    assert "Dependency failure for task 2" in str(err)
+    assert str(err) == ("Dependency failure for task 2 with failed dependencies from task 0 (+ others): "
+                        "RuntimeError: first")
     assert isinstance(err.__cause__, RuntimeError)
 
 
@@ -143,8 +145,8 @@ def test_dependency_failure_chain_reports_root_cause(make_dfk):
     with pytest.raises(DependencyError) as info:
         fut.result()
     assert str(info.value.__cause__) == "root"
-    assert "Dependency failure for task 3" in str(info.value)
-    assert "via task 2 <- task 1 <- task 0" in str(info.value)
+    assert str(info.value) == ("Dependency failure for task 3 with failed dependencies from "
+                               "task 2 <- task 1 <- task 0: RuntimeError: root")
     assert dfk.tasks[3]["status"] is States.dep_fail
 
 
@@ -200,3 +202,36 @@ def test_data_future_fails_with_its_parent(dfk, tmp_path):
 def test_data_future_needs_a_file():
     with pytest.raises(TypeError, match="File"):
         DataFuture(concurrent.futures.Future(), "not-a-file", tid=1)  # type: ignore[arg-type]
+
+
+def test_dependency_error_message_carries_a_staging_failure(make_dfk, tmp_path):
+    from parsl.data_provider.staging import Staging
+    from parsl.data_provider.staging_utils import StagingError, submit_staging_task
+    from parsl.executors.threads import ThreadPoolExecutor
+
+    def refuse(parent_fut=None, outputs=(), _parsl_staging_inhibit=True):
+        raise StagingError("https://example.org/data.csv", "HTTP 404 Not Found")
+
+    class Refusing(Staging):
+        def can_stage_in(self, file):
+            return file.scheme == "https"
+
+        def stage_in(self, dm, executor, file, parent_fut):
+            file.local_path = str(tmp_path / file.filename)
+            return submit_staging_task(dm, refuse, parent_fut=parent_fut, outputs=[file])._outputs[0]
+
+    make_dfk(executors=[ThreadPoolExecutor(storage_access=[Refusing()])])
+    with pytest.raises(DependencyError) as info:
+        total(inputs=[File("https://example.org/data.csv")]).result()
+    assert str(info.value) == ("Dependency failure for task 0 with failed dependencies from DataFuture from task 1: "
+                               "StagingError: staging in https://example.org/data.csv failed: HTTP 404 Not Found")
+
+
+def test_dependency_error_message_without_text_names_the_type(dfk):
+    @python_app
+    def bare():
+        raise LookupError()
+
+    with pytest.raises(DependencyError, match=r"from task 0: LookupError$"):
+        ident(bare()).result()
+

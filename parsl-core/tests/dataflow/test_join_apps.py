@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+
 from parsl import join_app, python_app
 from parsl.dataflow.errors import JoinError
 
@@ -81,6 +82,8 @@ def test_join_error_names_the_failed_inner_tasks(dfk):
     tids = [tid for _, tid in info.value.dependent_exceptions_tids]
     assert len(tids) == 2 and all(t.startswith("task ") for t in tids)
     assert isinstance(info.value.__cause__, ValueError)
+    assert str(info.value).startswith(f"Join failure for task {fut.tid} with failed joined futures from {tids[0]} (+ others): ")
+    assert str(info.value).endswith(f": ValueError: {info.value.__cause__}")
 
 
 def test_join_apps_run_on_the_internal_executor(dfk):

@@ -47,6 +47,11 @@ def fail_writing(outputs=()):
     raise ValueError("the app itself failed")
 
 
+@python_app
+def after(x):
+    return x
+
+
 def _stager_dfk(make_dfk, tmp_path, push):
     return make_dfk(executors=[ThreadPoolExecutor(storage_access=[PushStaging(str(tmp_path), push)])])
 
@@ -106,6 +111,10 @@ def test_a_failed_stage_out_fails_the_app_future_naming_url_and_cause(make_dfk, 
     assert fut.task_status() == "failed"
     with pytest.raises(ConnectionRefusedError):
         fut.outputs[0].result()
+    with pytest.raises(DependencyError) as dep:
+        after(fut).result()
+    assert str(dep.value) == (f"Dependency failure for task {fut.tid + 2} with failed dependencies from task "
+                              f"{fut.tid}: StagingError: staging out push://result failed: Connection refused")
 
 
 def test_a_staging_error_from_the_provider_is_kept(make_dfk, tmp_path):

@@ -37,7 +37,12 @@ class PropagatedException(DataFlowException):
 
     ``dependent_exceptions_tids`` pairs each failure with a description of where it came from
     (``"task 3"``, or the repr of a foreign future); ``__cause__`` is the first root failure.
+    The message carries that root failure too (``... from task 2: StagingError: staging in
+    https://... failed: HTTP 404``): most people only ever see ``str()`` of the error.
     """
+
+    #: What failed, in the message: ``... with failed <what> from task 2``.
+    _what = "dependencies"
 
     def __init__(self, dependent_exceptions_tids: Sequence[Tuple[BaseException, str]], task_id: int,
                  *, failure_description: str) -> None:
@@ -48,8 +53,13 @@ class PropagatedException(DataFlowException):
         self.__cause__, self._cause_sequence = self._find_any_root_cause()
 
     def __str__(self) -> str:
-        return (f"{self._failure_description} for task {self.task_id}. "
-                f"The representative cause is via {' <- '.join(self._cause_sequence)}")
+        cause = self.__cause__
+        text = f"{self._failure_description} for task {self.task_id} with failed {self._what} from " \
+               f"{' <- '.join(self._cause_sequence)}"
+        if cause is None or cause is self:
+            return text
+        detail = str(cause).strip()
+        return f"{text}: {type(cause).__name__}: {detail}" if detail else f"{text}: {type(cause).__name__}"
 
     def __reduce__(self) -> tuple:
         return (_rebuild, (type(self), self.dependent_exceptions_tids, self.task_id))
@@ -79,6 +89,8 @@ class DependencyError(PropagatedException):
 
 class JoinError(PropagatedException):
     """A join app failed because one or more of the futures it returned failed."""
+
+    _what = "joined futures"
 
     def __init__(self, dependent_exceptions_tids: Sequence[Tuple[BaseException, str]], task_id: int) -> None:
         super().__init__(dependent_exceptions_tids, task_id, failure_description="Join failure")
