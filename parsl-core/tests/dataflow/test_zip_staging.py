@@ -5,7 +5,10 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+
 from parsl import File, python_app
+from parsl.dataflow.errors import DependencyError
+from parsl.data_provider.staging_utils import StagingError
 from parsl.data_provider.zip import ZipAuthorityError, ZipFileStaging, zip_path_split
 from parsl.executors.threads import ThreadPoolExecutor
 
@@ -64,3 +67,79 @@ def test_an_authority_in_a_zip_url_is_an_error_at_the_call(make_dfk, tmp_path):
         produce("x", outputs=[File(f"zip://someauthority/{tmp_path}/a.zip/x.txt")])
     made = produce("fine", outputs=[File(f"zip:{tmp_path}/b.zip/y.txt")]).outputs[0]
     assert consume(inputs=[made]).result() == "fine"
+
+
+def _work_dfk(make_dfk, tmp_path):
+    work = tmp_path / "work"
+    make_dfk(executors=[ThreadPoolExecutor(working_dir=str(work))])
+    return work
+
+
+def test_staging_out_a_member_again_replaces_it(make_dfk, tmp_path):
+    _work_dfk(make_dfk, tmp_path)
+    archive = tmp_path / "r.zip"
+    produce("keep me", outputs=[File(f"zip:{archive}/other.txt")]).result()
+    produce("old", outputs=[File(f"zip:{archive}/dir/x.txt")]).result()
+    produce("new", outputs=[File(f"zip:{archive}/dir/x.txt")]).result()  # resolves after stage-out
+    with zipfile.ZipFile(archive) as z:
+        assert sorted(z.namelist()) == ["dir/x.txt", "other.txt"]  # no duplicate entry
+        assert z.read("dir/x.txt") == b"new"
+        assert z.read("other.txt") == b"keep me"
+        assert z.testzip() is None
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+def test_a_missing_member_is_a_staging_error_naming_url_and_member(make_dfk, tmp_path):
+    work = _work_dfk(make_dfk, tmp_path)
+    archive = tmp_path / "r.zip"
+    produce("x", outputs=[File(f"zip:{archive}/present.txt")]).result()
+    url = f"zip:{archive}/absent.txt"
+    with pytest.raises(DependencyError) as info:
+        consume(inputs=[File(url)]).result()
+    err = info.value.__cause__
+    assert isinstance(err, StagingError) and err.url == url
+    assert str(err) == f"staging in {url} failed: no member 'absent.txt' in archive {archive}"
+    assert str(err) in str(info.value)
+    assert list(work.iterdir()) == []
+
+
+def test_a_corrupt_archive_is_a_staging_error(make_dfk, tmp_path):
+    _work_dfk(make_dfk, tmp_path)
+    archive = tmp_path / "bad.zip"
+    archive.write_bytes(b"this is not a zip archive")
+    with pytest.raises(DependencyError, match=r"StagingError: staging in zip:\S+bad.zip/m.txt failed: .*not a valid zip"):
+        consume(inputs=[File(f"zip:{archive}/m.txt")]).result()
+
+
+def test_a_missing_archive_is_a_staging_error(make_dfk, tmp_path):
+    _work_dfk(make_dfk, tmp_path)
+    with pytest.raises(DependencyError, match=r"staging in zip:\S+nowhere.zip/m.txt failed: No such file or directory"):
+        consume(inputs=[File(f"zip:{tmp_path}/nowhere.zip/m.txt")]).result()
+
+
+def test_a_damaged_member_leaves_no_file_behind(make_dfk, tmp_path):
+    work = _work_dfk(make_dfk, tmp_path)
+    archive = tmp_path / "damaged.zip"
+    payload = b"A" * 100_000
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as z:
+        z.writestr("big.bin", payload)
+    data = bytearray(archive.read_bytes())
+    at = data.index(payload)
+    data[at + 50_000] ^= 0xFF  # the CRC check fails only after most of the member was written
+    archive.write_bytes(bytes(data))
+    with pytest.raises(DependencyError, match=r"staging in zip:\S+damaged.zip/big.bin failed: .*CRC"):
+        consume(inputs=[File(f"zip:{archive}/big.bin")]).result()
+    assert list(work.iterdir()) == []  # neither the target nor a partial file
+
+
+def test_an_output_the_app_did_not_write_fails_the_app_future(make_dfk, tmp_path):
+    _work_dfk(make_dfk, tmp_path)
+
+    @python_app
+    def forgets(outputs=()):
+        return "done"
+
+    url = f"zip:{tmp_path}/r.zip/never.txt"
+    with pytest.raises(StagingError, match=rf"^staging out {url} failed: the task did not produce "):
+        forgets(outputs=[File(url)]).result()
+    assert not (tmp_path / "r.zip").exists()

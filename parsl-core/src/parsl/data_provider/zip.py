@@ -1,21 +1,27 @@
 """Zip-file staging: ``zip:/path/to/archive.zip/inside/name.txt`` names a member of an archive.
 
-Stage-out runs the app against a file in the executor's ``working_dir``, then appends it to the
-archive (creating it if needed); stage-in extracts the member into ``working_dir`` first. Both
-run as tasks on the internal executor and hold an exclusive lock on ``<archive>.lock``
-(``fcntl.flock``), so concurrent tasks and processes do not corrupt the archive.
+Stage-out runs the app against a file in the executor's ``working_dir``, then puts it in the
+archive (creating it if needed; a member staged out again replaces the old one, rewriting the
+archive through a partial file). Stage-in extracts the member into ``working_dir`` through a
+partial file renamed into place, so a failed extraction never leaves a file that looks complete.
+Both run as staging tasks on the internal executor and hold an exclusive lock on
+``<archive>.lock`` (``fcntl.flock``), so concurrent tasks and processes do not corrupt the
+archive. Every failure (missing member, corrupt archive, I/O error) is a ``StagingError``
+naming the ``zip:`` URL and the cause.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import zipfile
 from concurrent.futures import Future
 from typing import Any, Iterator, List, Optional, Tuple
 
 from parsl.data_provider.files import File
 from parsl.data_provider.staging import Staging
+from parsl.data_provider.staging_utils import StagingError, describe, partial_path, submit_staging_task, working_dir_of
 from parsl.errors import ParslError
 from parsl.plugins.settings import settings
 
@@ -53,16 +59,13 @@ class ZipFileStaging(Staging):
         zip_path, inside_path = zip_path_split(file.path)
         file.local_path = os.path.join(_working_dir(dm, executor), inside_path)
         os.makedirs(os.path.dirname(file.local_path), exist_ok=True)
-        app = _internal_app(dm, _zip_stage_out)
-        return app(zip_path, inside_path, inputs=[file], parent_fut=parent_fut,  # type: ignore[no-any-return]
-                   _parsl_staging_inhibit=True)
+        return submit_staging_task(dm, _zip_stage_out, zip_path, inside_path, inputs=[file], parent_fut=parent_fut)
 
     def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Optional[Future]) -> Optional[Future]:
         zip_path, inside_path = zip_path_split(file.path)
         file.local_path = os.path.join(_working_dir(dm, executor), inside_path)
-        app = _internal_app(dm, _zip_stage_in)
-        app_fut = app(zip_path, inside_path, outputs=[file], parent_fut=parent_fut, _parsl_staging_inhibit=True)
-        return app_fut.outputs[0]  # type: ignore[no-any-return]
+        app_fut = submit_staging_task(dm, _zip_stage_in, zip_path, inside_path, outputs=[file], parent_fut=parent_fut)
+        return app_fut.outputs[0]  # type: ignore[attr-defined,no-any-return]
 
 
 def zip_path_split(path: str) -> Tuple[str, str]:
@@ -74,16 +77,10 @@ def zip_path_split(path: str) -> Tuple[str, str]:
 
 
 def _working_dir(dm: Any, executor: str) -> str:
-    working_dir = getattr(dm.dfk.executors[executor], "working_dir", None)
+    working_dir = working_dir_of(dm, executor)
     if not working_dir:
         raise ValueError(f"zip file staging requires the executor {executor!r} to have a working_dir")
     return str(working_dir)
-
-
-def _internal_app(dm: Any, func: Any) -> Any:
-    from parsl.app.app import python_app
-
-    return python_app(func, executors=["_parsl_internal"], data_flow_kernel=dm.dfk)
 
 
 @contextlib.contextmanager
@@ -99,19 +96,71 @@ def _locked(zip_path: str) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _staging_errors(file: File, zip_path: str, inside_path: str, direction: str) -> Iterator[None]:
+    """Turn what zipfile and the file system raise into a ``StagingError`` for ``file``."""
+    try:
+        yield
+    except StagingError:
+        raise
+    except KeyError:
+        raise StagingError(file.url, f"no member {inside_path!r} in archive {zip_path}", direction) from None
+    except zipfile.BadZipFile as e:
+        raise StagingError(file.url, f"{zip_path} is not a valid zip archive: {e}", direction) from None
+    except (OSError, zipfile.LargeZipFile, RuntimeError, ValueError) as e:
+        raise StagingError(file.url, describe(e), direction) from None
+
+
 def _zip_stage_out(zip_path: str, inside_path: str, *, inputs: List[File], parent_fut: Any = None,
                    _parsl_staging_inhibit: bool = True) -> None:
     produced = inputs[0]
-    with _locked(zip_path), zipfile.ZipFile(zip_path, mode="a", compression=zipfile.ZIP_DEFLATED) as z:
-        z.write(produced, arcname=inside_path)
+    with _staging_errors(produced, zip_path, inside_path, "out"), _locked(zip_path):
+        if not os.path.isfile(produced):
+            raise StagingError(produced.url, f"the task did not produce {os.fspath(produced)}", "out")
+        if os.path.exists(zip_path) and _has_member(zip_path, inside_path):
+            _replace_member(zip_path, inside_path, os.fspath(produced))
+        else:
+            with zipfile.ZipFile(zip_path, mode="a", compression=zipfile.ZIP_DEFLATED) as z:
+                z.write(produced, arcname=inside_path)
     os.remove(produced)
+
+
+def _has_member(zip_path: str, inside_path: str) -> bool:
+    with zipfile.ZipFile(zip_path) as z:
+        return inside_path in z.NameToInfo
+
+
+def _replace_member(zip_path: str, inside_path: str, source: str) -> None:
+    """Rewrite the archive without the old ``inside_path``, add ``source`` as it, rename into place.
+
+    Zip archives cannot drop an entry in place, and appending again would leave two.
+    """
+    tmp = partial_path(zip_path)
+    try:
+        with zipfile.ZipFile(zip_path) as old, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as new:
+            for info in old.infolist():
+                if info.filename != inside_path:
+                    with old.open(info) as src, new.open(info, "w") as dst:
+                        shutil.copyfileobj(src, dst)
+            new.write(source, arcname=inside_path)
+        os.replace(tmp, zip_path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
 
 
 def _zip_stage_in(zip_path: str, inside_path: str, *, outputs: List[File], parent_fut: Any = None,
                   _parsl_staging_inhibit: bool = True) -> None:
-    with _locked(zip_path), zipfile.ZipFile(zip_path, mode="r") as z:
-        content = z.read(inside_path)
-    target = os.fspath(outputs[0])
-    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-    with open(target, "wb") as f:
-        f.write(content)
+    file = outputs[0]
+    target = os.fspath(file)
+    tmp = partial_path(target)
+    try:
+        with _staging_errors(file, zip_path, inside_path, "in"):
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+            with _locked(zip_path), zipfile.ZipFile(zip_path, mode="r") as z, z.open(inside_path) as src, \
+                    open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
