@@ -82,7 +82,8 @@ def test_join_error_names_the_failed_inner_tasks(dfk):
     tids = [tid for _, tid in info.value.dependent_exceptions_tids]
     assert len(tids) == 2 and all(t.startswith("task ") for t in tids)
     assert isinstance(info.value.__cause__, ValueError)
-    assert str(info.value).startswith(f"Join failure for task {fut.tid} with failed joined futures from {tids[0]} (+ others): ")
+    expected = f"Join failure for task {fut.tid} with failed joined futures from {tids[0]} (+ others): "
+    assert str(info.value).startswith(expected)
     assert str(info.value).endswith(f": ValueError: {info.value.__cause__}")
 
 

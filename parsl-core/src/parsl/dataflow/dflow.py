@@ -39,6 +39,7 @@ from parsl.data_provider.files import File
 from parsl.dataflow import dependency_resolvers
 from parsl.dataflow.errors import DataFlowException, DependencyError, JoinError
 from parsl.dataflow.futures import AppFuture, ExecDoneFuture
+from parsl.dataflow.lightfuture import LightFuture
 from parsl.dataflow.memoization import BasicMemoizer, Memoizer
 from parsl.dataflow.rundirs import make_rundir
 from parsl.dataflow.states import FINAL_STATES, States
@@ -352,7 +353,8 @@ class DataFlowKernel:
                 setattr(app_fu, f"_{kw}_future", df)
         task.func = func
 
-    def _stage_out(self, file: File, func: Callable, label: str, app_fu: AppFuture) -> Tuple[Callable, File, DataFuture]:
+    def _stage_out(self, file: File, func: Callable, label: str,
+                   app_fu: AppFuture) -> Tuple[Callable, File, DataFuture]:
         """Plan one stage-out; the AppFuture will wait for the stage-out future it returns."""
         gate = app_fu._exec_done
         if gate is None:
@@ -469,8 +471,11 @@ class DataFlowKernel:
                 return memo_fu
         task.from_memo = False
         executor = self.executors[task.executor]
+        func = task.func
+        if self.monitoring is not None and executor.monitor_resources():
+            func = self._wrap_for_monitor(task, func)
         with self.submitter_lock:
-            exec_fu = executor.submit(task.func, task.resource_specification,  # type: ignore[arg-type]
+            exec_fu = executor.submit(func, task.resource_specification,  # type: ignore[arg-type]
                                       *task.args, **task.kwargs)
         self._update_state(task, States.launched)
         return exec_fu
@@ -495,12 +500,16 @@ class DataFlowKernel:
         task.try_time_returned = _now()
         try:
             res = future.result()
-            if type(res) is RemoteExceptionWrapper:
-                res.reraise()
         except BaseException as e:
+            if self.monitoring is not None and task.from_memo is False:  # this try ran on an executor
+                e = self._unwrap_for_monitor(task, e, failed=True)
             self._handle_failure(task, e)
         else:
-            if task.from_memo:
+            if self.monitoring is not None and task.from_memo is False:
+                res = self._unwrap_for_monitor(task, res, failed=False)
+            if type(res) is RemoteExceptionWrapper:
+                self._handle_remote_failure(task, res)
+            elif task.from_memo:
                 self._complete_result(task, States.memo_done, res)
             elif task.join:
                 self._start_join(task, res)
@@ -508,6 +517,39 @@ class DataFlowKernel:
                 self._complete_result(task, States.exec_done, res)
         if task.status is States.pending:
             self._launch_when_ready(task)
+
+    def _handle_remote_failure(self, task: TaskRecord, wrapper: RemoteExceptionWrapper) -> None:
+        try:
+            wrapper.reraise()
+        except BaseException as e:
+            self._handle_failure(task, e)
+
+    def _wrap_for_monitor(self, task: TaskRecord, func: Callable) -> Callable:
+        """The monitor's worker-side wrapper of ``func``, or ``func`` if the monitor fails."""
+        try:
+            return self.monitoring.wrap_task(task, func)  # type: ignore[union-attr]
+        except Exception:
+            logger.exception("The monitor's wrap_task failed for task %s; running it unmonitored", task.id)
+            return func
+
+    def _unwrap_for_monitor(self, task: TaskRecord, outcome: Any, failed: bool) -> Any:
+        """The task's own result or exception out of a wrapped try's ``outcome`` (the monitor keeps its report).
+
+        The record's ``exec_fu`` then holds that outcome too, as it would without monitoring.
+        """
+        try:
+            unwrapped = self.monitoring.unwrap_result(task, outcome)  # type: ignore[union-attr]
+        except Exception:
+            logger.exception("The monitor's unwrap_result failed for task %s; using the outcome as it is", task.id)
+            return outcome
+        if unwrapped is not outcome:
+            fut = LightFuture()
+            if failed:
+                fut.set_exception(unwrapped)
+            else:
+                fut.set_result(unwrapped)
+            task.exec_fu = fut
+        return unwrapped
 
     def _handle_failure(self, task: TaskRecord, e: BaseException) -> None:
         task.fail_history.append(repr(e))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Mapping
 
 
 class Monitor:
@@ -12,7 +12,21 @@ class Monitor:
     marked ``@hookimpl``. The DataFlowKernel registers the instance with the plugin manager
     when it starts (after calling ``start``) and unregisters it when it cleans up (before
     calling ``close``).
+
+    For worker-side observation (resource usage where the task runs), a subclass overrides
+    ``wrap_task`` and ``unwrap_result``: the DataFlowKernel sends the wrapped function to
+    executors whose ``monitor_resources()`` is true, and passes each executed try's result or
+    exception through ``unwrap_result``, so a report can travel back over the executor's own
+    channel. An exception from either is logged and ignored.
     """
+
+    def wrap_task(self, task_record: Mapping[str, Any], func: Callable[..., Any]) -> Callable[..., Any]:
+        """The function to run on the worker instead of ``func`` (by default ``func`` itself)."""
+        return func
+
+    def unwrap_result(self, task_record: Mapping[str, Any], outcome: Any) -> Any:
+        """The task's own result or exception, taken out of a wrapped try's ``outcome``."""
+        return outcome
 
     def start(self, dfk: Any) -> None:
         """Prepare to observe ``dfk`` (open databases, start threads)."""
