@@ -4,6 +4,13 @@ It keeps its own small worker pool rather than wrapping ``concurrent.futures.Thr
 tasks travel through one ``SimpleQueue`` (a C queue, no Python-level locks) and complete
 ``LightFuture``s, which is several times cheaper per task than the stdlib pool. Threads start on
 demand, up to ``max_threads``; ``shutdown`` lets queued tasks finish, then stops the threads.
+
+The threads are daemon threads, but like the stdlib pool's they are not abandoned at interpreter
+exit: a hook registered with ``threading._register_atexit`` (what ``concurrent.futures`` uses)
+shuts every live pool down when the main thread ends, before ``atexit`` handlers run, so a
+script that never calls ``cleanup()`` still gets its queued tasks run. Tasks submitted after
+that (dependents launched by those tasks) fail with a clear ``RuntimeError``. As with the
+stdlib, a task that never returns keeps the interpreter from exiting.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import logging
 import os
 import queue
 import threading
+import weakref
 from concurrent.futures import Future
 from typing import Any, Callable, Dict, List, Optional
 
@@ -24,6 +32,24 @@ from parsl.executors.errors import InvalidResourceSpecification
 from parsl.plugins.settings import settings
 
 logger = logging.getLogger(__name__)
+
+_live_pools: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
+_interpreter_exiting = False
+
+
+def _finish_at_exit() -> None:
+    """Let every live pool finish its queued tasks before the interpreter exits (stdlib-like)."""
+    global _interpreter_exiting
+    _interpreter_exiting = True
+    for pool in list(_live_pools):
+        queued = pool._queue.qsize()
+        if queued:
+            logger.warning("Python is exiting: finishing %d queued task(s) of thread pool %s first",
+                           queued, pool.prefix)
+        pool.shutdown(wait=True)
+
+
+threading._register_atexit(_finish_at_exit)  # type: ignore[attr-defined]
 
 
 class WorkerPool:
@@ -39,9 +65,12 @@ class WorkerPool:
         self._idle = 0
         self._lock = threading.Lock()
         self._shutdown = False
+        _live_pools.add(self)
 
     def submit(self, func: Callable[..., Any], args: Any, kwargs: Dict[str, Any]) -> Future:
         if self._shutdown:
+            if _interpreter_exiting:
+                raise RuntimeError("cannot run a new task: the Python interpreter is exiting")
             raise RuntimeError("cannot submit a task after the executor has been shut down")
         fut = LightFuture()
         self._queue.put((fut, func, args, kwargs))
@@ -88,9 +117,22 @@ class WorkerPool:
         for _ in threads:
             self._queue.put(None)
         if wait:
+            me = threading.current_thread()
             for t in threads:
-                if t is not threading.current_thread():
+                if t is not me:
                     t.join()
+            if me not in threads:  # else this thread's stop marker is still queued
+                self._fail_leftovers()
+
+    def _fail_leftovers(self) -> None:
+        """Fail tasks that slipped into the queue behind the stop markers: none is dropped silently."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None and item[0].set_running_or_notify_cancel():
+                item[0].set_exception(RuntimeError("the thread pool shut down before this task could run"))
 
 
 @settings
