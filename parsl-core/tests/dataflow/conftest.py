@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, List
 
-import parsl
 import pytest
+
+import parsl
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel
 from parsl.executors.threads import ThreadPoolExecutor

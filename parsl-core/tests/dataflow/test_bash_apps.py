@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 
-import parsl
 import pytest
+
+import parsl
 from parsl import File, bash_app
 from parsl.app.bash import BashApp
 from parsl.app.errors import (

@@ -8,6 +8,7 @@ import threading
 import warnings
 
 import pytest
+
 from parsl import python_app
 from parsl.config import Config
 from parsl.dataflow.errors import BadCheckpoint

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-import parsl
 import pytest
+
+import parsl
 from parsl.dataflow.taskrecord import KEYS, TaskRecord
 from parsl.executors.threads import ThreadPoolExecutor
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import threading
 
-import parsl
 import pytest
+
+import parsl
 from parsl import python_app
 from parsl.config import Config
 from parsl.dataflow.dflow import DataFlowKernel, DataFlowKernelLoader

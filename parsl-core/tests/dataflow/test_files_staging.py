@@ -7,6 +7,7 @@ import pathlib
 import pickle
 
 import pytest
+
 from parsl import File, python_app
 from parsl.app.futures import DataFuture
 from parsl.data_provider import data_manager

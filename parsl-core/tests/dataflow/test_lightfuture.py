@@ -6,6 +6,7 @@ import concurrent.futures as cf
 import threading
 
 import pytest
+
 from parsl.dataflow.lightfuture import LightFuture
 
 

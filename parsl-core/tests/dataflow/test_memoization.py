@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import pytest
+
 from parsl import File, python_app
 from parsl.dataflow.memoization import BasicMemoizer, Memoizer, id_for_memo, make_hash
 from parsl.dataflow.states import States

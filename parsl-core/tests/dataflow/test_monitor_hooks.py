@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from parsl import python_app
 from parsl.dataflow.states import States
 from parsl.jobs.states import JobState, JobStatus

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import threading
 
-import parsl
 import pytest
+
+import parsl
 from parsl import python_app
 from parsl.app.errors import AppTimeout
 from parsl.app.python import PythonApp

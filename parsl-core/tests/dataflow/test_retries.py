@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from parsl import python_app
 from parsl.dataflow.errors import DependencyError
 from parsl.dataflow.states import States

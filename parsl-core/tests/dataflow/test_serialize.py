@@ -7,6 +7,7 @@ import pickle
 import threading
 
 import pytest
+
 from parsl import python_app
 from parsl.app.errors import RemoteExceptionWrapper, UnpicklableRemoteException, wrap_error
 from parsl.executors.base import ParslExecutor

@@ -6,8 +6,9 @@ import io
 import logging
 import os
 
-import parsl
 import pytest
+
+import parsl
 from parsl.app.errors import BadStdStreamFile
 from parsl.concurrent import ParslPoolExecutor
 from parsl.config import Config

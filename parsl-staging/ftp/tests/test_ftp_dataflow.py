@@ -63,10 +63,12 @@ def test_login_failure_fails_only_that_task(ftp_server, workflow):
     assert not (ftp_server.root / "bad.txt").exists()
 
 
-def test_forbidden_upload_fails_the_output_future(ftp_server, workflow):
+def test_forbidden_upload_fails_the_task_and_its_output_future(ftp_server, workflow):
     (ftp_server.root / "in.txt").write_text("y")
     workflow(FTPSeparateTaskStaging(cache_size=0))
     fut = upper(inputs=[File(f"{ftp_server.anon}/in.txt")], outputs=[File(f"{ftp_server.anon}/denied.txt")])
-    assert fut.result(timeout=60) == "ok"
+    # stage-out completes before the app future resolves, so its failure fails the task too
+    with pytest.raises(StagingError, match=r"staging out ftp://127.0.0.1:\d+/denied.txt failed: 550 "):
+        fut.result(timeout=60)
     with pytest.raises(StagingError, match=r"staging out ftp://127.0.0.1:\d+/denied.txt failed: 550 "):
         fut.outputs[0].result(timeout=60)
