@@ -39,6 +39,9 @@ UsePAM no
 StrictModes no
 MaxStartups 100:30:200
 MaxSessions 100
+# bash skips ~/.bashrc for commands over ssh when SHLVL is already set: the tests must not
+# depend on (or wait for) what root's interactive shell set-up does, such as pyenv rehash.
+SetEnv SHLVL=1
 Subsystem sftp /usr/lib/openssh/sftp-server
 CONF
   if ! alive "$STATE/sshd.pid" sshd; then
