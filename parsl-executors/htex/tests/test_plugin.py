@@ -111,17 +111,24 @@ def test_workers_per_node_follows_parsl_rule() -> None:
     assert HighThroughputExecutor(available_accelerators=2).available_accelerators == ["0", "1"]
 
 
-@pytest.mark.parametrize("spec", [{"priority": 1}, {"cores": 2, "memory": 100, "disk": 1, "running_time": 60}, {}])
+@pytest.mark.parametrize("spec", [{"priority": 1}, {"cores": 2, "memory": 100, "disk": 1, "running_time": 60}, {},
+                                  {"cores": 0.5, "memory": 0, "disk": 0.0, "running_time": 0.25, "priority": -1}])
 def test_accepted_resource_specifications(spec: dict) -> None:
     HighThroughputExecutor().validate_resource_spec(spec)
 
 
-@pytest.mark.parametrize("spec, bad", [({"num_nodes": 2}, {"num_nodes"}), ({"priority": "high"}, {"priority"}),
-                                       ({"gpus": 1, "cores": 1}, {"gpus"})])
+@pytest.mark.parametrize("spec, bad", [
+    ({"num_nodes": 2}, {"num_nodes"}), ({"priority": "high"}, {"priority"}), ({"gpus": 1, "cores": 1}, {"gpus"}),
+    ({"cores": -1}, {"cores"}), ({"memory": "4GB"}, {"memory"}), ({"disk": -0.5}, {"disk"}),
+    ({"running_time": 0}, {"running_time"}), ({"running_time": -3}, {"running_time"}),
+    ({"cores": True}, {"cores"}), ({"memory": float("nan")}, {"memory"}), ({"disk": float("inf")}, {"disk"}),
+    ({"cores": 1, "running_time": None}, {"running_time"}),
+])
 def test_invalid_resource_specifications(spec: dict, bad: set) -> None:
     with pytest.raises(InvalidResourceSpecification) as info:
         HighThroughputExecutor().validate_resource_spec(spec)
     assert info.value.invalid_keys == bad
+    assert next(iter(bad)) in str(info.value)
 
 
 def test_toml_config_names_the_plugin(tmp_path) -> None:

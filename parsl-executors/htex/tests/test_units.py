@@ -55,11 +55,14 @@ def test_worker_environment_binds_accelerator_and_cpus() -> None:
     assert "CUDA_VISIBLE_DEVICES" not in plain and "OMP_NUM_THREADS" not in plain
 
 
-def test_task_batches_round_trip_with_priorities() -> None:
-    tasks = [(1.5, 7, b"", b"abc"), (float("inf"), 8, b'{"a": 1}', b""), (-2.0, 9, b"x", b"y" * 70000)]
+def test_task_batches_round_trip_with_priorities_and_resources() -> None:
+    res = wire.pack_resources({"cores": 2, "running_time": 1.5})
+    tasks = [(1.5, 7, b"", b"abc", b""), (float("inf"), 8, b'{"a": 1}', b"", res), (-2.0, 9, b"x", b"y" * 70000, b"")]
     frame = wire.pack_tasks(tasks)
     assert frame[:1] == wire.TASKS
-    assert [(p, t, bytes(c), bytes(b)) for p, t, c, b in wire.unpack_tasks(frame)] == tasks
+    assert [(p, t, bytes(c), bytes(b), bytes(r)) for p, t, c, b, r in wire.unpack_tasks(frame)] == tasks
+    assert wire.unpack_resources(res) == (2.0, wire.NOT_GIVEN, wire.NOT_GIVEN, 1.5)
+    assert wire.pack_resources({"priority": 3}) == b""
 
 
 def test_result_batches_round_trip_and_merge() -> None:

@@ -68,7 +68,8 @@ class InterchangeClient:
         self.proc: Optional[subprocess.Popen] = None
         self.worker_port: Optional[int] = None
         self._ids = itertools.count()
-        self._outbox: list[tuple[float, int, bytes, bytes]] = []
+        self._outbox: list[wire.Task] = []
+        self._names: dict[int, str] = {}  # function names of tasks with a resource request
         self._commands: list[bytes] = []
         self._outbox_lock = threading.Lock()
         self._wake_r, self._wake_w = os.pipe()
@@ -116,19 +117,23 @@ class InterchangeClient:
 
     # -- the submit side --------------------------------------------------------------------
 
-    def submit(self, task_id: int, buf: bytes, priority: float = wire.NO_PRIORITY, ctx: bytes = b"") -> Future:
+    def submit(self, task_id: int, buf: bytes, priority: float = wire.NO_PRIORITY, ctx: bytes = b"",
+               res: bytes = b"", name: str = "") -> Future:
+        """Send one task; ``res`` is its packed resource request, ``name`` its function's (for errors)."""
         if self._lost is not None:
             raise self._lost
         fut = HTEXFuture(task_id)
         self.tasks[task_id] = fut
+        if res:
+            self._names[task_id] = name
         now = time.monotonic()
         with self._outbox_lock:
             isolated = now - self._last_submit > BURST_GAP and not self._outbox
             self._last_submit = now
             if isolated:
-                self._send_tasks([(priority, task_id, ctx, buf)])
+                self._send_tasks([(priority, task_id, ctx, buf, res)])
             else:
-                self._outbox.append((priority, task_id, ctx, buf))
+                self._outbox.append((priority, task_id, ctx, buf, res))
                 self._wake()
         return fut
 
@@ -197,7 +202,7 @@ class InterchangeClient:
             self._outbox, self._commands = [], []
             self._woken = False
 
-    def _send_tasks(self, tasks: list[tuple[float, int, bytes, bytes]]) -> None:
+    def _send_tasks(self, tasks: list[wire.Task]) -> None:
         """Send ``tasks`` (with the outbox lock held: the socket is shared with ``submit``)."""
         for i in range(0, len(tasks), _MAX_TASKS_PER_MESSAGE):
             frame = wire.pack_tasks(tasks[i:i + _MAX_TASKS_PER_MESSAGE])
@@ -224,9 +229,11 @@ class InterchangeClient:
         from parsl.serialize import deserialize
 
         pop = self.tasks.pop
+        names = self._names
         for tid, kind, view in results:
             payload = bytes(view)
             fut = pop(tid, None)
+            name = names.pop(tid, "") if names else ""
             if fut is None:
                 continue
             if fut.done():  # failed already (executor shut down or in a bad state)
@@ -240,12 +247,15 @@ class InterchangeClient:
                     _settle(fut, value)
             elif kind == wire.EXCEPTION:
                 _settle(fut, exception=_remote_exception(payload))
-            else:
+            elif kind == wire.WORKER_LOST:
                 _settle(fut, exception=WorkerLost(*pickle.loads(payload)))
+            else:
+                _settle(fut, exception=_resource_error(kind, pickle.loads(payload), tid, name))
 
     def _fail(self, task_ids: Sequence[int], exc: BaseException) -> None:
         for tid in task_ids:
             fut = self.tasks.pop(tid, None)
+            self._names.pop(tid, None)
             if fut is not None:
                 _settle(fut, exception=exc)
 
@@ -314,6 +324,21 @@ def _settle(fut: Future, value: Any = None, exception: Optional[BaseException] =
             fut.set_result(value)
     except InvalidStateError:
         pass
+
+
+def _resource_error(kind: int, detail: tuple, tid: int, name: str) -> BaseException:
+    """The error of a task stopped at its ``running_time`` or rejected for its resource request."""
+    task = f"task {tid} ({name})" if name else f"task {tid}"
+    if kind == wire.TIMEOUT:
+        from parsl.app.errors import AppTimeout
+
+        limit, worker, hostname = detail
+        return AppTimeout(f"{task} exceeded its running_time of {limit:g} s on worker {worker} of host {hostname}; "
+                          f"the worker was killed and replaced")
+    from parsl.executors.errors import InvalidResourceSpecification
+
+    keys, message = detail
+    return InvalidResourceSpecification(set(keys), f"{task}: {message}")
 
 
 def _remote_exception(payload: bytes) -> BaseException:

@@ -35,7 +35,7 @@ from parsl.jobs.states import TERMINAL_STATES, JobState, JobStatus
 from parsl.plugins.settings import settings
 from parsl.providers.base import ExecutionProvider
 from parsl.serialize import pack_apply_message
-from parsl_executor_htex import placement
+from parsl_executor_htex import placement, wire
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
 
 logger = logging.getLogger(__name__)
@@ -50,10 +50,10 @@ DEFAULT_LAUNCH_CMD = (
     "--available-accelerators {accelerators}"
 )
 
-#: Resource-specification keys the HighThroughputExecutor accepts. Only ``priority`` changes
-#: scheduling (lower first); the others are accepted so that specifications written for
-#: resource-aware executors run unchanged (a task always gets one worker slot here).
-RESOURCE_KEYS = frozenset({"priority", "cores", "memory", "disk", "running_time"})
+#: Resource-specification keys the HighThroughputExecutor accepts: ``priority`` (lower first),
+#: ``cores``, ``memory`` (MB) and ``disk`` (MB), reserved from a worker pool while the task runs,
+#: and ``running_time`` (s), after which the task's worker is killed and the task fails.
+RESOURCE_KEYS = frozenset({"priority", *wire.RESOURCE_NAMES})
 
 ErrorHandler = Callable[[BlockProviderExecutor, Dict[str, JobStatus]], None]
 
@@ -214,14 +214,23 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
     # -- tasks -------------------------------------------------------------------------------
 
     def validate_resource_spec(self, resource_specification: dict) -> None:
-        """Raise ``InvalidResourceSpecification`` for keys this executor does not accept."""
+        """Raise ``InvalidResourceSpecification`` naming the key of an unknown key or a bad value.
+
+        ``priority`` is any number; ``cores``, ``memory`` and ``disk`` are finite numbers >= 0;
+        ``running_time`` is a finite number > 0.
+        """
         invalid = set(resource_specification) - RESOURCE_KEYS
         if invalid:
             raise InvalidResourceSpecification(
                 invalid, f"the HighThroughputExecutor accepts only {', '.join(sorted(RESOURCE_KEYS))}")
-        priority = resource_specification.get("priority")
-        if priority is not None and (isinstance(priority, bool) or not isinstance(priority, (int, float))):
-            raise InvalidResourceSpecification({"priority"}, f"priority must be a number, got {priority!r}")
+        for key, value in resource_specification.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+                raise InvalidResourceSpecification({key}, f"{key} must be a number, got {value!r}")
+            if key == "priority":
+                continue
+            if math.isinf(value) or value < 0 or (key == "running_time" and value == 0):
+                need = "> 0 (seconds)" if key == "running_time" else ">= 0"
+                raise InvalidResourceSpecification({key}, f"{key} must be a finite number {need}, got {value!r}")
 
     def submit(self, func: Callable[..., Any], resource_specification: Dict[str, Any],
                *args: Any, **kwargs: Any) -> Future:
@@ -234,14 +243,17 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
             spec = dict(resource_specification or {})
             self.validate_resource_spec(spec)
             ctx = json.dumps(spec).encode() if self.enable_mpi_mode else b""
+            res = b"" if self.enable_mpi_mode else wire.pack_resources(spec)
             p = spec.get("priority")
             priority = float("inf") if p is None else float(p)
         else:
-            ctx, priority = b"", float("inf")
+            ctx, res, priority = b"", b"", float("inf")
         buf = pack_apply_message(func, args, kwargs, buffer_threshold=1 << 20)
         with self._submit_lock:
             task_id = self._task_ids
             self._task_ids += 1
+        if res:
+            return self._client.submit(task_id, buf, priority, ctx, res, getattr(func, "__name__", repr(func)))
         return self._client.submit(task_id, buf, priority, ctx)
 
     def outstanding(self) -> int:

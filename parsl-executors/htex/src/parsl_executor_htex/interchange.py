@@ -46,6 +46,7 @@ _HOUSEKEEPING = 0.5  # seconds between checks of heartbeats and of the executor'
 SHORT_TASK = 0.01
 SHORT_TASK_PREFETCH = 4
 _AVERAGING = 0.1  # weight of the newest task in the moving average of task durations
+_SLACK = 1e-9  # rounding allowance when comparing requests with capacities
 
 
 class ManagerRecord:
@@ -54,7 +55,9 @@ class ManagerRecord:
     __slots__ = (
         "block_id",
         "capacity",
+        "default_need",
         "draining",
+        "held",
         "hostname",
         "idle_since",
         "info",
@@ -62,6 +65,7 @@ class ManagerRecord:
         "manager_id",
         "mean_duration",
         "tasks",
+        "total",
         "worker_count",
     )
 
@@ -77,6 +81,30 @@ class ManagerRecord:
         self.idle_since = now
         self.draining = False
         self.info = info
+        res = info.get("resources") or {}
+        inf = float("inf")
+        self.total = (float(res.get("cores", inf)), float(res.get("memory", inf)), float(res.get("disk", inf)))
+        self.default_need = tuple(info.get("default_need") or (0.0, 0.0, 0.0))
+        self.held: dict[int, tuple[float, float, float]] = {}  # what its resource tasks reserve
+
+    def need(self, request: tuple[float, ...]) -> tuple[float, float, float]:
+        """What a task with ``request`` (``wire.unpack_resources``) reserves on this pool."""
+        default = self.default_need
+        return (default[0] if request[0] == wire.NOT_GIVEN else request[0],
+                default[1] if request[1] == wire.NOT_GIVEN else request[1],
+                0.0 if request[2] == wire.NOT_GIVEN else request[2])
+
+    def could_fit(self, request: tuple[float, ...]) -> bool:
+        """Whether this pool could ever run a task with ``request`` (when idle)."""
+        return all(n <= t + _SLACK for n, t in zip(self.need(request), self.total))
+
+    def fits_now(self, request: tuple[float, ...]) -> bool:
+        """Whether ``request`` fits beside the tasks this pool holds (others take one worker's share each)."""
+        plain = min(len(self.tasks) - len(self.held), self.worker_count)
+        used = [plain * d for d in self.default_need]
+        for need in self.held.values():
+            used = [u + n for u, n in zip(used, need)]
+        return all(n + u <= t + _SLACK for n, u, t in zip(self.need(request), used, self.total))
 
     def limit(self) -> int:
         """How many tasks this pool may hold now (see ``SHORT_TASK``)."""
@@ -93,6 +121,9 @@ class ManagerRecord:
             if sent is not None:
                 mean = now - sent if mean == float("inf") else mean + _AVERAGING * (now - sent - mean)
         self.mean_duration = mean
+        if self.held:
+            for tid in task_ids:
+                self.held.pop(tid, None)
 
     def describe(self, now: float) -> dict[str, Any]:
         return {
@@ -100,6 +131,7 @@ class ManagerRecord:
             "worker_count": self.worker_count, "tasks": len(self.tasks), "active": not self.draining,
             "draining": self.draining, "idle_duration": now - self.idle_since if not self.tasks else 0.0,
             "python_version": self.info.get("python"), "parsl_version": self.info.get("version"),
+            "resources": dict(zip(wire.RESOURCE_NAMES, self.total)),
         }
 
 
@@ -138,7 +170,8 @@ class Interchange:
             raise SystemExit(f"parsl-htex-interchange: cannot bind the worker port on {bind} (port {ports}): {e}. "
                              f"Is address={bind!r} an address of this host, and the port free?") from None
 
-        self.pending: list[tuple[float, int, memoryview, memoryview]] = []
+        self.pending: list[wire.Task] = []
+        self.resource_pending = 0  # tasks in ``pending`` with a resource request
         self.managers: dict[bytes, ManagerRecord] = {}
         self.ready: set[bytes] = set()
         self.stopping = False
@@ -172,8 +205,15 @@ class Interchange:
         for f in wire.drain(self.tasks_in):
             if f[0][:1] == wire.TASKS:
                 pending = self.pending
+                requests = 0
                 for task in wire.unpack_tasks(f[0]):
                     heapq.heappush(pending, task)
+                    if task[4]:
+                        requests += 1
+                if requests:
+                    self.resource_pending += requests
+                    if self.managers:
+                        self._reject_impossible()
             elif f[0] == wire.COMMAND:
                 req_id, name, args = pickle.loads(f[1])
                 try:
@@ -238,6 +278,8 @@ class Interchange:
         rec = ManagerRecord(mid, info, now)
         self.managers[mid] = rec
         self.ready.add(mid)
+        if self.resource_pending:
+            self._reject_impossible()
         logger.info("manager %s registered: %s", mid, info)
         self._send_client(wire.EVENT, {"type": "manager_joined", "manager_id": mid, "block_id": rec.block_id,
                                        "hostname": rec.hostname, "worker_count": rec.worker_count})
@@ -251,6 +293,9 @@ class Interchange:
             return False
 
     def _dispatch(self) -> None:
+        if self.resource_pending:
+            self._dispatch_in_order()
+            return
         pending = self.pending
         order = list(self.ready) if len(self.ready) == 1 else self.selector.sort_managers(self.managers, self.ready)
         for mid in order:
@@ -275,6 +320,55 @@ class Interchange:
             if not pending:
                 return
 
+    def _dispatch_in_order(self) -> None:
+        """Send tasks one at a time while some have resource requests: each goes to a ready pool
+        with room for it; when the first waiting task fits no ready pool, the others wait too."""
+        ready, managers = self.ready, self.managers
+        order = [m for m in self.selector.sort_managers(managers, ready)
+                 if len(managers[m].tasks) < managers[m].limit()]
+        ready.intersection_update(order)
+        while self.pending and order:
+            task = self.pending[0]
+            request = wire.unpack_resources(task[4]) if task[4] else None
+            fits = order if request is None else [m for m in order if managers[m].fits_now(request)]
+            if not fits:
+                return
+            mid = fits[0]
+            heapq.heappop(self.pending)
+            rec = managers[mid]
+            if not self._send_manager(mid, [wire.pack_tasks([task])]):
+                heapq.heappush(self.pending, task)
+                order.remove(mid)
+                self._lose(mid, "it could not be reached")
+                continue
+            if request is not None:
+                self.resource_pending -= 1
+                rec.held[task[1]] = rec.need(request)
+            rec.tasks[task[1]] = time.monotonic()
+            if len(rec.tasks) >= rec.limit():
+                ready.discard(mid)
+                order.remove(mid)
+
+    def _reject_impossible(self) -> None:
+        """Fail the waiting tasks whose request no connected pool could ever fit."""
+        managers = list(self.managers.values())
+        keep: list[wire.Task] = []
+        ids, payloads = [], []
+        for task in self.pending:
+            if task[4]:
+                request = wire.unpack_resources(task[4])
+                if not any(rec.could_fit(request) for rec in managers):
+                    ids.append(task[1])
+                    payloads.append(pickle.dumps(_rejection(request, managers)))
+                    continue
+            keep.append(task)
+        if ids:
+            heapq.heapify(keep)
+            self.pending = keep
+            self.resource_pending -= len(ids)
+            logger.warning("rejected tasks %s: their resource requests fit no connected pool", ids)
+            self.results_out.send(wire.pack_results(ids, bytes([wire.REJECTED]) * len(ids), payloads))
+
     def _lose(self, mid: bytes, reason: str) -> None:
         rec = self.managers.pop(mid)
         self.ready.discard(mid)
@@ -282,6 +376,8 @@ class Interchange:
                        mid, rec.hostname, rec.block_id, reason, len(rec.tasks))
         self._send_client(wire.EVENT, {"type": "manager_lost", "manager_id": mid, "hostname": rec.hostname,
                                        "block_id": rec.block_id, "task_ids": sorted(rec.tasks), "reason": reason})
+        if self.resource_pending and self.managers:
+            self._reject_impossible()
 
     def _housekeeping(self, now: float) -> None:
         for mid, rec in list(self.managers.items()):
@@ -332,6 +428,19 @@ class Interchange:
 
     def close(self) -> None:
         self.ctx.term(linger=1000)
+
+
+def _rejection(request: tuple[float, ...], managers: list[ManagerRecord]) -> tuple[list[str], str]:
+    """The keys and message of the error of a task whose ``request`` fits none of ``managers``."""
+    units = {"cores": "", "memory": " MB", "disk": " MB"}
+    asked = {k: v for k, v in zip(wire.RESOURCE_NAMES, request) if v != wire.NOT_GIVEN and k in units}
+    largest = max(managers, key=lambda rec: rec.total)
+    have = dict(zip(wire.RESOURCE_NAMES, largest.total))
+    keys = [k for k, v in asked.items() if v > have[k] + _SLACK] or list(asked)
+    return keys, (f"it asks for {', '.join(f'{k}={v:g}{units[k]}' for k, v in asked.items())}, more than any "
+                  f"of the {len(managers)} connected worker pool(s) can ever provide; the largest (by cores), "
+                  f"on {largest.hostname} (block {largest.block_id}), has "
+                  f"{', '.join(f'{k}={have[k]:.0f}{units[k]}' for k in units)}")
 
 
 def _alive(pid: int) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from typing import Optional, Sequence
 
 AFFINITY_STRATEGIES = ("none", "block", "alternating", "block-reverse")
@@ -27,6 +28,15 @@ def node_memory_gb() -> float:
     if os.environ.get("PARSL_MEMORY_GB"):
         return float(os.environ["PARSL_MEMORY_GB"])
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
+def node_resources(workdir: str) -> tuple[float, float, float]:
+    """What a pool may reserve for tasks: ``(cores, memory MB, disk MB)``.
+
+    Cores and memory are the node's as counted for the number of workers; disk is the free
+    space of ``workdir`` (the pool's working directory) when the pool starts.
+    """
+    return float(node_cores()), node_memory_gb() * 1024, shutil.disk_usage(workdir).free / 2**20
 
 
 def worker_count(*, cores_per_worker: float, mem_per_worker: Optional[float],

@@ -4,7 +4,15 @@ Started by the block's job through the launcher (``python -m parsl_executor_htex
 or the ``parsl-htex-worker-pool`` script). It finds the interchange among the candidate
 addresses, registers, then runs one event loop: tasks from the interchange go to idle workers
 over pipes, results come back and go to the interchange, workers that die are reported
-(``WorkerLost`` for their task) and replaced, and heartbeats flow both ways. While every worker
+(``WorkerLost`` for their task) and replaced, and heartbeats flow both ways.
+
+Each task reserves cores, memory (MB) and disk (MB) from the pool while it runs: its
+``cores``/``memory``/``disk`` request, or for what it does not ask for, one worker's share
+(``cores_per_worker``, ``mem_per_worker``, no disk). The pool's capacity is the node's cores
+and memory (as counted for the number of workers) and the free space of its working directory;
+tasks start in the order they arrived, each once enough capacity is free. A task still running
+after its ``running_time`` has its worker (and the worker's process group) killed, fails with
+``AppTimeout``, and the worker is replaced. While every worker
 already has its next task waiting in the pool, results are held back briefly (``RESULT_BATCH``,
 ``RESULT_DELAY``) so that they travel in batches; otherwise they leave at once. The pool exits
 when the interchange goes silent for ``--hb_threshold`` seconds, when told to drain or
@@ -48,6 +56,8 @@ RESULT_BATCH = 64
 RESULT_DELAY = 0.002
 #: Workers that die before they are ready this many times in a row make the pool give up.
 MAX_START_FAILURES = 5
+#: Rounding allowance when comparing a task's request with the free capacity (cores_per_worker=0.1...).
+_SLACK = 1e-9
 
 
 class _Stop(Exception):
@@ -57,7 +67,8 @@ class _Stop(Exception):
 class Worker:
     """One worker process, its two pipes and the task it is running."""
 
-    __slots__ = ("inbuf", "nodes", "proc", "rank", "ready", "result_fd", "started", "task", "task_fd")
+    __slots__ = ("deadline", "inbuf", "limit", "need", "nodes", "proc", "rank", "ready", "result_fd", "started",
+                 "task", "task_fd")
 
     def __init__(self, rank: int, proc: subprocess.Popen, task_fd: int, result_fd: int) -> None:
         self.rank = rank
@@ -69,6 +80,9 @@ class Worker:
         self.ready = False
         self.started = False
         self.nodes: list[str] = []
+        self.need: tuple[float, float, float] = (0.0, 0.0, 0.0)  # what its task reserved
+        self.deadline: Optional[float] = None  # when its task's running_time ends
+        self.limit = 0.0  # its task's running_time
 
 
 class WorkerPool:
@@ -84,7 +98,11 @@ class WorkerPool:
             cores_per_worker=args.cores_per_worker, mem_per_worker=args.mem_per_worker,
             max_workers_per_node=args.max_workers_per_node, accelerators=self.accelerators)
         self.ctx = Context(args.cert_dir)
-        self.queue: collections.deque[tuple[float, int, Any, Any]] = collections.deque()
+        self.total = placement.node_resources(os.getcwd())
+        self.free = list(self.total)
+        self.default_need = (float(args.cores_per_worker), float(args.mem_per_worker or 0) * 1024, 0.0)
+        self.timed = 0  # workers running a task with a running_time
+        self.queue: collections.deque[wire.Task] = collections.deque()
         self.workers: dict[int, Worker] = {}  # by result pipe
         self.draining = False
         self.stopping = False
@@ -137,7 +155,9 @@ class WorkerPool:
         cmd = [sys.executable, "-m", "parsl_executor_htex.worker", str(task_r), str(result_w),
                ",".join(map(str, cpus)) if cpus else ""]
         try:
-            proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, pass_fds=(task_r, result_w))
+            # Its own process group, so that a task stopped at its running_time leaves no child behind.
+            proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, pass_fds=(task_r, result_w),
+                                    start_new_session=True)
         finally:
             os.close(task_r)
             os.close(result_w)
@@ -153,6 +173,7 @@ class WorkerPool:
             "worker_count": self.count, "prefetch_capacity": self.args.prefetch_capacity,
             "python": PYTHON, "version": VERSION, "pid": os.getpid(),
             "accelerators": self.accelerators,
+            "resources": dict(zip(wire.RESOURCE_NAMES, self.total)), "default_need": self.default_need,
         }
         self.ix.send_multipart([wire.REGISTER, json.dumps(info).encode()])
 
@@ -198,6 +219,8 @@ class WorkerPool:
             timeout = hb_period if drain_at is None else max(0.0, min(hb_period, drain_at - now))
             if self.out_ids:
                 timeout = max(0.0, min(timeout, self.out_since + RESULT_DELAY - now))
+            if self.timed:
+                timeout = max(0.0, min(timeout, self._next_deadline() - now))
             events = self.poller.poll(int(timeout * 1000))
             for sock, _ in events:
                 if sock is self.ix:
@@ -205,6 +228,8 @@ class WorkerPool:
                     self._from_interchange()
                 else:
                     self._from_worker(self.workers[sock])
+            if self.timed:
+                self._stop_expired(time.monotonic())
             self._dispatch()
             now = time.monotonic()
             if self.out_ids and (len(self.queue) < self.count or len(self.out_ids) >= RESULT_BATCH
@@ -266,6 +291,13 @@ class WorkerPool:
         self.out_kinds.append(kind)
         self.out_payloads.append(payload)
         w.task = None
+        free, need = self.free, w.need
+        free[0] += need[0]
+        free[1] += need[1]
+        free[2] += need[2]
+        if w.deadline is not None:
+            w.deadline = None
+            self.timed -= 1
         if w.nodes:
             assert self.nodes is not None
             self.nodes.give_back(w.nodes)
@@ -282,7 +314,9 @@ class WorkerPool:
         del self.workers[w.result_fd]
         os.close(w.result_fd)
         os.close(w.task_fd)
-        if w.task is not None:
+        if w.task is not None and w.deadline is not None and time.monotonic() >= w.deadline:
+            self._result(w, w.task, wire.TIMEOUT, pickle.dumps((w.limit, w.rank, self.hostname)))
+        elif w.task is not None:
             lost = pickle.dumps((w.rank, self.hostname, code))
             self._result(w, w.task, wire.WORKER_LOST, lost)
         self.start_failures = 0 if w.started else self.start_failures + 1
@@ -305,18 +339,53 @@ class WorkerPool:
                 continue
             if not self.queue:
                 return
-            _, tid, ctx, buf = self.queue[0]
+            _, tid, ctx, buf, res = self.queue[0]
+            need, limit = self._need(res) if res else (self.default_need, 0.0)
+            free = self.free
+            if need[0] > free[0] + _SLACK or need[1] > free[1] + _SLACK or need[2] > free[2] + _SLACK:
+                return  # the first task waits for capacity; later ones wait behind it
             if ctx and self.nodes is not None:
                 ctx = self._mpi_env(w, ctx)
                 if ctx is None:
                     return
             self.queue.popleft()
+            free[0] -= need[0]
+            free[1] -= need[1]
+            free[2] -= need[2]
+            w.need = need
+            if limit:
+                w.limit = limit
+                w.deadline = time.monotonic() + limit
+                self.timed += 1
             w.ready = False
             w.task = tid
             try:
                 write_message(w.task_fd, tid, len(ctx), len(buf), ctx, buf)
             except OSError as e:  # the worker died; its result pipe reports it next
                 logger.warning("cannot send task %d to worker %d: %s", tid, w.rank, e)
+
+    def _need(self, res: Any) -> tuple[tuple[float, float, float], float]:
+        """What a task with resource request ``res`` reserves, and its running_time (0: none)."""
+        cores, memory, disk, running_time = wire.unpack_resources(res)
+        default = self.default_need
+        need = (default[0] if cores == wire.NOT_GIVEN else cores, default[1] if memory == wire.NOT_GIVEN else memory,
+                0.0 if disk == wire.NOT_GIVEN else disk)
+        return need, 0.0 if running_time == wire.NOT_GIVEN else running_time
+
+    def _next_deadline(self) -> float:
+        return min(w.deadline for w in self.workers.values() if w.deadline is not None)
+
+    def _stop_expired(self, now: float) -> None:
+        """Kill the workers whose task ran past its running_time; ``_worker_died`` reports and replaces them."""
+        for w in list(self.workers.values()):
+            if w.deadline is not None and now >= w.deadline:
+                logger.warning("task %s exceeded its running_time of %gs on worker %d: killing the worker",
+                               w.task, w.limit, w.rank)
+                try:
+                    os.killpg(w.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self._worker_died(w)
 
     def _mpi_env(self, w: Worker, ctx: bytes) -> Optional[bytes]:
         """The worker environment of an MPI task, or None while its nodes are busy."""

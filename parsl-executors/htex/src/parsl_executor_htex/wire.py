@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 # Tags (first frame).
 TASKS = b"T"
@@ -41,35 +41,60 @@ READY = b"W"       # interchange -> executor once bound: pickled {"worker_port":
 OK = 0            # payload: serialized result
 EXCEPTION = 1     # payload: serialized RemoteExceptionWrapper
 WORKER_LOST = 2   # payload: pickled (worker_id, hostname, exitcode)
+TIMEOUT = 3       # payload: pickled (running_time, worker_id, hostname): killed at its running_time
+REJECTED = 4      # payload: pickled (keys, message): no connected pool can ever fit its resources
 
 NO_PRIORITY = float("inf")
 
 
 _COUNT = struct.Struct("=I")
-_TASK = struct.Struct("=qdII")
+_TASK = struct.Struct("=qdIIB")
+#: A task's resource request: cores, memory (MB), disk (MB), running_time (s); NOT_GIVEN when
+#: absent (the pool's per-worker share applies to cores and memory, no limit to running_time).
+_RESOURCES = struct.Struct("=dddd")
+NOT_GIVEN = -1.0
+RESOURCE_NAMES = ("cores", "memory", "disk", "running_time")
+
+#: ``(priority, tid, ctx, buf, res)``: ``res`` is b"" for a task without a resource request.
+Task = tuple[float, int, Any, Any, Any]
 
 
-def pack_tasks(tasks: Sequence[tuple[float, int, Any, Any]]) -> bytes:
-    """One TASKS frame for ``(priority, tid, ctx, buf)`` tuples."""
+def pack_resources(spec: Mapping[str, Any]) -> bytes:
+    """The ``res`` bytes of a task whose specification has any of ``RESOURCE_NAMES``, else b""."""
+    if not any(k in spec for k in RESOURCE_NAMES):
+        return b""
+    return _RESOURCES.pack(*(float(spec.get(k, NOT_GIVEN)) for k in RESOURCE_NAMES))
+
+
+def unpack_resources(res: Any) -> tuple[float, float, float, float]:
+    """``(cores, memory, disk, running_time)`` of non-empty ``res`` bytes."""
+    return _RESOURCES.unpack(res)
+
+
+def pack_tasks(tasks: Sequence[Task]) -> bytes:
+    """One TASKS frame for ``(priority, tid, ctx, buf, res)`` tuples."""
     head = [TASKS, _COUNT.pack(len(tasks))]
     body = []
-    for prio, tid, ctx, buf in tasks:
-        head.append(_TASK.pack(tid, prio, len(ctx), len(buf)))
+    for prio, tid, ctx, buf, res in tasks:
+        head.append(_TASK.pack(tid, prio, len(ctx), len(buf), len(res)))
         body.append(ctx)
         body.append(buf)
+        if res:
+            body.append(res)
     return b"".join(head + body)
 
 
-def unpack_tasks(frame: bytes) -> list[tuple[float, int, memoryview, memoryview]]:
-    """The ``(priority, tid, ctx, buf)`` tuples of a TASKS frame (views into ``frame``)."""
+def unpack_tasks(frame: bytes) -> list[Task]:
+    """The ``(priority, tid, ctx, buf, res)`` tuples of a TASKS frame (views into ``frame``)."""
     (n,) = _COUNT.unpack_from(frame, 1)
     start = 1 + _COUNT.size
     pos = start + n * _TASK.size
     view = memoryview(frame)
     out = []
-    for tid, prio, nctx, nbuf in _TASK.iter_unpack(view[start:pos]):
-        out.append((prio, tid, view[pos:pos + nctx], view[pos + nctx:pos + nctx + nbuf]))
-        pos += nctx + nbuf
+    for tid, prio, nctx, nbuf, nres in _TASK.iter_unpack(view[start:pos]):
+        end = pos + nctx + nbuf
+        out.append((prio, tid, view[pos:pos + nctx], view[pos + nctx:end], view[end:end + nres] if nres else b""))
+        pos = end + nres
     return out
 
 
