@@ -13,6 +13,7 @@ from conftest import wait_for, worker_processes
 
 from parsl.app.errors import AppTimeout
 from parsl.executors.errors import InvalidResourceSpecification
+from parsl_executor_htex.manager_selector import BlockIdManagerSelector
 
 
 def sleep_then(seconds: float, value: int) -> int:
@@ -90,6 +91,19 @@ def test_a_task_reserving_every_core_runs_alone(start_htex, tmp_path) -> None:
     # Two workers, yet each ran alone: every task started after the one before it ended.
     for (first, _), (second, _) in zip(names, names[1:]):
         assert s[first][1] <= s[second][0], (first, second, s)
+
+
+def test_the_interchange_sends_a_request_to_a_pool_with_room(start_htex, tmp_path) -> None:
+    ex = start_htex(blocks=2, max_workers_per_node=2, manager_selector=BlockIdManagerSelector())
+    wait_for(lambda: len(ex.connected_managers()) == 2, what="both pools to connect")
+    path = str(tmp_path / "spans")
+    busy = ex.submit(span, {}, "busy", 1.0, path)  # block 0 first: one of its two cores is taken
+    wait_for(lambda: any(m["tasks"] for m in ex.connected_managers()), what="the first task to reach a pool")
+    whole = ex.submit(span, {"cores": 2}, "whole", 0, path)  # fits block 1 only, while "busy" runs
+    busy.result(timeout=30)
+    whole.result(timeout=30)
+    s = spans(path)
+    assert s["whole"][0] < s["busy"][1], s  # it ran beside "busy", on the other pool
 
 
 def test_one_core_tasks_share_a_two_core_pool(start_htex, tmp_path) -> None:
