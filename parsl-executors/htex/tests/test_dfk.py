@@ -79,6 +79,23 @@ def test_lost_worker_fails_the_task_without_retries(load, tmp_path) -> None:
         die_once(str(tmp_path / "marker-b")).result(timeout=60)
 
 
+@python_app
+def limited_nap(seconds: float, parsl_resource_specification: dict | None = None) -> float:
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+def test_running_time_through_the_dfk_fails_with_app_timeout(load) -> None:
+    from parsl.app.errors import AppTimeout
+
+    load()
+    with pytest.raises(AppTimeout, match=r"\(limited_nap\) exceeded its running_time of 1 s"):
+        limited_nap(60, parsl_resource_specification={"running_time": 1}).result(timeout=60)
+    assert limited_nap(0, parsl_resource_specification={"running_time": 30, "cores": 1}).result(timeout=60) == 0
+
+
 def test_lost_pool_fails_its_task_and_a_new_block_replaces_it(load, mark) -> None:
     # block_error_handler=False: with the simple handler, a workflow whose only block failed is
     # declared failed (as in Parsl); here the strategy should replace the block instead.

@@ -6,6 +6,7 @@ two-worker pool has exactly two cores to reserve, whatever this machine has.
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
@@ -89,7 +90,7 @@ def test_a_task_reserving_every_core_runs_alone(start_htex, tmp_path) -> None:
         f.result(timeout=30)
     s = spans(path)
     # Two workers, yet each ran alone: every task started after the one before it ended.
-    for (first, _), (second, _) in zip(names, names[1:]):
+    for (first, _), (second, _) in itertools.pairwise(names):
         assert s[first][1] <= s[second][0], (first, second, s)
 
 

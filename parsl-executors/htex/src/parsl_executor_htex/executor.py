@@ -4,7 +4,10 @@
 interchange (see ``interchange``) and fills the worker-pool launch command; the core's
 ``JobStatusPoller`` then launches ``init_blocks`` at once through the provider and scales with
 the strategy. ``submit`` serializes the invocation once (the core's facade caches functions)
-and sends it to the interchange from the caller's thread.
+and sends it to the interchange from the caller's thread. A resource specification is checked
+there (``validate_resource_spec``); its ``cores``/``memory``/``disk``/``running_time`` travel
+with the task as a small fixed record that the interchange and the pool read without
+deserializing anything (see ``wire.pack_resources``); tasks without one carry nothing extra.
 
 Blocks are scaled in by holding their managers first (they finish nothing new and exit when
 idle), then cancelling the job. A block whose job ended without its pool ever registering is

@@ -11,6 +11,12 @@ and runs a single-threaded event loop:
   ``SHORT_TASK`` seconds, ``SHORT_TASK_PREFETCH`` more per worker (so that short tasks run back
   to back instead of each waiting for a round trip to the interchange; long tasks are never
   queued behind one another this way, which keeps Parsl's load balancing where it matters);
+- while tasks with a resource request (``cores``, ``memory``, ``disk``, ``running_time``) wait,
+  tasks leave one at a time in strict order, each to a ready pool with room for it: what the pool
+  advertised at registration minus what the tasks it holds reserve (``ManagerRecord.fits_now``);
+  a request that no connected pool could fit even when idle is failed at once with a
+  ``REJECTED`` result (checked when such tasks arrive and when pools join or are lost; before
+  any pool has connected, they wait);
 - results from pools are forwarded to the executor unchanged, in the batches they came in;
 - pools that stay silent longer than ``heartbeat_threshold``, or that say they exit, are dropped
   and the executor is told which tasks they held (it fails them with ``ManagerLost``);

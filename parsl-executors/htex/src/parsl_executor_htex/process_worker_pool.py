@@ -56,6 +56,11 @@ RESULT_BATCH = 64
 RESULT_DELAY = 0.002
 #: Workers that die before they are ready this many times in a row make the pool give up.
 MAX_START_FAILURES = 5
+#: Each worker leads its own process group, so that a task stopped at its running_time leaves no
+#: child behind. Not its own session: Linux schedules each session as a group ("autogroup"), which
+#: made every task's round trip about 0.1 ms slower.
+_OWN_PROCESS_GROUP: dict[str, Any] = (
+    {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp})
 #: Rounding allowance when comparing a task's request with the free capacity (cores_per_worker=0.1...).
 _SLACK = 1e-9
 
@@ -80,7 +85,7 @@ class Worker:
         self.ready = False
         self.started = False
         self.nodes: list[str] = []
-        self.need: tuple[float, float, float] = (0.0, 0.0, 0.0)  # what its task reserved
+        self.need: Optional[tuple[float, float, float]] = None  # what its task reserved, if it asked
         self.deadline: Optional[float] = None  # when its task's running_time ends
         self.limit = 0.0  # its task's running_time
 
@@ -99,8 +104,8 @@ class WorkerPool:
             max_workers_per_node=args.max_workers_per_node, accelerators=self.accelerators)
         self.ctx = Context(args.cert_dir)
         self.total = placement.node_resources(os.getcwd())
-        self.free = list(self.total)
         self.default_need = (float(args.cores_per_worker), float(args.mem_per_worker or 0) * 1024, 0.0)
+        self.reserving = 0  # workers running a task with a resource request
         self.timed = 0  # workers running a task with a running_time
         self.queue: collections.deque[wire.Task] = collections.deque()
         self.workers: dict[int, Worker] = {}  # by result pipe
@@ -155,9 +160,8 @@ class WorkerPool:
         cmd = [sys.executable, "-m", "parsl_executor_htex.worker", str(task_r), str(result_w),
                ",".join(map(str, cpus)) if cpus else ""]
         try:
-            # Its own process group, so that a task stopped at its running_time leaves no child behind.
             proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, pass_fds=(task_r, result_w),
-                                    start_new_session=True)
+                                    **_OWN_PROCESS_GROUP)
         finally:
             os.close(task_r)
             os.close(result_w)
@@ -291,13 +295,12 @@ class WorkerPool:
         self.out_kinds.append(kind)
         self.out_payloads.append(payload)
         w.task = None
-        free, need = self.free, w.need
-        free[0] += need[0]
-        free[1] += need[1]
-        free[2] += need[2]
-        if w.deadline is not None:
-            w.deadline = None
-            self.timed -= 1
+        if w.need is not None:
+            w.need = None
+            self.reserving -= 1
+            if w.deadline is not None:
+                w.deadline = None
+                self.timed -= 1
         if w.nodes:
             assert self.nodes is not None
             self.nodes.give_back(w.nodes)
@@ -340,23 +343,17 @@ class WorkerPool:
             if not self.queue:
                 return
             _, tid, ctx, buf, res = self.queue[0]
-            need, limit = self._need(res) if res else (self.default_need, 0.0)
-            free = self.free
-            if need[0] > free[0] + _SLACK or need[1] > free[1] + _SLACK or need[2] > free[2] + _SLACK:
+            # Tasks without a request always fit beside each other (the worker count comes from the
+            # same capacity), so capacity is only counted while a task with a request runs or waits.
+            if (res or self.reserving) and not self._fits(res):
                 return  # the first task waits for capacity; later ones wait behind it
             if ctx and self.nodes is not None:
                 ctx = self._mpi_env(w, ctx)
                 if ctx is None:
                     return
             self.queue.popleft()
-            free[0] -= need[0]
-            free[1] -= need[1]
-            free[2] -= need[2]
-            w.need = need
-            if limit:
-                w.limit = limit
-                w.deadline = time.monotonic() + limit
-                self.timed += 1
+            if res:
+                self._reserve(w, res)
             w.ready = False
             w.task = tid
             try:
@@ -371,6 +368,25 @@ class WorkerPool:
         need = (default[0] if cores == wire.NOT_GIVEN else cores, default[1] if memory == wire.NOT_GIVEN else memory,
                 0.0 if disk == wire.NOT_GIVEN else disk)
         return need, 0.0 if running_time == wire.NOT_GIVEN else running_time
+
+    def _fits(self, res: Any) -> bool:
+        """Whether a task with request ``res`` (b"": one worker's share) fits beside the running tasks."""
+        need = self._need(res)[0] if res else self.default_need
+        used = [0.0, 0.0, 0.0]
+        for w in self.workers.values():
+            if w.task is not None:
+                for i, n in enumerate(w.need or self.default_need):
+                    used[i] += n
+        return all(n + u <= t + _SLACK for n, u, t in zip(need, used, self.total))
+
+    def _reserve(self, w: Worker, res: Any) -> None:
+        """Record what worker ``w``'s new task reserves, and when its running_time ends."""
+        w.need, limit = self._need(res)
+        self.reserving += 1
+        if limit:
+            w.limit = limit
+            w.deadline = time.monotonic() + limit
+            self.timed += 1
 
     def _next_deadline(self) -> float:
         return min(w.deadline for w in self.workers.values() if w.deadline is not None)
