@@ -45,6 +45,20 @@ def span(name: str, seconds: float, path: str) -> None:
         f.write(f"{name} {start!r} {time.time()!r}\n")
 
 
+def rendezvous(me: str, other: str, directory: str) -> bool:
+    """Leave a mark, then wait (up to 20 s) for ``other``'s: True only if both ran at the same time."""
+    import os
+    import time
+
+    open(os.path.join(directory, me), "w").close()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if os.path.exists(os.path.join(directory, other)):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def spans(path: str) -> dict[str, tuple[float, float]]:
     with open(path) as f:
         return {name: (float(a), float(b)) for name, a, b in (line.split() for line in f)}
@@ -97,24 +111,18 @@ def test_a_task_reserving_every_core_runs_alone(start_htex, tmp_path) -> None:
 def test_the_interchange_sends_a_request_to_a_pool_with_room(start_htex, tmp_path) -> None:
     ex = start_htex(blocks=2, max_workers_per_node=2, manager_selector=BlockIdManagerSelector())
     wait_for(lambda: len(ex.connected_managers()) == 2, what="both pools to connect")
-    path = str(tmp_path / "spans")
-    busy = ex.submit(span, {}, "busy", 1.0, path)  # block 0 first: one of its two cores is taken
+    busy = ex.submit(rendezvous, {}, "busy", "whole", str(tmp_path))  # block 0 first: one of its cores
     wait_for(lambda: any(m["tasks"] for m in ex.connected_managers()), what="the first task to reach a pool")
-    whole = ex.submit(span, {"cores": 2}, "whole", 0, path)  # fits block 1 only, while "busy" runs
-    busy.result(timeout=30)
-    whole.result(timeout=30)
-    s = spans(path)
-    assert s["whole"][0] < s["busy"][1], s  # it ran beside "busy", on the other pool
+    # Fits block 1 only while "busy" runs; sent to block 0 it would wait for "busy", which waits for it.
+    whole = ex.submit(rendezvous, {"cores": 2}, "whole", "busy", str(tmp_path))
+    assert busy.result(timeout=30) and whole.result(timeout=30)
 
 
 def test_one_core_tasks_share_a_two_core_pool(start_htex, tmp_path) -> None:
     ex = start_htex(max_workers_per_node=2)
-    path = str(tmp_path / "spans")
-    futures = [ex.submit(span, {"cores": 1, "memory": 1}, name, 1.0, path) for name in ("a", "b")]
-    for f in futures:
-        f.result(timeout=30)
-    s = spans(path)
-    assert s["a"][0] < s["b"][1] and s["b"][0] < s["a"][1]  # they overlapped
+    futures = [ex.submit(rendezvous, {"cores": 1, "memory": 1}, me, other, str(tmp_path))
+               for me, other in (("a", "b"), ("b", "a"))]
+    assert [f.result(timeout=30) for f in futures] == [True, True]  # they ran at the same time
 
 
 @pytest.mark.parametrize("spec, key", [({"cores": 3}, "cores"), ({"memory": 10**12}, "memory"),
