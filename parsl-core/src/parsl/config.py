@@ -7,6 +7,7 @@ from typing import Any, Callable, Literal, Optional, Sequence
 
 import attrs
 
+from parsl.dataflow.internal import INTERNAL_EXECUTOR
 from parsl.errors import ConfigurationError
 from parsl.executors.base import ParslExecutor
 from parsl.plugins.monitor import Monitor
@@ -64,8 +65,8 @@ class Config:
         duplicates = sorted({label for label in labels if labels.count(label) > 1})
         if duplicates:
             raise ConfigurationError(f"Executors must have unique labels ({', '.join(duplicates)} used more than once)")
-        if "_parsl_internal" in labels:
-            raise ConfigurationError("the executor label '_parsl_internal' is reserved for Parsl's internal tasks")
+        if INTERNAL_EXECUTOR in labels:
+            raise ConfigurationError(f"the executor label {INTERNAL_EXECUTOR!r} is reserved for Parsl's internal tasks")
         if not 0 <= self.usage_tracking <= 3:
             raise ConfigurationError(f"usage_tracking must be an integer from 0 to 3, not {self.usage_tracking}")
         if self.retries < 0:

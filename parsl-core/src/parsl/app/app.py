@@ -6,6 +6,8 @@ from abc import ABCMeta, abstractmethod
 from inspect import Parameter, signature
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Union
 
+from parsl.dataflow.internal import INTERNAL_EXECUTOR
+
 if TYPE_CHECKING:
     from parsl.dataflow.dflow import DataFlowKernel
     from parsl.dataflow.futures import AppFuture
@@ -93,7 +95,7 @@ def join_app(function: Optional[Callable] = None, data_flow_kernel: Optional[Dat
     from parsl.app.python import PythonApp
 
     return _decorator(lambda f: PythonApp(f, data_flow_kernel=data_flow_kernel, cache=cache,
-                                          executors=["_parsl_internal"], ignore_for_cache=ignore_for_cache,
+                                          executors=[INTERNAL_EXECUTOR], ignore_for_cache=ignore_for_cache,
                                           join=True), function)
 
 

@@ -1,42 +1,51 @@
-"""The DataManager: asks an executor's staging providers to move each File of a task.
+"""The DataManager: stages the Files of each task through its executor's staging providers.
 
 An executor's ``storage_access`` lists its staging providers; when it is None the defaults are
-used: local files, zip files, and whichever HTTP(S)/FTP stagers are installed as plugins
-(``default_staging``). The first provider whose ``can_stage_in``/``can_stage_out`` accepts a
-File stages it. A File nobody accepts fails its task with ``NoStagingProvider``, naming the
-scheme and the distribution that would handle it.
+used: the stagers registered for ``DEFAULT_SCHEMES`` (the core's own plugin registers local
+files and zip files; HTTP(S)/FTP come from plugins when installed). The first provider whose
+``can_stage_in``/``can_stage_out`` accepts a File stages it. A File nobody accepts fails its
+task with ``NoStagingProvider``, naming the scheme and the distribution that would handle it.
+
+The DataManager also keeps each task's staging bookkeeping: the DataFutures of its outputs,
+the stage-outs its AppFuture waits for, and the first stage-out failure. Staging tasks run on
+the DataFlowKernel's internal executor through ``submit_staging_task``.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from parsl.app.futures import DataFuture
 from parsl.data_provider.files import File
 from parsl.data_provider.staging import Staging
+from parsl.data_provider.staging_errors import StagingError, describe
+from parsl.dataflow.futures import ExecDoneFuture
 from parsl.errors import NoStagingProvider
 
 if TYPE_CHECKING:
     from parsl.dataflow.dflow import DataFlowKernel
+    from parsl.dataflow.futures import AppFuture
+    from parsl.dataflow.taskrecord import TaskRecord
 
 logger = logging.getLogger(__name__)
 
-#: Schemes whose installed stager plugins join the default staging list, as in Parsl.
-DEFAULT_PLUGIN_SCHEMES = ("ftp", "http", "https")
+#: The schemes whose registered stagers make the default staging list, in order (Parsl's
+#: defaults: local files, zip archives, FTP and HTTP(S) when their plugins are installed).
+DEFAULT_SCHEMES = ("file", "zip", "ftp", "http", "https")
+_SPECIAL_KWARGS = ("stdout", "stderr", "inputs", "outputs")
 
 
 def build_default_staging() -> List[Staging]:
-    """Local-file and zip staging plus every installed stager for ``DEFAULT_PLUGIN_SCHEMES``."""
-    from parsl.data_provider.file_noop import NoOpFileStaging
-    from parsl.data_provider.zip import ZipFileStaging
+    """One instance of each stager registered for ``DEFAULT_SCHEMES``, through the plugin registry."""
     from parsl.plugins.manager import get_plugin_manager
 
-    providers: List[Staging] = [NoOpFileStaging(), ZipFileStaging()]
+    providers: List[Staging] = []
     manager = get_plugin_manager()
     seen = set()
-    for scheme in DEFAULT_PLUGIN_SCHEMES:
+    for scheme in DEFAULT_SCHEMES:
         try:
             cls = manager.find("stager", scheme)
         except Exception as e:  # a name conflict between plugins: leave that scheme out
@@ -127,6 +136,128 @@ class DataManager:
         func = provider.replace_task_stage_out(self, executor, copy, func) or func
         return func, copy, df, staging_fut
 
+    # -- staging tasks -----------------------------------------------------------------------
+
+    def submit_staging_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> AppFuture:
+        """Run ``func(*args, **kwargs)`` as a task on the internal executor; return its AppFuture.
+
+        Staging tasks are ordinary tasks (their states reach monitors) whose own
+        ``inputs``/``outputs`` are not staged again: ``outputs`` only get DataFutures.
+        """
+        return self.dfk.submit_internal(func, *args, **kwargs)
+
+    def stage_in_task(self, file: File, parent_fut: Optional[Future], func: Callable[..., Any],
+                      *args: Any) -> DataFuture:
+        """Run ``func(*args, parent_fut=parent_fut, outputs=[file])`` as a staging task; ``file``'s DataFuture."""
+        return self.submit_staging_task(func, *args, parent_fut=parent_fut, outputs=[file]).outputs[0]
+
+    # -- a task's staging bookkeeping -----------------------------------------------------------
+
+    def prepare(self, task: TaskRecord, staging: bool = True) -> Optional[Exception]:
+        """Stage the Files of a new task; return the error that fails the task instead, if any.
+
+        A File no staging provider accepts fails the task (other tasks are unaffected); any
+        other staging error (``ZipAuthorityError``...) is raised to the caller at once, as in
+        Parsl. A task that moves its own Files (``staging=False``, or Parsl's marker keyword
+        ``_parsl_staging_inhibit``) only gets the DataFutures of its outputs.
+        """
+        app_fu = task.app_fu
+        try:
+            if not staging or task.kwargs.get("_parsl_staging_inhibit"):
+                self._outputs_unstaged(task.kwargs, app_fu)
+            else:
+                self._stage(task, task.executor, app_fu)
+        except NoStagingProvider as e:
+            return e
+        except BaseException as e:  # raised to the caller: stage-outs planned so far must not wait forever
+            if app_fu._exec_done is not None:
+                app_fu._exec_done.set_exception(e)
+            raise
+        return None
+
+    def _stage(self, task: TaskRecord, label: str, app_fu: AppFuture) -> None:
+        """Offer every File (and DataFuture) of the call to the staging providers."""
+        args, kwargs = task.args, task.kwargs
+        func = task.func
+        stage_in = self.optionally_stage_in
+        staged = (File, DataFuture)
+        if args and any(isinstance(a, staged) for a in args):
+            new_args = list(args)
+            for i, a in enumerate(new_args):
+                new_args[i], func = stage_in(a, func, label)
+            task.args = tuple(new_args)
+        for k, v in kwargs.items():
+            if k not in _SPECIAL_KWARGS and isinstance(v, staged):
+                kwargs[k], func = stage_in(v, func, label)
+        inputs = kwargs.get("inputs")
+        if inputs:
+            inputs = kwargs["inputs"] = list(inputs)
+            for i, f in enumerate(inputs):
+                inputs[i], func = stage_in(f, func, label)
+        outputs = kwargs.get("outputs")
+        if outputs:
+            outputs = kwargs["outputs"] = list(outputs)
+            data_futures = []
+            for i, f in enumerate(outputs):
+                func, outputs[i], df = self._plan_stage_out(f, func, label, app_fu)
+                data_futures.append(df)
+            app_fu._outputs = data_futures
+        for kw in ("stdout", "stderr"):
+            f = kwargs.get(kw)
+            if isinstance(f, File):
+                func, kwargs[kw], df = self._plan_stage_out(f, func, label, app_fu)
+                setattr(app_fu, f"_{kw}_future", df)
+        task.func = func
+
+    def _plan_stage_out(self, file: File, func: Callable, label: str,
+                        app_fu: AppFuture) -> Tuple[Callable, File, DataFuture]:
+        """Plan one stage-out; the AppFuture will wait for the stage-out future it makes."""
+        gate = app_fu._exec_done
+        if gate is None:
+            gate = app_fu._exec_done = ExecDoneFuture(app_fu.task_record)
+            app_fu._stage_outs = []
+        func, copy, df, staging = self.stage_out_one(file, func, label, app_fu, gate)
+        if staging is not None:
+            app_fu._stage_outs.append((staging, file.url))  # type: ignore[attr-defined]
+        return func, copy, df
+
+    @staticmethod
+    def _outputs_unstaged(kwargs: Dict[str, Any], app_fu: AppFuture) -> None:
+        outputs = kwargs.get("outputs")
+        if outputs:
+            app_fu._outputs = [DataFuture(app_fu, f, tid=app_fu.tid) for f in outputs]
+
+    def run_stage_outs(self, task: TaskRecord, gate: ExecDoneFuture, result: Any,
+                       exception: Optional[BaseException], then: Callable[[Optional[BaseException]], None]) -> None:
+        """Start the stage-outs (by completing ``gate`` with the app's outcome); ``then(failure)`` when all are done.
+
+        ``failure`` is the first stage-out failure, as a ``StagingError``, when the app itself
+        succeeded; None otherwise.
+        """
+        stage_outs = task.app_fu._stage_outs
+        if exception is None:
+            gate.set_result(result)
+        else:
+            gate.set_exception(exception)
+        if not stage_outs:
+            then(None)
+            return
+        remaining = [len(stage_outs)]
+        lock = threading.Lock()
+
+        def one_done(_fut: Future) -> None:
+            with lock:
+                remaining[0] -= 1
+                if remaining[0]:
+                    return
+            try:
+                then(_stage_out_failure(stage_outs) if exception is None else None)
+            except BaseException as e:
+                self.dfk._internal_error(task, e)
+
+        for fut, _url in stage_outs:
+            fut.add_done_callback(one_done)
+
     # Parsl's method names, for staging providers written against them.
 
     def stage_in(self, file: File, input: Any, executor: str) -> Any:
@@ -141,3 +272,16 @@ class DataManager:
 
     def replace_task_stage_out(self, file: File, func: Callable, executor: str) -> Callable:
         return self._provider(file, executor, False).replace_task_stage_out(self, executor, file, func) or func
+
+
+def _stage_out_failure(stage_outs: Sequence[Tuple[Future, str]]) -> Optional[BaseException]:
+    """The first stage-out failure, as a ``StagingError`` naming the URL and the cause."""
+    for fut, url in stage_outs:
+        e = fut.exception()
+        if e is not None:
+            if isinstance(e, StagingError):
+                return e
+            error = StagingError(url, describe(e), direction="out")
+            error.__cause__ = e
+            return error
+    return None

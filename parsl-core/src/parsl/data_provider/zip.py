@@ -19,9 +19,11 @@ import zipfile
 from concurrent.futures import Future
 from typing import Any, Iterator, List, Optional, Tuple
 
+from parsl.data_provider.atomic_files import partial_path, remove_if_present
 from parsl.data_provider.files import File
+from parsl.data_provider.local_paths import working_dir_of
 from parsl.data_provider.staging import Staging
-from parsl.data_provider.staging_utils import StagingError, describe, partial_path, submit_staging_task, working_dir_of
+from parsl.data_provider.staging_errors import StagingError, describe
 from parsl.errors import ParslError
 from parsl.plugins.settings import settings
 
@@ -59,13 +61,13 @@ class ZipFileStaging(Staging):
         zip_path, inside_path = zip_path_split(file.path)
         file.local_path = os.path.join(_working_dir(dm, executor), inside_path)
         os.makedirs(os.path.dirname(file.local_path), exist_ok=True)
-        return submit_staging_task(dm, _zip_stage_out, zip_path, inside_path, inputs=[file], parent_fut=parent_fut)
+        return dm.submit_staging_task(_zip_stage_out, zip_path, inside_path, inputs=[file],  # type: ignore[no-any-return]
+                                      parent_fut=parent_fut)
 
     def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Optional[Future]) -> Optional[Future]:
         zip_path, inside_path = zip_path_split(file.path)
         file.local_path = os.path.join(_working_dir(dm, executor), inside_path)
-        app_fut = submit_staging_task(dm, _zip_stage_in, zip_path, inside_path, outputs=[file], parent_fut=parent_fut)
-        return app_fut.outputs[0]  # type: ignore[attr-defined,no-any-return]
+        return dm.stage_in_task(file, parent_fut, _zip_stage_in, zip_path, inside_path)  # type: ignore[no-any-return]
 
 
 def zip_path_split(path: str) -> Tuple[str, str]:
@@ -111,8 +113,7 @@ def _staging_errors(file: File, zip_path: str, inside_path: str, direction: str)
         raise StagingError(file.url, describe(e), direction) from None
 
 
-def _zip_stage_out(zip_path: str, inside_path: str, *, inputs: List[File], parent_fut: Any = None,
-                   _parsl_staging_inhibit: bool = True) -> None:
+def _zip_stage_out(zip_path: str, inside_path: str, *, inputs: List[File], parent_fut: Any = None) -> None:
     produced = inputs[0]
     with _staging_errors(produced, zip_path, inside_path, "out"), _locked(zip_path):
         if not os.path.isfile(produced):
@@ -145,12 +146,10 @@ def _replace_member(zip_path: str, inside_path: str, source: str) -> None:
             new.write(source, arcname=inside_path)
         os.replace(tmp, zip_path)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
+        remove_if_present(tmp)
 
 
-def _zip_stage_in(zip_path: str, inside_path: str, *, outputs: List[File], parent_fut: Any = None,
-                  _parsl_staging_inhibit: bool = True) -> None:
+def _zip_stage_in(zip_path: str, inside_path: str, parent_fut: Any = None, *, outputs: List[File]) -> None:
     file = outputs[0]
     target = os.fspath(file)
     tmp = partial_path(target)
@@ -162,5 +161,4 @@ def _zip_stage_in(zip_path: str, inside_path: str, *, outputs: List[File], paren
                 shutil.copyfileobj(src, dst)
             os.replace(tmp, target)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
+        remove_if_present(tmp)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import functools
 import itertools
 import logging
 import os
@@ -35,16 +36,16 @@ from parsl.app.errors import RemoteExceptionWrapper
 from parsl.app.futures import DataFuture
 from parsl.config import Config
 from parsl.data_provider.data_manager import DataManager
-from parsl.data_provider.files import File
 from parsl.dataflow import dependency_resolvers
 from parsl.dataflow.errors import DataFlowException, DependencyError, JoinError
 from parsl.dataflow.futures import AppFuture, ExecDoneFuture
+from parsl.dataflow.internal import INTERNAL_EXECUTOR
 from parsl.dataflow.lightfuture import LightFuture
 from parsl.dataflow.memoization import BasicMemoizer, Memoizer
 from parsl.dataflow.rundirs import make_rundir
 from parsl.dataflow.states import FINAL_STATES, States
 from parsl.dataflow.taskrecord import TaskRecord
-from parsl.errors import ConfigurationError, NoDataFlowKernelError, NoStagingProvider
+from parsl.errors import ConfigurationError, NoDataFlowKernelError
 from parsl.executors.base import ParslExecutor
 from parsl.version import VERSION
 
@@ -61,7 +62,6 @@ if task_logger.level == logging.NOTSET:
 
 _now = datetime.datetime.now
 _STATES = list(States)
-_INTERNAL = "_parsl_internal"
 _AUTO_LOGNAME = -1
 _NOTHING: Any = ()  # shared empty sequence: fewer objects for the cycle collector per task
 
@@ -136,7 +136,7 @@ class DataFlowKernel:
 
         from parsl.executors.threads import ThreadPoolExecutor
 
-        internal = ThreadPoolExecutor(label=_INTERNAL, max_threads=config.internal_tasks_max_threads)
+        internal = ThreadPoolExecutor(label=INTERNAL_EXECUTOR, max_threads=config.internal_tasks_max_threads)
         self.add_executors([*config.executors, internal])
         self._notify("parsl_workflow_start", dfk=self)
         self._started = True
@@ -183,7 +183,7 @@ class DataFlowKernel:
             self.executors[executor.label] = executor
             logger.info("Started executor %s (%s.%s)", executor.label, type(executor).__module__,
                         type(executor).__qualname__)
-        self._labels = [k for k in self.executors if k != _INTERNAL]
+        self._labels = [k for k in self.executors if k != INTERNAL_EXECUTOR]
         self._poll_block_executors(executors)
 
     def _poll_block_executors(self, executors: Sequence[ParslExecutor]) -> None:
@@ -221,8 +221,11 @@ class DataFlowKernel:
 
     def submit(self, func: Callable, app_args: Sequence[Any], executors: Union[str, Sequence[str]] = "all",
                cache: bool = False, ignore_for_cache: Optional[Sequence[str]] = None,
-               app_kwargs: Optional[Dict[str, Any]] = None, join: bool = False) -> AppFuture:
-        """Add a task for ``func(*app_args, **app_kwargs)`` and return its AppFuture."""
+               app_kwargs: Optional[Dict[str, Any]] = None, join: bool = False, *, staging: bool = True) -> AppFuture:
+        """Add a task for ``func(*app_args, **app_kwargs)`` and return its AppFuture.
+
+        With ``staging=False`` the task's Files are passed as they are: the task moves them itself.
+        """
         if self.cleanup_called:
             raise NoDataFlowKernelError("Cannot submit to a DFK that has been cleaned up")
         kwargs = app_kwargs if app_kwargs is not None else {}
@@ -244,7 +247,7 @@ class DataFlowKernel:
         task.app_fu = app_fu
         if "stdout" in kwargs or "stderr" in kwargs:
             self._resolve_auto_lognames(task)  # as in Parsl, a failing std_autopath raises here
-        failure = self._prepare(task, label, app_fu)
+        failure = self._prepare(task, label, staging)
         if failure is not None:
             task.depends = _NOTHING
             self._update_state(task, States.pending)
@@ -267,28 +270,21 @@ class DataFlowKernel:
                 dep.add_done_callback(callback)
         return app_fu
 
-    def _prepare(self, task: TaskRecord, label: str, app_fu: AppFuture) -> Optional[Exception]:
-        """Stage the task's Files; return the error that fails the task instead, if any.
+    def submit_internal(self, func: Callable, *args: Any, **kwargs: Any) -> AppFuture:
+        """Run ``func(*args, **kwargs)`` as a task on the internal executor; return its AppFuture.
 
-        An unknown executor label and a File no staging provider accepts fail the task (other
-        tasks are unaffected); any other staging error (``ZipAuthorityError``...) is raised
-        to the caller at once, as in Parsl.
+        The entry point for Parsl's own tasks (staging, lifted future operations): no app layer
+        in between, and the task's Files are not staged (it moves them itself).
         """
+        return self.submit(func, args, executors=[INTERNAL_EXECUTOR], app_kwargs=kwargs, staging=False)
+
+    def _prepare(self, task: TaskRecord, label: str, staging: bool) -> Optional[Exception]:
+        """Check the executor and stage the task's Files; return the error that fails the task, if any."""
         if label not in self.executors:
             return ValueError(f"Task {task.id} requested executor {label!r}, which is not configured "
                               f"(configured: {', '.join(self._labels)})")
-        kwargs = task.kwargs
-        try:
-            if kwargs.get("_parsl_staging_inhibit"):
-                self._outputs_unstaged(kwargs, app_fu)
-            elif task.args or kwargs:
-                self._stage(task, label, app_fu)
-        except NoStagingProvider as e:
-            return e
-        except BaseException as e:  # raised to the caller: stage-outs planned so far must not wait forever
-            if app_fu._exec_done is not None:
-                app_fu._exec_done.set_exception(e)
-            raise
+        if task.args or task.kwargs:
+            return self.data_manager.prepare(task, staging)
         return None
 
     def _log_submission(self, task: TaskRecord) -> None:
@@ -318,59 +314,6 @@ class DataFlowKernel:
         suffix = "" if label is None else f"_{label}"
         return os.path.join(self.run_dir, "task_logs", str(task_id // 10000).zfill(4),
                             f"task_{str(task_id).zfill(4)}_{taskrecord['func_name']}{suffix}.{kw}")
-
-    def _stage(self, task: TaskRecord, label: str, app_fu: AppFuture) -> None:
-        """Offer every File (and DataFuture) of the call to the staging providers."""
-        args, kwargs = task.args, task.kwargs
-        func = task.func
-        dm = self.data_manager
-        staged = (File, DataFuture)
-        if args and any(isinstance(a, staged) for a in args):
-            new_args = list(args)
-            for i, a in enumerate(new_args):
-                new_args[i], func = dm.optionally_stage_in(a, func, label)
-            task.args = tuple(new_args)
-        for k, v in kwargs.items():
-            if k not in ("stdout", "stderr", "inputs", "outputs") and isinstance(v, staged):
-                kwargs[k], func = dm.optionally_stage_in(v, func, label)
-        inputs = kwargs.get("inputs")
-        if inputs:
-            inputs = kwargs["inputs"] = list(inputs)
-            for i, f in enumerate(inputs):
-                inputs[i], func = dm.optionally_stage_in(f, func, label)
-        outputs = kwargs.get("outputs")
-        if outputs:
-            outputs = kwargs["outputs"] = list(outputs)
-            data_futures = []
-            for i, f in enumerate(outputs):
-                func, outputs[i], df = self._stage_out(f, func, label, app_fu)
-                data_futures.append(df)
-            app_fu._outputs = data_futures
-        for kw in ("stdout", "stderr"):
-            f = kwargs.get(kw)
-            if isinstance(f, File):
-                func, kwargs[kw], df = self._stage_out(f, func, label, app_fu)
-                setattr(app_fu, f"_{kw}_future", df)
-        task.func = func
-
-    def _stage_out(self, file: File, func: Callable, label: str,
-                   app_fu: AppFuture) -> Tuple[Callable, File, DataFuture]:
-        """Plan one stage-out; the AppFuture will wait for the stage-out future it returns."""
-        gate = app_fu._exec_done
-        if gate is None:
-            gate = app_fu._exec_done = ExecDoneFuture(app_fu.task_record)
-            app_fu._stage_outs = []
-        func, copy, df, staging = self.data_manager.stage_out_one(file, func, label, app_fu, gate)
-        if staging is not None:
-            app_fu._stage_outs.append((staging, file.url))  # type: ignore[attr-defined]
-        return func, copy, df
-
-    @staticmethod
-    def _outputs_unstaged(kwargs: Dict[str, Any], app_fu: AppFuture) -> None:
-        """DataFutures for the outputs of a task that does its own staging (a staging task)."""
-        outputs = kwargs.get("outputs")
-        if outputs:
-            app_fu._outputs = [DataFuture(app_fu, f, tid=app_fu.tid) for f in outputs]
 
     def _gather(self, args: Sequence[Any], kwargs: Dict[str, Any]) -> List[Future]:
         """Every future the task must wait for, per the dependency resolver."""
@@ -639,7 +582,8 @@ class DataFlowKernel:
         gate = app_fu._exec_done
         if gate is not None:
             app_fu._exec_done = None
-            self._complete_after_stage_out(task, gate, state, result, exception)
+            self.data_manager.run_stage_outs(task, gate, result, exception, functools.partial(
+                self._complete_after_stage_out, task, state, result, exception))
             return
         task.time_returned = _now()
         if task.memoize or self._memo_all:
@@ -653,42 +597,16 @@ class DataFlowKernel:
         else:
             app_fu.set_exception(exception)
 
-    def _complete_after_stage_out(self, task: TaskRecord, gate: ExecDoneFuture, state: States, result: Any,
-                                  exception: Optional[BaseException]) -> None:
-        """Start the stage-outs (by completing ``gate``); complete the task when all have finished.
-
-        The task fails with the first stage-out failure when the app itself succeeded.
-        """
-        stage_outs = task.app_fu._stage_outs
-        remaining = [len(stage_outs)]
-        lock = threading.Lock()
-
-        def one_done(_fut: Future) -> None:
-            with lock:
-                remaining[0] -= 1
-                if remaining[0]:
-                    return
-            try:
-                failure = _stage_out_failure(stage_outs) if exception is None else None
-                if failure is not None:
-                    logger.info("Task %s failed in stage-out: %s", task.id, failure)
-                    task.fail_history.append(repr(failure))
-                    task.fail_count += 1
-                    self._complete(task, States.failed, None, failure)
-                else:
-                    self._complete(task, state, result, exception)
-            except BaseException as e:
-                self._internal_error(task, e)
-
-        if exception is None:
-            gate.set_result(result)
-        else:
-            gate.set_exception(exception)
-        if not stage_outs:
+    def _complete_after_stage_out(self, task: TaskRecord, state: States, result: Any,
+                                  exception: Optional[BaseException], failure: Optional[BaseException]) -> None:
+        """Complete a task whose stage-outs are done; a stage-out ``failure`` fails it."""
+        if failure is None:
             self._complete(task, state, result, exception)
             return
-        for fut, _url in stage_outs:
-            fut.add_done_callback(one_done)
+        logger.info("Task %s failed in stage-out: %s", task.id, failure)
+        task.fail_history.append(repr(failure))
+        task.fail_count += 1
+        self._complete(task, States.failed, None, failure)
 
     def _memoize_outcome(self, task: TaskRecord, result: Any, exception: Optional[BaseException]) -> None:
         if exception is None:
@@ -790,21 +708,6 @@ def _guarded(step: Callable[[], Any], what: str) -> None:
         step()
     except Exception:
         logger.exception("Error while %s", what)
-
-
-def _stage_out_failure(stage_outs: Sequence[Tuple[Future, str]]) -> Optional[BaseException]:
-    """The first stage-out failure, as a ``StagingError`` naming the URL and the cause."""
-    for fut, url in stage_outs:
-        e = fut.exception()
-        if e is not None:
-            from parsl.data_provider.staging_utils import StagingError, describe
-
-            if isinstance(e, StagingError):
-                return e
-            error = StagingError(url, describe(e), direction="out")
-            error.__cause__ = e
-            return error
-    return None
 
 
 def _result(v: Any) -> Any:

@@ -104,7 +104,4 @@ def deferred_getattr(o: Any, name: str) -> Any:
 
 
 def _lifted(fut: AppFuture, func: Any, arg: Any) -> AppFuture:
-    from parsl.app.app import python_app
-
-    app = python_app(func, executors=["_parsl_internal"], data_flow_kernel=fut.task_record.dfk)
-    return app(fut, arg)  # type: ignore[no-any-return]
+    return fut.task_record.dfk.submit_internal(func, fut, arg)  # type: ignore[no-any-return]

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from parsl.data_provider.staging_utils import (
-    DEFAULT_CACHE_SIZE,
-    Fetch,
-    InTaskStaging,
-    SeparateTaskStaging,
-    Upload,
-)
+from parsl.data_provider.protocol_staging import InTaskStaging, SeparateTaskStaging
+from parsl.data_provider.transfers import Fetch, Upload
 from parsl.plugins.settings import settings
 from parsl_staging_ftp import transfer
 
@@ -35,13 +30,7 @@ class FTPSeparateTaskStaging(_FTP, SeparateTaskStaging):
     must share. ``cache_dir``/``cache_size`` configure the node cache (``cache_size=0``: off).
     """
 
-    cache_dir: str | None = None
-    cache_size: int = DEFAULT_CACHE_SIZE
-
 
 @settings
 class FTPInTaskStaging(_FTP, InTaskStaging):
     """Stage ``ftp`` files on the worker, around the app: no shared file system needed."""
-
-    cache_dir: str | None = None
-    cache_size: int = DEFAULT_CACHE_SIZE

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator
 from urllib.parse import unquote, urlsplit
 
-from parsl.data_provider.staging_utils import StagingError, describe
+from parsl.data_provider.staging_errors import StagingError, describe
 
 if TYPE_CHECKING:
     import ftplib

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
+from parsl.data_provider.local_paths import working_dir_of
 from parsl.data_provider.staging import Staging
-from parsl.data_provider.staging_utils import submit_staging_task, working_dir_of
 from parsl.errors import ConfigurationError
 from parsl.plugins.settings import settings
 from parsl_staging_globus.transfer import POLL_INTERVAL, transfer_file
@@ -62,16 +62,15 @@ class GlobusStaging(Staging):
 
     def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Future | None) -> Future | None:
         endpoint_dir = self._place(dm, executor, file)
-        fut = submit_staging_task(dm, globus_stage_in, self, endpoint_dir, parent_fut=parent_fut, outputs=[file])
-        return fut._outputs[0]  # type: ignore[attr-defined,no-any-return]
+        return dm.stage_in_task(file, parent_fut, globus_stage_in, self, endpoint_dir)  # type: ignore[no-any-return]
 
     def stage_out(self, dm: Any, executor: str, file: File, app_fu: Future) -> Future | None:
         endpoint_dir = self._place(dm, executor, file)
-        return submit_staging_task(dm, globus_stage_out, self, endpoint_dir, app_fu, inputs=[file])
+        return dm.submit_staging_task(globus_stage_out, self, endpoint_dir, app_fu, inputs=[file])  # type: ignore[no-any-return]
 
 
 def globus_stage_in(provider: GlobusStaging, endpoint_dir: str, parent_fut: Any = None,
-                    outputs: Iterable[File] = (), _parsl_staging_inhibit: bool = True) -> None:
+                    outputs: Iterable[File] = ()) -> None:
     """The stage-in task: the file's endpoint -> the executor's endpoint."""
     file = next(iter(outputs))
     transfer_file(file.url, file.netloc, provider.endpoint_uuid, file.path,
@@ -79,7 +78,7 @@ def globus_stage_in(provider: GlobusStaging, endpoint_dir: str, parent_fut: Any 
 
 
 def globus_stage_out(provider: GlobusStaging, endpoint_dir: str, app_fu: Any = None,
-                     inputs: Iterable[File] = (), _parsl_staging_inhibit: bool = True) -> None:
+                     inputs: Iterable[File] = ()) -> None:
     """The stage-out task, run once the app is done: the executor's endpoint -> the file's."""
     file = next(iter(inputs))
     transfer_file(file.url, provider.endpoint_uuid, file.netloc, os.path.join(endpoint_dir, file.filename),

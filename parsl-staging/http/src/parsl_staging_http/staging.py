@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from parsl.data_provider.staging_utils import (
-    DEFAULT_CACHE_SIZE,
-    Fetch,
-    InTaskStaging,
-    SeparateTaskStaging,
-)
+from parsl.data_provider.protocol_staging import InTaskStaging, SeparateTaskStaging
+from parsl.data_provider.transfers import Fetch
 from parsl.plugins.settings import settings
 from parsl_staging_http import transfer
 
@@ -32,9 +28,6 @@ class HTTPSeparateTaskStaging(_HTTP, SeparateTaskStaging):
     (``cache_size=0`` turns it off).
     """
 
-    cache_dir: str | None = None
-    cache_size: int = DEFAULT_CACHE_SIZE
-
 
 @settings
 class HTTPInTaskStaging(_HTTP, InTaskStaging):
@@ -43,6 +36,3 @@ class HTTPInTaskStaging(_HTTP, InTaskStaging):
     Needs no shared file system: the worker must reach the URL. The node cache lives on the
     worker's node.
     """
-
-    cache_dir: str | None = None
-    cache_size: int = DEFAULT_CACHE_SIZE

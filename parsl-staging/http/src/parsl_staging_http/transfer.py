@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from parsl.data_provider.staging_utils import StagingError, describe
+from parsl.data_provider.staging_errors import StagingError, describe
 
 #: Seconds without progress before a download is abandoned.
 TIMEOUT = 60.0

@@ -6,13 +6,9 @@ import functools
 import os
 from typing import TYPE_CHECKING, Any, Callable
 
-from parsl.data_provider.staging_utils import (
-    DEFAULT_CACHE_SIZE,
-    InTaskStaging,
-    in_task_stage_in,
-    in_task_stage_out,
-    set_local_path,
-)
+from parsl.data_provider.local_paths import set_local_path
+from parsl.data_provider.protocol_staging import InTaskStaging, in_task_stage_in, in_task_stage_out
+from parsl.data_provider.transfers import Fetch, Upload
 from parsl.plugins.settings import settings
 from parsl_staging_rsync import transfer
 
@@ -42,8 +38,6 @@ class RSyncStaging(InTaskStaging):
     hostname: str | None = None
     ssh_command: str | None = None
     sandbox: bool = True
-    cache_dir: str | None = None
-    cache_size: int = DEFAULT_CACHE_SIZE
 
     def _remote_url(self, file: File) -> str:
         if file.scheme == "rsync":
@@ -53,10 +47,10 @@ class RSyncStaging(InTaskStaging):
     def _handles(self, file: File) -> bool:
         return file.scheme == "rsync" or (file.scheme == "file" and self.hostname is not None)
 
-    def fetcher(self) -> Callable[[str, str], None]:
+    def fetcher(self) -> Fetch:
         return functools.partial(transfer.fetch, ssh_command=self.ssh_command)
 
-    def uploader(self) -> Callable[[str, str], None]:
+    def uploader(self) -> Upload:
         return functools.partial(transfer.upload, ssh_command=self.ssh_command)
 
     def can_stage_in(self, file: File) -> bool:

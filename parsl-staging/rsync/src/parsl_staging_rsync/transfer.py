@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from urllib.parse import unquote, urlsplit
 
-from parsl.data_provider.staging_utils import StagingError
+from parsl.data_provider.staging_errors import StagingError
 
 #: Seconds without I/O before rsync gives up (rsync --timeout).
 TIMEOUT = 60
