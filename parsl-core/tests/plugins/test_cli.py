@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from fakes import plugin_module
 
 from parsl.cli.main import main
+from parsl.plugins import builtin
 from parsl.plugins.manager import PluginManager
 from parsl.version import VERSION
 
-pytestmark = pytest.mark.usefixtures("fake_manager")
+pytestmark = pytest.mark.usefixtures("fake_manager_with_core")
+
+
+@pytest.fixture
+def fake_manager_with_core(fake_manager: PluginManager) -> PluginManager:
+    """The fake plugins and the core's own plugin, which brings the core's commands."""
+    assert fake_manager.add_plugin(builtin, name="core", distribution="parsl-core", version=VERSION)
+    return fake_manager
 
 GOOD = """
 [[executors]]
@@ -36,7 +45,7 @@ def test_plugins_table_and_json(fake_manager: PluginManager, capsys: pytest.Capt
     fake_manager.add_plugin(plugin_module("bad", api="<1"), name="bad", distribution="parsl-bad", version="0.1")
     assert main(["plugins"]) == 0
     out = capsys.readouterr().out
-    assert "provider  fakeprov, FakeProvider, fp  parsl-fake" in out
+    assert re.search(r"^provider +fakeprov, FakeProvider, fp +parsl-fake", out, re.M)
     assert "FAILED TO LOAD: plugin 'bad' from parsl-bad 0.1: plugin API mismatch" in out
     assert main(["plugins", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -76,3 +85,17 @@ def test_plugins_add_commands(fake_manager: PluginManager, capsys: pytest.Captur
                             name="cmds", distribution="parsl-cmds")
     assert main(["hello"]) == 0
     assert "hello from plugin" in capsys.readouterr().out
+
+
+def test_the_core_commands_come_from_the_core_plugin_hook(fake_manager: PluginManager,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the core's plugin there is no ``parsl plugins``; with only its hook, there is."""
+    fake_manager.pm.unregister(name="core")
+    with pytest.raises(SystemExit) as info:
+        main(["plugins"])
+    assert info.value.code == 2
+    assert "invalid choice: 'plugins'" in capsys.readouterr().err
+    commands = plugin_module("commands_only", parsl_cli_commands=builtin.parsl_cli_commands)
+    assert fake_manager.add_plugin(commands, name="cmds", distribution="parsl-cmds")
+    assert main(["plugins"]) == 0
+    assert "parsl-fake" in capsys.readouterr().out

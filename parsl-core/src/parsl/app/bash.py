@@ -10,7 +10,7 @@ from inspect import Parameter
 from typing import IO, TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Union
 
 from parsl.app import errors as pe
-from parsl.app.app import AppBase, _parameters
+from parsl.app.base import AppBase, parameters
 from parsl.app.errors import wrap_error
 from parsl.data_provider.files import File
 
@@ -95,7 +95,7 @@ class BashApp(AppBase):
         super().__init__(func, data_flow_kernel=data_flow_kernel, executors=executors, cache=cache,
                          ignore_for_cache=ignore_for_cache)
         # every keyword default reaches the function, so the command line can be formatted from it
-        self.kwargs = {k: p.default for k, p in _parameters(func).items() if p.default is not Parameter.empty}
+        self.kwargs = {k: p.default for k, p in parameters(func).items() if p.default is not Parameter.empty}
         remote = functools.partial(remote_side_bash_executor, func)
         functools.update_wrapper(remote, func)
         self.wrapped_remote_function = wrap_error(remote)

@@ -6,7 +6,7 @@ import functools
 import threading
 from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Union
 
-from parsl.app.app import AppBase
+from parsl.app.base import AppBase
 from parsl.app.errors import wrap_error
 from parsl.dataflow.dflow import DataFlowKernelLoader
 

@@ -1,4 +1,8 @@
-"""Entry point of the ``parsl`` command; sub-commands live in their own modules, plugins add more."""
+"""Entry point of the ``parsl`` command: every sub-command comes from a ``parsl_cli_commands`` hook.
+
+The core's own commands (``run``, ``plugins``, ``config``) are added by the core's plugin
+(``parsl.plugins.builtin``) through the same hook as any plugin's.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import argparse
 import sys
 from typing import Sequence
 
-from parsl.cli import config_cmd, plugins_cmd, run_cmd
 from parsl.version import VERSION
 
 
@@ -14,8 +17,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parsl", description="Parsl: parallel scripting in Python.")
     parser.add_argument("--version", action="version", version=f"parsl-core {VERSION}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (run_cmd, plugins_cmd, config_cmd):
-        module.add_parser(subparsers)
     from parsl.plugins.manager import get_plugin_manager
 
     manager = get_plugin_manager()

@@ -1,9 +1,18 @@
-"""The core's own plugins, registered through the ``parsl`` entry point ``core`` like any other."""
+"""The core's own plugins, registered through the ``parsl`` entry point ``core`` like any other.
+
+Nothing of the core is wired in beside the hooks: its executor, provider, launchers, stagers
+and CLI commands all come from here.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from parsl.plugins import hookimpl
 from parsl.plugins.hookspecs import Register
+
+if TYPE_CHECKING:
+    import argparse
 
 PARSL_PLUGIN_API = ">=1.0,<2"
 
@@ -45,3 +54,11 @@ def parsl_register_stagers(register: Register) -> None:
 
     register(NoOpFileStaging, name="file")
     register(ZipFileStaging, name="zip")
+
+
+@hookimpl
+def parsl_cli_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
+    from parsl.cli import config_cmd, plugins_cmd, run_cmd
+
+    for module in (run_cmd, plugins_cmd, config_cmd):
+        module.add_parser(subparsers)
