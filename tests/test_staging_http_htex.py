@@ -21,7 +21,7 @@ import parsl
 from parsl import python_app
 from parsl.config import Config
 from parsl.data_provider.files import File
-from parsl.data_provider.staging_utils import StagingError
+from parsl.data_provider.staging_errors import StagingError
 from parsl.providers import LocalProvider
 from parsl_executor_htex import HighThroughputExecutor
 from parsl_staging_http import HTTPInTaskStaging

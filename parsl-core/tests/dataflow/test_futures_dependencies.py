@@ -206,10 +206,10 @@ def test_data_future_needs_a_file():
 
 def test_dependency_error_message_carries_a_staging_failure(make_dfk, tmp_path):
     from parsl.data_provider.staging import Staging
-    from parsl.data_provider.staging_utils import StagingError, submit_staging_task
+    from parsl.data_provider.staging_errors import StagingError
     from parsl.executors.threads import ThreadPoolExecutor
 
-    def refuse(parent_fut=None, outputs=(), _parsl_staging_inhibit=True):
+    def refuse(parent_fut=None, outputs=()):
         raise StagingError("https://example.org/data.csv", "HTTP 404 Not Found")
 
     class Refusing(Staging):
@@ -218,7 +218,7 @@ def test_dependency_error_message_carries_a_staging_failure(make_dfk, tmp_path):
 
         def stage_in(self, dm, executor, file, parent_fut):
             file.local_path = str(tmp_path / file.filename)
-            return submit_staging_task(dm, refuse, parent_fut=parent_fut, outputs=[file])._outputs[0]
+            return dm.stage_in_task(file, parent_fut, refuse)
 
     make_dfk(executors=[ThreadPoolExecutor(storage_access=[Refusing()])])
     with pytest.raises(DependencyError) as info:

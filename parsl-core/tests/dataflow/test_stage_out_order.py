@@ -10,7 +10,7 @@ import pytest
 from parsl import File, python_app
 from parsl.app.app import bash_app
 from parsl.data_provider.staging import Staging
-from parsl.data_provider.staging_utils import StagingError, submit_staging_task
+from parsl.data_provider.staging_errors import StagingError
 from parsl.data_provider.zip import ZipAuthorityError, ZipFileStaging
 from parsl.dataflow.errors import DependencyError
 from parsl.executors.threads import ThreadPoolExecutor
@@ -28,10 +28,10 @@ class PushStaging(Staging):
 
     def stage_out(self, dm, executor, file, app_fu):
         file.local_path = os.path.join(self.directory, file.netloc)
-        return submit_staging_task(dm, _push_task, self.push, file.netloc, file.local_path, app_fu)
+        return dm.submit_staging_task(_push_task, self.push, file.netloc, file.local_path, app_fu)
 
 
-def _push_task(push, name, path, parent, _parsl_staging_inhibit=True):
+def _push_task(push, name, path, parent):
     push(name, path)
 
 

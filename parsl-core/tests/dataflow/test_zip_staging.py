@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from parsl import File, python_app
-from parsl.data_provider.staging_utils import StagingError
+from parsl.data_provider.staging_errors import StagingError
 from parsl.data_provider.zip import ZipAuthorityError, ZipFileStaging, zip_path_split
 from parsl.dataflow.errors import DependencyError
 from parsl.executors.threads import ThreadPoolExecutor

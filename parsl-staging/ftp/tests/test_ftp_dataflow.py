@@ -8,7 +8,7 @@ import parsl
 from parsl import python_app
 from parsl.config import Config
 from parsl.data_provider.files import File
-from parsl.data_provider.staging_utils import StagingError
+from parsl.data_provider.staging_errors import StagingError
 from parsl.dataflow.errors import DependencyError
 from parsl.executors.threads import ThreadPoolExecutor
 from parsl_staging_ftp import FTPInTaskStaging, FTPSeparateTaskStaging

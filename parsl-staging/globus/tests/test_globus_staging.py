@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from parsl.data_provider.files import File
-from parsl.data_provider.staging_utils import StagingError
+from parsl.data_provider.staging_errors import StagingError
 from parsl.errors import ConfigurationError
 from parsl.plugins.manager import get_plugin_manager
 from parsl_staging_globus import GlobusStaging, auth

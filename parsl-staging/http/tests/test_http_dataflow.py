@@ -9,7 +9,7 @@ import pytest
 from parsl import python_app
 from parsl.data_provider.file_noop import NoOpFileStaging
 from parsl.data_provider.files import File
-from parsl.data_provider.staging_utils import StagingError
+from parsl.data_provider.staging_errors import StagingError
 from parsl.dataflow.errors import DependencyError
 from parsl.dataflow.states import States
 from parsl.plugins import hookimpl

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from parsl.data_provider.files import File
-from parsl.data_provider.staging_utils import NodeCache, StagingError
+from parsl.data_provider.node_cache import NodeCache
+from parsl.data_provider.staging_errors import StagingError
 from parsl.plugins.manager import get_plugin_manager
 from parsl_staging_http import HTTPInTaskStaging, HTTPSeparateTaskStaging
 

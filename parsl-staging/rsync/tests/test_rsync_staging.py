@@ -7,7 +7,7 @@ import os
 import pytest
 
 from parsl.data_provider.files import File
-from parsl.data_provider.staging_utils import StagingError
+from parsl.data_provider.staging_errors import StagingError
 from parsl.plugins.manager import get_plugin_manager
 from parsl_staging_rsync import RSyncStaging
 
