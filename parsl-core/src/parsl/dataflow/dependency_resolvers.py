@@ -26,40 +26,29 @@ def _future_result(fut: Future) -> Any:
     return fut.result()
 
 
-@singledispatch
-def shallow_traverse_to_gather(o: object) -> Sequence[Future]:
-    return []
-
-
-@singledispatch
-def shallow_traverse_to_unwrap(o: object) -> object:
-    return o
-
-
-@shallow_traverse_to_gather.register
-def _(fut: Future) -> Sequence[Future]:
+def _just(fut: Future) -> Sequence[Future]:
     return [fut]
 
 
-shallow_traverse_to_unwrap.register(Future, _future_result)
+def _traversals(kind: str) -> tuple[Callable[[object], Sequence[Future]], Callable[[object], object]]:
+    """A new gather/unwrap pair of singledispatch functions (``<kind>_traverse_to_*``) that know futures."""
+
+    def gather(o: object) -> Sequence[Future]:
+        return []
+
+    def unwrap(o: object) -> object:
+        return o
+
+    for fn in (gather, unwrap):
+        fn.__name__ = fn.__qualname__ = f"{kind}_traverse_to_{fn.__name__}"
+    gather_dispatch, unwrap_dispatch = singledispatch(gather), singledispatch(unwrap)
+    gather_dispatch.register(Future, _just)
+    unwrap_dispatch.register(Future, _future_result)
+    return gather_dispatch, unwrap_dispatch
 
 
-@singledispatch
-def deep_traverse_to_gather(o: object) -> Sequence[Future]:
-    return []
-
-
-@singledispatch
-def deep_traverse_to_unwrap(o: object) -> object:
-    return o
-
-
-@deep_traverse_to_gather.register
-def _(fut: Future) -> Sequence[Future]:
-    return [fut]
-
-
-deep_traverse_to_unwrap.register(Future, _future_result)
+shallow_traverse_to_gather, shallow_traverse_to_unwrap = _traversals("shallow")
+deep_traverse_to_gather, deep_traverse_to_unwrap = _traversals("deep")
 
 
 @deep_traverse_to_gather.register(tuple)
