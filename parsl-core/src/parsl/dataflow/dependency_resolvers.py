@@ -11,7 +11,10 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import singledispatch
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+if TYPE_CHECKING:
+    from functools import _SingleDispatchCallable
 
 
 @dataclass
@@ -30,7 +33,7 @@ def _just(fut: Future) -> Sequence[Future]:
     return [fut]
 
 
-def _traversals(kind: str) -> tuple[Callable[[object], Sequence[Future]], Callable[[object], object]]:
+def _traversals(kind: str) -> tuple[_SingleDispatchCallable[Sequence[Future]], _SingleDispatchCallable[object]]:
     """A new gather/unwrap pair of singledispatch functions (``<kind>_traverse_to_*``) that know futures."""
 
     def gather(o: object) -> Sequence[Future]:
