@@ -73,6 +73,7 @@ def test_the_cache_keywords_are_declared_once_keyword_only_and_checked() -> None
     positional = _Proto("example.org", False)
     assert (positional.host, positional.sandbox, positional.cache_dir) == ("example.org", False, None)
     assert positional.cache_size == protocol_staging.DEFAULT_CACHE_SIZE
+    assert repr(_Proto("h", cache_size=5)) == "_Proto(host='h', sandbox=True, cache_dir=None, cache_size=5)"
     cached = _Proto("h", cache_dir="/c", cache_size=5).node_cache()
     assert cached is not None and (cached.directory, cached.max_bytes) == ("/c", 5)
     assert _Proto(cache_size=0).node_cache() is None

@@ -47,6 +47,12 @@ def settings(cls: C | None = None, **attrs_kwargs: Any) -> Any:
 
 
 def _add_type_checks(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:
+    """Add each field's type check; keyword-only fields go last, as in the constructor's signature.
+
+    So a base class's keyword-only fields (``DownloadStaging.cache_size``) follow a subclass's own
+    in the repr and in dumped config files too.
+    """
+    fields = sorted(fields, key=lambda f: f.kw_only)
     out = []
     for f in fields:
         if f.type is None or f.metadata.get("typecheck") is False:
