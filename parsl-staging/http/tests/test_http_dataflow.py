@@ -11,6 +11,7 @@ from parsl.data_provider.file_noop import NoOpFileStaging
 from parsl.data_provider.files import File
 from parsl.data_provider.staging_errors import StagingError
 from parsl.dataflow.errors import DependencyError
+from parsl.dataflow.internal import INTERNAL_EXECUTOR
 from parsl.dataflow.states import States
 from parsl.plugins import hookimpl
 from parsl.plugins.monitor import Monitor
@@ -41,7 +42,7 @@ def test_separate_task_stage_in_is_a_task_seen_by_monitors(http_server, run_work
     fut = read_text(inputs=[File(url)])
     assert fut.result(timeout=60) == "hello from http"
     assert os.path.isfile(os.path.join(tmp_path / "work", "greeting.txt"))
-    staging = [(tid, s) for tid, name, ex, s in log.events if name == "stage_in_task" and ex == "_parsl_internal"]
+    staging = [(tid, s) for tid, name, ex, s in log.events if name == "stage_in_task" and ex == INTERNAL_EXECUTOR]
     app = [(tid, s) for tid, name, ex, s in log.events if name == "read_text"]
     assert [s for _, s in staging][-1] == States.exec_done and [s for _, s in app][-1] == States.exec_done
     # the app launches only after its stage-in task is done
