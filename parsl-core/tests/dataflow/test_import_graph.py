@@ -125,3 +125,23 @@ def test_find_cycle(graph: Dict[str, Set[str]], cycle: Optional[List[str]]) -> N
 def test_no_import_cycle_between_app_dataflow_and_data_provider() -> None:
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or ())
+
+
+def reachable(graph: Dict[str, Set[str]], start: str) -> Set[str]:
+    """Every module ``start`` imports, directly or through others."""
+    seen: Set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+@pytest.mark.parametrize("shared", ["parsl.data_provider.files", "parsl.app.futures", "parsl.app.errors",
+                                    "parsl.dataflow.futures", "parsl.dataflow.internal"])
+def test_what_the_packages_share_sits_below_the_kernel_the_manager_and_the_decorators(shared: str) -> None:
+    above = {"parsl.dataflow.dflow", "parsl.data_provider.data_manager", "parsl.app.app", "parsl.app.python",
+             "parsl.app.bash"}
+    assert not reachable(import_graph(), shared) & above
