@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import struct
 from types import SimpleNamespace
 
 import pytest
@@ -57,12 +58,37 @@ def test_worker_environment_binds_accelerator_and_cpus() -> None:
 
 def test_task_batches_round_trip_with_priorities_and_resources() -> None:
     res = wire.pack_resources({"cores": 2, "running_time": 1.5})
-    tasks = [(1.5, 7, b"", b"abc", b""), (float("inf"), 8, b'{"a": 1}', b"", res), (-2.0, 9, b"x", b"y" * 70000, b"")]
+    tasks = [wire.Task(1.5, 7, b"", b"abc", b""), wire.Task(float("inf"), 8, b'{"a": 1}', b"", res),
+             wire.Task(-2.0, 9, b"x", b"y" * 70000, b"")]
     frame = wire.pack_tasks(tasks)
     assert frame[:1] == wire.TASKS
-    assert [(p, t, bytes(c), bytes(b), bytes(r)) for p, t, c, b, r in wire.unpack_tasks(frame)] == tasks
-    assert wire.unpack_resources(res) == (2.0, wire.NOT_GIVEN, wire.NOT_GIVEN, 1.5)
+    assert [wire.Task(*map(_plain, t)) for t in wire.unpack_tasks(frame)] == tasks
+    assert wire.unpack_resources(res) == wire.Resources(cores=2.0, memory=wire.NOT_GIVEN, disk=wire.NOT_GIVEN,
+                                                        running_time=1.5)
+    assert wire.unpack_resources(res).need((0.5, 100.0)) == (2.0, 100.0, 0.0)
     assert wire.pack_resources({"priority": 3}) == b""
+
+
+def test_task_frame_layout_is_the_documented_one() -> None:
+    """Decode a TASKS frame by the layout the ``wire`` docstring gives, independently of ``unpack_tasks``."""
+    res = wire.pack_resources({"memory": 512})
+    frame = wire.pack_tasks([wire.Task(3.0, 41, b"{}", b"buf", res), wire.Task(wire.NO_PRIORITY, 42, b"", b"b2", b"")])
+    assert frame[:1] == b"T" and struct.unpack_from("=I", frame, 1) == (2,)
+    heads = list(struct.iter_unpack("=qdIIB", frame[5:5 + 2 * 25]))
+    assert heads == [(41, 3.0, 2, 3, 32), (42, wire.NO_PRIORITY, 0, 2, 0)]
+    assert frame[55:] == b"{}" + b"buf" + struct.pack("=dddd", -1.0, 512.0, -1.0, -1.0) + b"b2"
+
+
+def test_result_frame_layout_is_the_documented_one() -> None:
+    frame = wire.pack_results([5, 6], bytes([wire.OK, wire.TIMEOUT]), [b"ab", b"c"])
+    ids, kinds, lengths = struct.pack("=qq", 5, 6), bytes([0, 3]), struct.pack("=II", 2, 1)
+    assert frame == b"R" + struct.pack("=I", 2) + ids + kinds + lengths + b"abc"
+    assert [r.tid for r in wire.unpack_results(frame)] == [5, 6]
+    assert [r.kind for r in wire.unpack_results(frame)] == [wire.OK, wire.TIMEOUT]
+
+
+def _plain(value: object) -> object:
+    return bytes(value) if isinstance(value, memoryview) else value
 
 
 def test_result_batches_round_trip_and_merge() -> None:
@@ -70,7 +96,7 @@ def test_result_batches_round_trip_and_merge() -> None:
     b = wire.pack_results([3], bytes([wire.WORKER_LOST]), [b"three" * 1000])
     assert list(wire.result_ids(a)) == [1, 2]
     merged = wire.merge_results([a, b])
-    assert [(t, k, bytes(p)) for t, k, p in wire.unpack_results(merged)] == [
+    assert [(r.tid, r.kind, bytes(r.payload)) for r in wire.unpack_results(merged)] == [
         (1, wire.OK, b"one"), (2, wire.EXCEPTION, b""), (3, wire.WORKER_LOST, b"three" * 1000)]
     assert wire.merge_results([a]) is a
 

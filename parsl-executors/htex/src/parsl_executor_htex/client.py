@@ -126,14 +126,15 @@ class InterchangeClient:
         self.tasks[task_id] = fut
         if res:
             self._names[task_id] = name
+        task = wire.Task(priority, task_id, ctx, buf, res)
         now = time.monotonic()
         with self._outbox_lock:
             isolated = now - self._last_submit > BURST_GAP and not self._outbox
             self._last_submit = now
             if isolated:
-                self._send_tasks([(priority, task_id, ctx, buf, res)])
+                self._send_tasks([task])
             else:
-                self._outbox.append((priority, task_id, ctx, buf, res))
+                self._outbox.append(task)
                 self._wake()
         return fut
 
@@ -225,7 +226,7 @@ class InterchangeClient:
         elif tag == wire.READY:
             self._ready.set_result(pickle.loads(frames[1]))
 
-    def _results(self, results: Sequence[tuple[int, int, memoryview]]) -> None:
+    def _results(self, results: Sequence[wire.Result]) -> None:
         from parsl.serialize import deserialize
 
         pop = self.tasks.pop

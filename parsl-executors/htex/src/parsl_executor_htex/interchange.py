@@ -93,18 +93,15 @@ class ManagerRecord:
         self.default_need = tuple(info.get("default_need") or (0.0, 0.0, 0.0))
         self.held: dict[int, tuple[float, float, float]] = {}  # what its resource tasks reserve
 
-    def need(self, request: tuple[float, ...]) -> tuple[float, float, float]:
-        """What a task with ``request`` (``wire.unpack_resources``) reserves on this pool."""
-        default = self.default_need
-        return (default[0] if request[0] == wire.NOT_GIVEN else request[0],
-                default[1] if request[1] == wire.NOT_GIVEN else request[1],
-                0.0 if request[2] == wire.NOT_GIVEN else request[2])
+    def need(self, request: wire.Resources) -> tuple[float, float, float]:
+        """What a task with ``request`` reserves on this pool: cores, memory, disk."""
+        return request.need(self.default_need)
 
-    def could_fit(self, request: tuple[float, ...]) -> bool:
+    def could_fit(self, request: wire.Resources) -> bool:
         """Whether this pool could ever run a task with ``request`` (when idle)."""
         return all(n <= t + _SLACK for n, t in zip(self.need(request), self.total))
 
-    def fits_now(self, request: tuple[float, ...]) -> bool:
+    def fits_now(self, request: wire.Resources) -> bool:
         """Whether ``request`` fits beside the tasks this pool holds (others take one worker's share each)."""
         plain = min(len(self.tasks) - len(self.held), self.worker_count)
         used = [plain * d for d in self.default_need]
@@ -214,7 +211,7 @@ class Interchange:
                 requests = 0
                 for task in wire.unpack_tasks(f[0]):
                     heapq.heappush(pending, task)
-                    if task[4]:
+                    if task.res:
                         requests += 1
                 if requests:
                     self.resource_pending += requests
@@ -320,7 +317,7 @@ class Interchange:
                 self._lose(mid, f"it could not be reached ({e})")
                 continue
             now = time.monotonic()
-            rec.tasks.update((t[1], now) for t in batch)
+            rec.tasks.update((t.tid, now) for t in batch)
             if len(rec.tasks) >= rec.limit():
                 self.ready.discard(mid)
             if not pending:
@@ -335,7 +332,7 @@ class Interchange:
         ready.intersection_update(order)
         while self.pending and order:
             task = self.pending[0]
-            request = wire.unpack_resources(task[4]) if task[4] else None
+            request = wire.unpack_resources(task.res) if task.res else None
             fits = order if request is None else [m for m in order if managers[m].fits_now(request)]
             if not fits:
                 return
@@ -349,8 +346,8 @@ class Interchange:
                 continue
             if request is not None:
                 self.resource_pending -= 1
-                rec.held[task[1]] = rec.need(request)
-            rec.tasks[task[1]] = time.monotonic()
+                rec.held[task.tid] = rec.need(request)
+            rec.tasks[task.tid] = time.monotonic()
             if len(rec.tasks) >= rec.limit():
                 ready.discard(mid)
                 order.remove(mid)
@@ -361,10 +358,10 @@ class Interchange:
         keep: list[wire.Task] = []
         ids, payloads = [], []
         for task in self.pending:
-            if task[4]:
-                request = wire.unpack_resources(task[4])
+            if task.res:
+                request = wire.unpack_resources(task.res)
                 if not any(rec.could_fit(request) for rec in managers):
-                    ids.append(task[1])
+                    ids.append(task.tid)
                     payloads.append(pickle.dumps(_rejection(request, managers)))
                     continue
             keep.append(task)
@@ -436,7 +433,7 @@ class Interchange:
         self.ctx.term(linger=1000)
 
 
-def _rejection(request: tuple[float, ...], managers: list[ManagerRecord]) -> tuple[list[str], str]:
+def _rejection(request: wire.Resources, managers: list[ManagerRecord]) -> tuple[list[str], str]:
     """The keys and message of the error of a task whose ``request`` fits none of ``managers``."""
     units = {"cores": "", "memory": " MB", "disk": " MB"}
     asked = {k: v for k, v in zip(wire.RESOURCE_NAMES, request) if v != wire.NOT_GIVEN and k in units}

@@ -342,32 +342,31 @@ class WorkerPool:
                 continue
             if not self.queue:
                 return
-            _, tid, ctx, buf, res = self.queue[0]
+            task = self.queue[0]
             # Tasks without a request always fit beside each other (the worker count comes from the
             # same capacity), so capacity is only counted while a task with a request runs or waits.
-            if (res or self.reserving) and not self._fits(res):
+            if (task.res or self.reserving) and not self._fits(task.res):
                 return  # the first task waits for capacity; later ones wait behind it
+            ctx = task.ctx
             if ctx and self.nodes is not None:
                 ctx = self._mpi_env(w, ctx)
                 if ctx is None:
                     return
             self.queue.popleft()
-            if res:
-                self._reserve(w, res)
+            if task.res:
+                self._reserve(w, task.res)
             w.ready = False
-            w.task = tid
+            w.task = task.tid
             try:
-                write_message(w.task_fd, tid, len(ctx), len(buf), ctx, buf)
+                write_message(w.task_fd, task.tid, len(ctx), len(task.buf), ctx, task.buf)
             except OSError as e:  # the worker died; its result pipe reports it next
-                logger.warning("cannot send task %d to worker %d: %s", tid, w.rank, e)
+                logger.warning("cannot send task %d to worker %d: %s", task.tid, w.rank, e)
 
     def _need(self, res: Any) -> tuple[tuple[float, float, float], float]:
         """What a task with resource request ``res`` reserves, and its running_time (0: none)."""
-        cores, memory, disk, running_time = wire.unpack_resources(res)
-        default = self.default_need
-        need = (default[0] if cores == wire.NOT_GIVEN else cores, default[1] if memory == wire.NOT_GIVEN else memory,
-                0.0 if disk == wire.NOT_GIVEN else disk)
-        return need, 0.0 if running_time == wire.NOT_GIVEN else running_time
+        request = wire.unpack_resources(res)
+        running_time = request.running_time
+        return request.need(self.default_need), 0.0 if running_time == wire.NOT_GIVEN else running_time
 
     def _fits(self, res: Any) -> bool:
         """Whether a task with request ``res`` (b"": one worker's share) fits beside the running tasks."""

@@ -2,29 +2,53 @@
 
 Every message starts with a one-byte tag. Task and result messages are one frame each, however
 many tasks they carry (each zmq frame costs several microseconds of Python, so the hot path sends
-one frame per batch at every hop), and are packed with ``struct``/``array`` so the interchange
-routes and forwards them without unpickling anything::
+one frame per batch at every hop), and are packed with ``struct``/``array`` in native byte order
+with standard sizes, so the interchange routes and forwards them without unpickling anything.
+A TASKS frame (``pack_tasks``; its tasks are ``Task`` records)::
 
-    executor -> interchange    T n (tid int64, priority float64, len(ctx) uint32, len(buf) uint32)*n (ctx buf)*n
-    interchange -> pool        (the same layout, for the tasks given to that pool)
-    pool -> interchange        R n tid(int64)*n kind(uint8)*n len(uint32)*n payload*n
-    interchange -> executor    (forwarded unchanged)
-    pool -> worker             header(tid, len(ctx), len(buf)) ctx buf      (a pipe, see ``worker``)
-    worker -> pool             header(tid, kind, len(payload)) payload       (a pipe)
+    b"T"  n:uint32
+          (tid:int64  priority:float64  len(ctx):uint32  len(buf):uint32  len(res):uint8) * n
+          (ctx  buf  res) * n
 
-``ctx`` is b"" or a JSON object (the MPI environment of the task); ``buf`` is what
-``parsl.serialize.pack_apply_message`` produced. A result's ``kind`` says what its payload is.
-Control messages (registration, heartbeats, commands, events) are rare: a tag frame, then at
-most one pickled or JSON frame.
+``priority`` is the resource specification's (lower first; ``NO_PRIORITY`` when absent).
+``ctx`` is b"", or in MPI mode the task's resource specification as a JSON object (the pool
+replaces it by the MPI environment of the task before the worker sees it). ``buf`` is what
+``parsl.serialize.pack_apply_message`` produced. ``res`` is b"" for a task without a resource
+request, else 32 bytes (``pack_resources``): cores, memory (MB), disk (MB) and running_time (s)
+as float64, each ``NOT_GIVEN`` when absent. A RESULTS frame (``pack_results``; its results are
+``Result`` records)::
+
+    b"R"  n:uint32  tid:int64 * n  kind:uint8 * n  len(payload):uint32 * n  payload * n
+
+where ``kind`` (``OK`` ... ``REJECTED`` below) says what the payload is. The hops::
+
+    executor -> interchange    [TASKS frame]
+    interchange -> pool        [TASKS frame]        the tasks given to that pool
+    pool -> interchange        [RESULTS frame]
+    interchange -> executor    [RESULTS frame]      several pools' frames merged, never unpacked
+    pool -> worker             header(tid:int64, len(ctx):uint32, len(buf):uint32) ctx buf      (a pipe)
+    worker -> pool             header(tid:int64, kind:uint32, len(payload):uint32) payload      (a pipe;
+                               first a header of kind ``worker.READY_KIND`` and no payload)
+
+Control messages are rare; each is a tag frame, then at most one frame:
+
+    pool -> interchange        REGISTER + JSON object, HEARTBEAT, PROBE, DRAIN,
+                               EXIT + the reason (UTF-8)
+    interchange -> pool        HEARTBEAT, PROBE, DRAIN, STOP + the reason (UTF-8)
+    executor -> interchange    COMMAND + pickled (request id, name, args)
+    interchange -> executor    REPLY + pickled (request id, result), EVENT + pickled dict,
+                               READY + pickled {"worker_port": ..., "pid": ...}
+
+(The interchange's ROUTER socket puts the pool's identity before these frames.)
 """
 
 from __future__ import annotations
 
 import struct
 from array import array
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, NamedTuple, Sequence
 
-# Tags (first frame).
+# Tags (first byte of the first frame).
 TASKS = b"T"
 RESULTS = b"R"
 REGISTER = b"G"    # pool -> interchange: JSON registration
@@ -32,10 +56,11 @@ HEARTBEAT = b"H"   # both ways between pool and interchange
 PROBE = b"P"       # pool -> interchange and back: is this address the interchange?
 DRAIN = b"D"       # interchange -> pool: take no more tasks, exit when idle; pool -> interchange: draining
 STOP = b"S"        # interchange -> pool: exit now
+EXIT = b"X"        # pool -> interchange: the pool is exiting (any task still listed is lost)
 COMMAND = b"C"     # executor -> interchange: pickled (request id, name, args)
 REPLY = b"A"       # interchange -> executor: pickled (request id, result)
 EVENT = b"E"       # interchange -> executor: pickled event dict (manager joined, manager lost, ...)
-READY = b"W"       # interchange -> executor once bound: pickled {"worker_port": ...}
+READY = b"W"       # interchange -> executor once bound: pickled {"worker_port": ..., "pid": ...}
 
 # Result kinds.
 OK = 0            # payload: serialized result
@@ -46,17 +71,46 @@ REJECTED = 4      # payload: pickled (keys, message): no connected pool can ever
 
 NO_PRIORITY = float("inf")
 
-
 _COUNT = struct.Struct("=I")
-_TASK = struct.Struct("=qdIIB")
-#: A task's resource request: cores, memory (MB), disk (MB), running_time (s); NOT_GIVEN when
-#: absent (the pool's per-worker share applies to cores and memory, no limit to running_time).
+_TASK = struct.Struct("=qdIIB")  # tid, priority, len(ctx), len(buf), len(res)
 _RESOURCES = struct.Struct("=dddd")
 NOT_GIVEN = -1.0
 RESOURCE_NAMES = ("cores", "memory", "disk", "running_time")
 
-#: ``(priority, tid, ctx, buf, res)``: ``res`` is b"" for a task without a resource request.
-Task = tuple[float, int, Any, Any, Any]
+
+class Task(NamedTuple):
+    """One task on the wire. A tuple so that a heap of them orders by priority, then id
+    (ids are unique: the views behind them are never compared)."""
+
+    priority: float
+    tid: int
+    ctx: Any   #: bytes or a memoryview of the frame it came in
+    buf: Any
+    res: Any
+
+
+class Result(NamedTuple):
+    """One result on the wire; ``payload`` is a view into the frame it came in."""
+
+    tid: int
+    kind: int
+    payload: memoryview
+
+
+class Resources(NamedTuple):
+    """A task's resource request (``res``): each ``NOT_GIVEN`` when absent (the pool's
+    per-worker share applies to cores and memory, no limit to running_time)."""
+
+    cores: float
+    memory: float
+    disk: float
+    running_time: float
+
+    def need(self, share: Sequence[float]) -> tuple[float, float, float]:
+        """The cores, memory and disk this request reserves; ``share`` is one worker's (cores, memory)."""
+        return (share[0] if self.cores == NOT_GIVEN else self.cores,
+                share[1] if self.memory == NOT_GIVEN else self.memory,
+                0.0 if self.disk == NOT_GIVEN else self.disk)
 
 
 def pack_resources(spec: Mapping[str, Any]) -> bytes:
@@ -66,26 +120,26 @@ def pack_resources(spec: Mapping[str, Any]) -> bytes:
     return _RESOURCES.pack(*(float(spec.get(k, NOT_GIVEN)) for k in RESOURCE_NAMES))
 
 
-def unpack_resources(res: Any) -> tuple[float, float, float, float]:
-    """``(cores, memory, disk, running_time)`` of non-empty ``res`` bytes."""
-    return _RESOURCES.unpack(res)
+def unpack_resources(res: Any) -> Resources:
+    """The request held in non-empty ``res`` bytes."""
+    return Resources(*_RESOURCES.unpack(res))
 
 
 def pack_tasks(tasks: Sequence[Task]) -> bytes:
-    """One TASKS frame for ``(priority, tid, ctx, buf, res)`` tuples."""
+    """One TASKS frame."""
     head = [TASKS, _COUNT.pack(len(tasks))]
     body = []
-    for prio, tid, ctx, buf, res in tasks:
-        head.append(_TASK.pack(tid, prio, len(ctx), len(buf), len(res)))
-        body.append(ctx)
-        body.append(buf)
-        if res:
-            body.append(res)
+    for task in tasks:
+        head.append(_TASK.pack(task.tid, task.priority, len(task.ctx), len(task.buf), len(task.res)))
+        body.append(task.ctx)
+        body.append(task.buf)
+        if task.res:
+            body.append(task.res)
     return b"".join(head + body)
 
 
 def unpack_tasks(frame: bytes) -> list[Task]:
-    """The ``(priority, tid, ctx, buf, res)`` tuples of a TASKS frame (views into ``frame``)."""
+    """The tasks of a TASKS frame (their bytes are views into ``frame``)."""
     (n,) = _COUNT.unpack_from(frame, 1)
     start = 1 + _COUNT.size
     pos = start + n * _TASK.size
@@ -93,7 +147,7 @@ def unpack_tasks(frame: bytes) -> list[Task]:
     out = []
     for tid, prio, nctx, nbuf, nres in _TASK.iter_unpack(view[start:pos]):
         end = pos + nctx + nbuf
-        out.append((prio, tid, view[pos:pos + nctx], view[pos + nctx:end], view[end:end + nres] if nres else b""))
+        out.append(Task(prio, tid, view[pos:pos + nctx], view[pos + nctx:end], view[end:end + nres] if nres else b""))
         pos = end + nres
     return out
 
@@ -131,8 +185,8 @@ def result_ids(frame: bytes) -> array:
     return ids
 
 
-def unpack_results(frame: bytes) -> list[tuple[int, int, memoryview]]:
-    """The ``(tid, kind, payload)`` tuples of a RESULTS frame."""
+def unpack_results(frame: bytes) -> list[Result]:
+    """The results of a RESULTS frame (their payloads are views into ``frame``)."""
     ids = result_ids(frame)
     n = len(ids)
     view = memoryview(frame)
@@ -143,7 +197,7 @@ def unpack_results(frame: bytes) -> list[tuple[int, int, memoryview]]:
     pos += 5 * n
     out = []
     for tid, kind, length in zip(ids, kinds, lens):
-        out.append((tid, kind, view[pos:pos + length]))
+        out.append(Result(tid, kind, view[pos:pos + length]))
         pos += length
     return out
 
@@ -178,4 +232,3 @@ def tcp_url(address: str, port: int | None = None) -> str:
 
 def is_ipv6(address: str) -> bool:
     return ":" in address
-EXIT = b"X"        # pool -> interchange: the pool is exiting (any task still listed is lost)
