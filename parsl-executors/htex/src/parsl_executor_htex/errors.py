@@ -17,44 +17,54 @@ Hierarchy::
 from __future__ import annotations
 
 import time
+from typing import TypeVar
+
+import attrs
+from typing_extensions import dataclass_transform
+
+E = TypeVar("E", bound=type)
 
 
+@dataclass_transform(field_specifiers=(attrs.field,))
+def error(cls: E) -> E:
+    """An exception class whose fields are its constructor arguments, kept in ``args`` as well (so
+    it pickles unchanged); equality, hashing, ``repr`` and ``str`` stay the plain exception's."""
+    return attrs.define(cls, auto_exc=True, slots=False, repr=False)  # type: ignore[no-any-return]
+
+
+@error
 class ManagerLost(Exception):
     """The task was lost because its manager (the node's worker pool) was lost."""
 
-    def __init__(self, manager_id: bytes, hostname: str, reason: str = "missed heartbeats") -> None:
-        super().__init__(manager_id, hostname, reason)
-        self.manager_id = manager_id
-        self.hostname = hostname
-        self.reason = reason
-        self.tstamp = time.time()
+    manager_id: bytes
+    hostname: str
+    reason: str = "missed heartbeats"
+    tstamp: float = attrs.field(init=False, factory=time.time)
 
     def __str__(self) -> str:
         mid = self.manager_id.decode(errors="replace") if isinstance(self.manager_id, bytes) else self.manager_id
         return f"Task failure due to loss of manager {mid} on host {self.hostname} ({self.reason})"
 
 
+@error
 class WorkerLost(Exception):
     """The worker process running the task died (killed, crashed, out of memory)."""
 
-    def __init__(self, worker_id: int | str, hostname: str, exitcode: int | None = None) -> None:
-        super().__init__(worker_id, hostname, exitcode)
-        self.worker_id = worker_id
-        self.hostname = hostname
-        self.exitcode = exitcode
+    worker_id: int | str
+    hostname: str
+    exitcode: int | None = None
 
     def __str__(self) -> str:
         how = "" if self.exitcode is None else f" (exit code {self.exitcode})"
         return f"Task failure due to loss of worker {self.worker_id} on host {self.hostname}{how}"
 
 
+@error
 class VersionMismatch(Exception):
     """The worker pool and the interchange run different Python or package versions."""
 
-    def __init__(self, interchange_version: str, manager_version: str) -> None:
-        super().__init__(interchange_version, manager_version)
-        self.interchange_version = interchange_version
-        self.manager_version = manager_version
+    interchange_version: str
+    manager_version: str
 
     def __str__(self) -> str:
         return (f"Manager version info {self.manager_version} does not match interchange "
@@ -69,14 +79,13 @@ class CommandClientBadError(Exception):
     """The command channel cannot be used, because an earlier command timed out."""
 
 
+@error
 class InterchangeLost(Exception):
     """The interchange process exited while the executor was running (not part of Parsl's API)."""
 
-    def __init__(self, pid: int, returncode: int | None, logfile: str) -> None:
-        super().__init__(pid, returncode, logfile)
-        self.pid = pid
-        self.returncode = returncode
-        self.logfile = logfile
+    pid: int
+    returncode: int | None
+    logfile: str
 
     def __str__(self) -> str:
         if self.returncode is not None and self.returncode < 0:

@@ -26,7 +26,7 @@ import sys
 import threading
 from collections import defaultdict
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Union
 
 import attrs
 
@@ -75,40 +75,51 @@ def _candidate_addresses(loopback: str) -> list[str]:
     return list(dict.fromkeys(a for a in found if a))
 
 
-class HighThroughputExecutorBase(BlockProviderExecutor):
-    """The behaviour shared by ``HighThroughputExecutor`` and ``MPIExecutor`` (no settings of its own)."""
+@settings
+class HighThroughputExecutor(BlockProviderExecutor):
+    """Parsl's HighThroughputExecutor: keywords, order and defaults as in Parsl 2026.10.26.
 
-    enable_mpi_mode: bool = False
-    mpi_launcher: str = "mpiexec"
+    ``address`` is where worker pools reach the interchange (None: try this host's addresses,
+    binding all interfaces); ``loopback_address`` is where the interchange reaches this process
+    (``'127.0.0.1'`` or ``'::1'``). ``encrypted`` (default True) turns CurveZMQ on for every
+    socket. ``remote_monitoring_radio`` is accepted for compatibility (monitoring is a plugin).
+    """
 
-    # Settings declared by the concrete classes.
-    label: str
-    provider: Optional[ExecutionProvider]
-    launch_cmd: Optional[str]
-    interchange_launch_cmd: Optional[Sequence[str]]
-    address: Optional[str]
-    loopback_address: str
-    worker_port: Optional[int]
-    worker_port_range: Optional[Tuple[int, int]]
-    interchange_port_range: Optional[Tuple[int, int]]
-    worker_debug: bool
-    prefetch_capacity: int
-    heartbeat_threshold: float
-    heartbeat_period: float
-    drain_period: Optional[float]
-    poll_period: int
-    address_probe_timeout: Optional[float]
-    worker_logdir_root: Optional[str]
-    encrypted: bool
-    cores_per_worker: float
-    mem_per_worker: Optional[float]
-    max_workers_per_node: Optional[Union[int, float]]
-    cpu_affinity: str
-    available_accelerators: Any
-    manager_selector: ManagerSelector
+    label: str = "HighThroughputExecutor"
+    provider: Optional[ExecutionProvider] = None
+    launch_cmd: Optional[str] = None
+    interchange_launch_cmd: Optional[Sequence[str]] = None
+    address: Optional[str] = None
+    loopback_address: str = "127.0.0.1"
+    worker_port: Optional[int] = None
+    worker_port_range: Optional[Tuple[int, int]] = (54000, 55000)
+    interchange_port_range: Optional[Tuple[int, int]] = (55000, 56000)
+    storage_access: Optional[List[Staging]] = None
+    working_dir: Optional[str] = None
+    worker_debug: bool = False
+    cores_per_worker: float = 1.0
+    mem_per_worker: Optional[float] = None
+    max_workers_per_node: Optional[Union[int, float]] = None
+    cpu_affinity: str = "none"
+    available_accelerators: Union[int, Sequence[str]] = ()
+    prefetch_capacity: int = 0
+    heartbeat_threshold: float = 120
+    heartbeat_period: float = 30
+    drain_period: Optional[float] = None
+    poll_period: int = 10
+    address_probe_timeout: Optional[float] = None
+    worker_logdir_root: Optional[str] = None
+    manager_selector: ManagerSelector = attrs.field(factory=RandomManagerSelector)
+    block_error_handler: Union[bool, ErrorHandler] = True
+    encrypted: bool = True
+    remote_monitoring_radio: Optional[Any] = None
 
-    def _setup(self) -> None:
-        """Derive runtime state from the settings (called from ``__attrs_post_init__``)."""
+    #: The MPIExecutor's: tasks carry their resource specification to a pool that starts MPI applications.
+    enable_mpi_mode: ClassVar[bool] = False
+    mpi_launcher: str = attrs.field(init=False, default="mpiexec", repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        """Derive runtime state from the settings."""
         if self.provider is None:
             from parsl.providers.local.local import LocalProvider
 
@@ -368,46 +379,3 @@ class HighThroughputExecutorBase(BlockProviderExecutor):
             except InvalidStateError:  # finished meanwhile
                 pass
         self._tasks.clear()
-
-
-@settings
-class HighThroughputExecutor(HighThroughputExecutorBase):
-    """Parsl's HighThroughputExecutor: keywords, order and defaults as in Parsl 2026.10.26.
-
-    ``address`` is where worker pools reach the interchange (None: try this host's addresses,
-    binding all interfaces); ``loopback_address`` is where the interchange reaches this process
-    (``'127.0.0.1'`` or ``'::1'``). ``encrypted`` (default True) turns CurveZMQ on for every
-    socket. ``remote_monitoring_radio`` is accepted for compatibility (monitoring is a plugin).
-    """
-
-    label: str = "HighThroughputExecutor"
-    provider: Optional[ExecutionProvider] = None
-    launch_cmd: Optional[str] = None
-    interchange_launch_cmd: Optional[Sequence[str]] = None
-    address: Optional[str] = None
-    loopback_address: str = "127.0.0.1"
-    worker_port: Optional[int] = None
-    worker_port_range: Optional[Tuple[int, int]] = (54000, 55000)
-    interchange_port_range: Optional[Tuple[int, int]] = (55000, 56000)
-    storage_access: Optional[List[Staging]] = None
-    working_dir: Optional[str] = None
-    worker_debug: bool = False
-    cores_per_worker: float = 1.0
-    mem_per_worker: Optional[float] = None
-    max_workers_per_node: Optional[Union[int, float]] = None
-    cpu_affinity: str = "none"
-    available_accelerators: Union[int, Sequence[str]] = ()
-    prefetch_capacity: int = 0
-    heartbeat_threshold: float = 120
-    heartbeat_period: float = 30
-    drain_period: Optional[float] = None
-    poll_period: int = 10
-    address_probe_timeout: Optional[float] = None
-    worker_logdir_root: Optional[str] = None
-    manager_selector: ManagerSelector = attrs.field(factory=RandomManagerSelector)
-    block_error_handler: Union[bool, ErrorHandler] = True
-    encrypted: bool = True
-    remote_monitoring_radio: Optional[Any] = None
-
-    def __attrs_post_init__(self) -> None:
-        self._setup()

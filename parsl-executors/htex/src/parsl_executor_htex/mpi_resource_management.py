@@ -7,14 +7,15 @@ import socket
 import subprocess
 from typing import Optional
 
+from parsl_executor_htex.errors import error
 
+
+@error
 class MPINodesUnavailable(Exception):
     """A task asked for more nodes than the whole block has."""
 
-    def __init__(self, requested: int, available: int) -> None:
-        super().__init__(requested, available)
-        self.requested = requested
-        self.available = available
+    requested: int
+    available: int
 
     def __str__(self) -> str:
         return f"MPI task requested {self.requested} nodes but the block has only {self.available}"
