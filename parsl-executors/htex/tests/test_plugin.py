@@ -11,6 +11,7 @@ import pytest
 
 from parsl.errors import ConfigurationError
 from parsl.executors.errors import InvalidResourceSpecification
+from parsl.launchers.launchers import SimpleLauncher
 from parsl.plugins.manager import get_plugin_manager
 from parsl.plugins.settings import SettingTypeError
 from parsl.providers.local.local import LocalProvider
@@ -84,6 +85,37 @@ def test_keywords_order_and_defaults_are_parsl_s() -> None:
             assert value == default, name
 
 
+#: Parsl's MPIExecutor keywords, in order (the HighThroughputExecutor's, less the worker shape).
+PARSL_MPI_KEYWORDS = [
+    "label", "provider", "launch_cmd", "interchange_launch_cmd", "address", "loopback_address", "worker_port",
+    "worker_port_range", "interchange_port_range", "storage_access", "working_dir", "worker_debug",
+    "max_workers_per_block", "prefetch_capacity", "heartbeat_threshold", "heartbeat_period", "drain_period",
+    "poll_period", "address_probe_timeout", "worker_logdir_root", "mpi_launcher", "block_error_handler",
+    "encrypted", "remote_monitoring_radio",
+]
+
+
+def test_mpi_keywords_order_and_defaults_are_parsl_s() -> None:
+    assert [f.name for f in attrs.fields(MPIExecutor) if f.init] == PARSL_MPI_KEYWORDS
+    ex = MPIExecutor(provider=LocalProvider(launcher=SimpleLauncher()))
+    assert (ex.label, ex.max_workers_per_block, ex.mpi_launcher, ex.encrypted) == ("MPIExecutor", 1, "mpiexec", False)
+    assert isinstance(ex, HighThroughputExecutor) and ex.workers_per_node == 1
+    args = [f.default for f in attrs.fields(MPIExecutor)[:13]]
+    args[0], args[1], args[12] = "m", LocalProvider(launcher=SimpleLauncher()), 3
+    by_position = MPIExecutor(*args)
+    assert (by_position.label, by_position.max_workers_per_block) == ("m", 3)
+
+
+def test_keyword_order_names_a_missing_anchor() -> None:
+    from parsl.plugins.settings import settings
+    from parsl_executor_htex.keyword_order import after, in_base_order
+
+    with pytest.raises(TypeError, match=r"Bad.extra: after='no_such_keyword' is not a field"):
+        @settings(field_transformer=in_base_order)
+        class Bad(HighThroughputExecutor):
+            extra: int = after("no_such_keyword", default=0)
+
+
 def test_repr_rebuilds_the_executor() -> None:
     ex = HighThroughputExecutor(label="h", max_workers_per_node=3, address="::1", encrypted=False)
     ns = {"HighThroughputExecutor": HighThroughputExecutor, "LocalProvider": LocalProvider}
@@ -102,6 +134,8 @@ def test_bad_settings_fail_at_construction() -> None:
         MPIExecutor()
     with pytest.raises(ConfigurationError, match="mpi_launcher"):
         MPIExecutor(mpi_launcher="orterun")
+    with pytest.raises(SettingTypeError, match=r"MPIExecutor\.max_workers_per_block"):
+        MPIExecutor(max_workers_per_block="two")  # type: ignore[arg-type]
 
 
 def test_workers_per_node_follows_parsl_rule() -> None:
