@@ -25,12 +25,12 @@ where ``kind`` (``OK`` ... ``REJECTED`` below) says what the payload is. The hop
     executor -> interchange    [TASKS frame]
     interchange -> pool        [TASKS frame]        the tasks given to that pool
     pool -> interchange        [RESULTS frame]
-    interchange -> executor    [RESULTS frame]      several pools' frames merged, never unpacked
+    interchange -> executor    [RESULTS frame]      pools' frames merged without unpacking; or REJECTED results
     pool -> worker             header(tid:int64, len(ctx):uint32, len(buf):uint32) ctx buf      (a pipe)
     worker -> pool             header(tid:int64, kind:uint32, len(payload):uint32) payload      (a pipe;
                                first a header of kind ``worker.READY_KIND`` and no payload)
 
-Control messages are rare; each is a tag frame, then at most one frame:
+Control messages are rare; each is a tag frame, then at most one frame::
 
     pool -> interchange        REGISTER + JSON object, HEARTBEAT, PROBE, DRAIN,
                                EXIT + the reason (UTF-8)
