@@ -26,7 +26,7 @@ import sys
 import threading
 from collections import defaultdict
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import attrs
 
@@ -144,6 +144,10 @@ class HighThroughputExecutor(BlockProviderExecutor):
         self._started = False
         self._template = self.launch_cmd or DEFAULT_LAUNCH_CMD
 
+    def _accelerators(self) -> list[str]:
+        """``available_accelerators``, which ``__attrs_post_init__`` turned into a list of names."""
+        return cast("list[str]", self.available_accelerators)
+
     def _compute_workers_per_node(self) -> Union[int, float]:
         cap = self.max_workers_per_node or float("inf")
         limits = [cap]
@@ -154,7 +158,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
         if cores_per_node:
             limits.append(math.floor(cores_per_node / self.cores_per_worker))
         if self.available_accelerators:
-            limits.append(len(self.available_accelerators))
+            limits.append(len(self._accelerators()))
         n = min(limits)
         return 1 if n == float("inf") else n
 
@@ -217,7 +221,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
             cpu_affinity=shlex.quote(self.cpu_affinity),
             enable_mpi_mode="--enable_mpi_mode" if self.enable_mpi_mode else "",
             mpi_launcher=self.mpi_launcher, nodes_per_block=getattr(self.provider, "nodes_per_block", 1),
-            accelerators=" ".join(map(shlex.quote, self.available_accelerators)),
+            accelerators=" ".join(map(shlex.quote, self._accelerators())),
         )
 
     def _get_launch_command(self, block_id: str) -> str:

@@ -34,5 +34,6 @@ def in_base_order(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attrib
             if field.metadata["after"] not in names:
                 raise TypeError(f"{cls.__name__}.{field.name}: after={field.metadata['after']!r} is not a field")
             placed.insert(names.index(field.metadata["after"]) + 1, field)
-    checked = iter(_add_type_checks(cls, [f for f in placed if not f.inherited]))
-    return [f if f.inherited else next(checked) for f in placed]
+    own = vars(cls).get("__annotations__", {})
+    checked = iter(_add_type_checks(cls, [f for f in placed if f.name in own]))
+    return [next(checked) if f.name in own else f for f in placed]
