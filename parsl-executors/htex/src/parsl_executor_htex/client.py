@@ -126,7 +126,7 @@ class InterchangeClient:
         self.tasks[task_id] = fut
         if res:
             self._names[task_id] = name
-        task = wire.Task(priority, task_id, ctx, buf, res)
+        task = wire.make_task((priority, task_id, ctx, buf, res))
         now = time.monotonic()
         with self._outbox_lock:
             isolated = now - self._last_submit > BURST_GAP and not self._outbox

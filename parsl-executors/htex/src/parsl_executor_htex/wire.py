@@ -46,7 +46,8 @@ from __future__ import annotations
 
 import struct
 from array import array
-from typing import Any, Iterator, Mapping, NamedTuple, Sequence
+from functools import partial
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence, cast
 
 # Tags (first byte of the first frame).
 TASKS = b"T"
@@ -89,12 +90,20 @@ class Task(NamedTuple):
     res: Any
 
 
+#: ``make_task((priority, tid, ctx, buf, res))``: a ``Task`` built without NamedTuple's
+#: Python-level ``__new__``, which would triple the cost of the record (one per task at every hop).
+make_task = cast(Callable[[tuple[float, int, Any, Any, Any]], Task], partial(tuple.__new__, Task))
+
+
 class Result(NamedTuple):
     """One result on the wire; ``payload`` is a view into the frame it came in."""
 
     tid: int
     kind: int
     payload: memoryview
+
+
+_make_result = cast(Callable[[tuple[int, int, memoryview]], Result], partial(tuple.__new__, Result))
 
 
 class Resources(NamedTuple):
@@ -129,12 +138,12 @@ def pack_tasks(tasks: Sequence[Task]) -> bytes:
     """One TASKS frame."""
     head = [TASKS, _COUNT.pack(len(tasks))]
     body = []
-    for task in tasks:
-        head.append(_TASK.pack(task.tid, task.priority, len(task.ctx), len(task.buf), len(task.res)))
-        body.append(task.ctx)
-        body.append(task.buf)
-        if task.res:
-            body.append(task.res)
+    for priority, tid, ctx, buf, res in tasks:  # unpacking a Task costs less than reading its fields
+        head.append(_TASK.pack(tid, priority, len(ctx), len(buf), len(res)))
+        body.append(ctx)
+        body.append(buf)
+        if res:
+            body.append(res)
     return b"".join(head + body)
 
 
@@ -147,7 +156,8 @@ def unpack_tasks(frame: bytes) -> list[Task]:
     out = []
     for tid, prio, nctx, nbuf, nres in _TASK.iter_unpack(view[start:pos]):
         end = pos + nctx + nbuf
-        out.append(Task(prio, tid, view[pos:pos + nctx], view[pos + nctx:end], view[end:end + nres] if nres else b""))
+        res = view[end:end + nres] if nres else b""
+        out.append(make_task((prio, tid, view[pos:pos + nctx], view[pos + nctx:end], res)))
         pos = end + nres
     return out
 
@@ -197,7 +207,7 @@ def unpack_results(frame: bytes) -> list[Result]:
     pos += 5 * n
     out = []
     for tid, kind, length in zip(ids, kinds, lens):
-        out.append(Result(tid, kind, view[pos:pos + length]))
+        out.append(_make_result((tid, kind, view[pos:pos + length])))
         pos += length
     return out
 
