@@ -79,6 +79,10 @@ def _pid_alive(pid: int) -> bool:
 
 def test_running_time_kills_the_task_and_its_children_and_the_pool_goes_on(start_htex, mark, tmp_path) -> None:
     ex = start_htex(max_workers_per_node=2)
+    # Both workers import this module first: on a loaded machine that import alone can take the
+    # whole running_time, and the task would be killed before it noted its child.
+    warm = [ex.submit(rendezvous, {}, a, b, str(tmp_path)) for a, b in (("w1", "w2"), ("w2", "w1"))]
+    assert [f.result(timeout=60) for f in warm] == [True, True]
     pid_file = str(tmp_path / "child.pid")
     other = ex.submit(sleep_then, {}, 1.5, 7)
     timed = ex.submit(start_child_then_sleep, {"running_time": 1}, pid_file)
