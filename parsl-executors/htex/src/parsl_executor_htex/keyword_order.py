@@ -35,5 +35,5 @@ def in_base_order(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attrib
                 raise TypeError(f"{cls.__name__}.{field.name}: after={field.metadata['after']!r} is not a field")
             placed.insert(names.index(field.metadata["after"]) + 1, field)
     own = vars(cls).get("__annotations__", {})
-    checked = iter(_add_type_checks(cls, [f for f in placed if f.name in own]))
-    return [next(checked) if f.name in own else f for f in placed]
+    checked = {f.name: f for f in _add_type_checks(cls, [f for f in placed if f.name in own])}
+    return [checked.get(f.name, f) for f in placed]
