@@ -6,14 +6,13 @@ import inspect
 import logging
 import os
 import re
-import shlex
-import subprocess
 import threading
 import time
 from contextlib import contextmanager
 from types import TracebackType
 from typing import IO, Any, Callable, Iterator, List, Optional, Sequence, Tuple, Type, Union
 
+from parsl.providers.shell import execute_wait
 from parsl.version import VERSION
 
 logger = logging.getLogger(__name__)
@@ -170,21 +169,6 @@ class AutoCancelTimer(threading.Timer):
     def __exit__(self, exc_type: Optional[Type[BaseException]], exc_val: Optional[BaseException],
                  exc_tb: Optional[TracebackType]) -> None:
         self.cancel()
-
-
-def execute_wait(cmd: str, walltime: Optional[float] = None) -> Tuple[int, str, str]:
-    """Run ``cmd`` with ``/bin/bash`` and return ``(exit code, stdout, stderr)``.
-
-    A command that exceeds ``walltime`` is killed and reported with exit code -1.
-    """
-    try:
-        proc = subprocess.run(cmd, shell=True, executable="/bin/bash", capture_output=True,
-                              timeout=walltime, text=True)
-    except subprocess.TimeoutExpired as e:
-        def text(b: Any) -> str:
-            return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
-        return -1, text(e.stdout), text(e.stderr) + f"\ncommand timed out after {walltime} s: {shlex.quote(cmd)}"
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def sanitize_dns_label_rfc1123(raw_string: str) -> str:

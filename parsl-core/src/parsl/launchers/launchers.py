@@ -13,6 +13,7 @@ sets for the command must therefore be exported (``worker_init`` exports usually
 from __future__ import annotations
 
 import logging
+import shlex
 
 from parsl.launchers.base import Launcher
 from parsl.plugins.settings import settings
@@ -30,7 +31,7 @@ def _via_command_file(launcher: Launcher, command: str, script_dir: str, name_va
     return (
         "set -e\n"
         f"{prelude}"
-        f'SCRIPT_DIR="{script_dir}"\n'
+        f'SCRIPT_DIR={shlex.quote(script_dir)}\n'
         '[[ -d "$SCRIPT_DIR" ]] || SCRIPT_DIR=""\n'
         f'CMD_FILE="${{SCRIPT_DIR:+$SCRIPT_DIR/}}cmd_${name_var}.sh"\n'
         "cat << 'PARSL_CMD_EOF' > \"$CMD_FILE\"\n"

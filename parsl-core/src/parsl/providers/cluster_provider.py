@@ -10,33 +10,44 @@ as class attributes, only what differs between schedulers:
 ``directives``
     header lines added for the settings that are set, e.g. ``{"partition": "#SBATCH --partition={}"}``;
 ``submit_command``, ``status_command``, ``cancel_command``
-    shell commands; ``{script}`` is the job script, ``{job_ids}`` the ids joined by
-    ``status_id_separator`` / ``cancel_id_separator``, plus any ``_command_options``;
+    command templates, run as argument lists without a shell (``parsl.providers.commands``):
+    ``{script}`` is the job script (a submit command without it is given the script on its
+    stdin, like ``bsub < script``), ``{job_ids}`` the ids, one argument each when
+    ``status_id_separator`` / ``cancel_id_separator`` is a space, else joined by it in one
+    argument; ``_command_options`` adds more (Slurm's ``{clusters}``);
 ``unknown_job_pattern``
     stderr of a failed status command that means "no such job" rather than "scheduler trouble";
 ``job_id_pattern``
     a regex whose group ``id`` finds the job id in the submit command's stdout;
+``strip_job_id_suffix``
+    whether ``123.server`` and ``123`` name the same job in status output (PBS, HTCondor);
 ``state_table``
     the scheduler's state names mapped onto ``JobState``.
 
 ``status`` asks about all unfinished jobs in batches of ``status_batch_size``. A job the
 scheduler no longer lists is given ``_finished_status`` (MISSING unless the plugin can find out
 more), so a lost block is reported, never waited on. Every command runs with ``cmd_timeout``.
+
+The output paths written into the script's directives go through ``_directive_path``: by default
+a path that would need quoting is refused with ``JobPathError``; a plugin whose scheduler's
+syntax can quote (verified on the real scheduler) overrides it.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import shlex
 from string import Template
 from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence
 
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.providers.base import ExecutionProvider
+from parsl.providers.commands import Value, render_command
 from parsl.providers.errors import SchedulerCommandTimeout, SchedulerMissingArgs, SubmitException
-from parsl.providers.scripts import JobFiles, job_files, write_script
-from parsl.providers.shell import CommandResult, execute_wait
+from parsl.providers.scripts import JobFiles, job_files, plain_path, write_script
+from parsl.providers.shell import Command, CommandResult, display, execute_wait
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +64,7 @@ class ClusterProvider(ExecutionProvider):
     cancel_command: ClassVar[str] = ""
     cancel_id_separator: ClassVar[str] = " "
     job_id_pattern: ClassVar[str] = r"(?P<id>\S+)"
+    strip_job_id_suffix: ClassVar[bool] = False
     state_table: ClassVar[Mapping[str, JobState]] = {}
     #: When the status command fails with stderr matching this, the jobs asked about are gone.
     unknown_job_pattern: ClassVar[Optional[str]] = None
@@ -84,9 +96,19 @@ class ClusterProvider(ExecutionProvider):
     def status_polling_interval(self) -> float:
         return self.polling_interval
 
-    def execute_wait(self, cmd: str, timeout: Optional[float] = None) -> CommandResult:
-        """Run a scheduler command, killed after ``cmd_timeout`` seconds."""
-        return execute_wait(cmd, self.cmd_timeout if timeout is None else timeout)
+    def execute_wait(self, cmd: Command, timeout: Optional[float] = None,
+                     stdin_path: Optional[str] = None) -> CommandResult:
+        """Run a scheduler command (an argument list, or a shell string), killed after ``cmd_timeout`` seconds."""
+        return execute_wait(cmd, self.cmd_timeout if timeout is None else timeout, stdin_path)
+
+    def _command(self, template: str, **values: Value) -> List[str]:
+        """The argument list of one of the command templates."""
+        return render_command(template, {**self._command_options(), **values})
+
+    @staticmethod
+    def _ids(job_ids: Sequence[str], separator: str) -> Value:
+        """Job ids as separate arguments (a space separator) or joined into one."""
+        return list(job_ids) if separator.isspace() else separator.join(job_ids)
 
     # -- submit ------------------------------------------------------------------------------
 
@@ -103,17 +125,19 @@ class ClusterProvider(ExecutionProvider):
         except KeyError as e:
             raise SchedulerMissingArgs(e.args, self.label) from e
         write_script(files.script, script)
-        cmd = self.submit_command.format(script=files.script, **self._command_options())
+        cmd = self._command(self.submit_command, script=files.script)
+        on_stdin = "{script}" not in self.submit_command
         try:
-            result = self.execute_wait(cmd)
+            result = self.execute_wait(cmd, stdin_path=files.script if on_stdin else None)
         except SchedulerCommandTimeout as e:
             raise SubmitException(job_name, str(e), stdout=e.stdout, stderr=e.stderr) from e
+        shown = display(cmd) + (f" < {shlex.quote(files.script)}" if on_stdin else "")
         if result.retcode != 0:
-            raise SubmitException(job_name, f"{cmd!r} failed", stdout=result.stdout, stderr=result.stderr,
+            raise SubmitException(job_name, f"{shown!r} failed", stdout=result.stdout, stderr=result.stderr,
                                   retcode=result.retcode)
         job_id = self._parse_job_id(result.stdout)
         if job_id is None:
-            raise SubmitException(job_name, f"no job id matching {self.job_id_pattern!r} in the output of {cmd!r}",
+            raise SubmitException(job_name, f"no job id matching {self.job_id_pattern!r} in the output of {shown!r}",
                                   stdout=result.stdout, stderr=result.stderr, retcode=result.retcode)
         self.resources[job_id] = {"job_id": job_id, "status": JobStatus(JobState.PENDING),
                                   "job_stdout_path": files.stdout, "job_stderr_path": files.stderr}
@@ -125,12 +149,13 @@ class ClusterProvider(ExecutionProvider):
         return {
             "submit_script_dir": self.script_dir,
             "nodes": self.nodes_per_block,
+            "nodes_per_block": self.nodes_per_block,
             "tasks_per_node": tasks_per_node,
             "walltime": self.walltime,
             "scheduler_options": self._scheduler_options(),
             "worker_init": self.worker_init,
-            "job_stdout_path": files.stdout,
-            "job_stderr_path": files.stderr,
+            "job_stdout_path": self._directive_path(files.stdout),
+            "job_stderr_path": self._directive_path(files.stderr),
             "user_script": self.launcher(command, tasks_per_node, self.nodes_per_block, self.script_dir or ""),
         }
 
@@ -145,7 +170,11 @@ class ClusterProvider(ExecutionProvider):
                 lines.append(line.format(value))
         return "\n".join(lines)
 
-    def _command_options(self) -> Dict[str, str]:
+    def _directive_path(self, path: str) -> str:
+        """``path`` as written into a directive line; ``JobPathError`` if the syntax cannot express it."""
+        return plain_path(self.label, path)
+
+    def _command_options(self) -> Dict[str, Value]:
         """Extra values for the command templates (e.g. Slurm's ``--clusters`` option)."""
         return {}
 
@@ -170,7 +199,7 @@ class ClusterProvider(ExecutionProvider):
         return [self.resources[j]["status"] for j in ids]
 
     def _update_status(self, batch: List[str]) -> None:
-        cmd = self.status_command.format(job_ids=self.status_id_separator.join(batch), **self._command_options())
+        cmd = self._command(self.status_command, job_ids=self._ids(batch, self.status_id_separator))
         try:
             result = self.execute_wait(cmd)
         except SchedulerCommandTimeout as e:
@@ -179,7 +208,7 @@ class ClusterProvider(ExecutionProvider):
         gone = self.unknown_job_pattern is not None and re.search(self.unknown_job_pattern, result.stderr)
         if result.retcode != 0 and not gone:
             logger.warning("%r exited %d (%s); keeping the last known status of jobs %s",
-                           cmd, result.retcode, result.stderr.strip(), batch)
+                           display(cmd), result.retcode, result.stderr.strip(), batch)
             return
         reported = {self._job_key(j): native for j, native in self._parse_status(result.stdout)}
         for job_id in batch:
@@ -189,7 +218,7 @@ class ClusterProvider(ExecutionProvider):
 
     def _job_key(self, job_id: str) -> str:
         """What identifies a job in status output (PBS prints ``123.server`` in several spellings)."""
-        return job_id
+        return job_id.split(".", 1)[0] if self.strip_job_id_suffix else job_id
 
     def _parse_status(self, stdout: str) -> Iterator[tuple[str, Any]]:
         """(job id, scheduler state) pairs from the status command's output: two columns by default."""
@@ -206,7 +235,7 @@ class ClusterProvider(ExecutionProvider):
 
     def _finished_status(self, job_id: str) -> JobStatus:
         """The status of a job the scheduler no longer lists."""
-        command = re.split(r"[\s{]", self.status_command)[0]
+        command = shlex.split(self.status_command)[0]
         return JobStatus(JobState.MISSING, f"job {job_id} is no longer known to {self.label} "
                                            f"(not in the output of {command})")
 
@@ -223,14 +252,14 @@ class ClusterProvider(ExecutionProvider):
         ids = [str(j) for j in job_ids]
         if not ids:
             return []
-        cmd = self.cancel_command.format(job_ids=self.cancel_id_separator.join(ids), **self._command_options())
+        cmd = self._command(self.cancel_command, job_ids=self._ids(ids, self.cancel_id_separator))
         try:
             result = self.execute_wait(cmd)
         except SchedulerCommandTimeout as e:
             logger.warning("%s", e)
             return [False] * len(ids)
         if result.retcode != 0:
-            logger.warning("%r exited %d: %s", cmd, result.retcode, result.stderr.strip())
+            logger.warning("%r exited %d: %s", display(cmd), result.retcode, result.stderr.strip())
             return [False] * len(ids)
         for j in ids:
             if j in self.resources:

@@ -7,12 +7,14 @@ Hierarchy::
         ├── ScaleOutFailed            (a provider could not add a block)
         ├── SchedulerMissingArgs      (the job-script template names a value nobody supplied)
         ├── ScriptPathError           (the job script could not be written)
+        ├── JobPathError              (a path the scheduler's job-script syntax cannot express)
         ├── SubmitException           (the scheduler refused the job: carries its stdout/stderr)
-        └── SchedulerCommandTimeout   (a scheduler command did not finish within cmd_timeout)
+        └── SchedulerCommandTimeout   (a command did not finish in time; also subprocess.TimeoutExpired)
 """
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any, Optional, Sequence
 
 from parsl.errors import ParslError
@@ -58,6 +60,20 @@ class ScriptPathError(ExecutionProviderException):
         return f"Unable to write submit script:{self.script_path} Reason:{self.reason}"
 
 
+class JobPathError(ExecutionProviderException):
+    """A path that would have to go into a job script in a form the scheduler cannot read."""
+
+    def __init__(self, scheduler: str, path: str, reason: str):
+        super().__init__(scheduler, path, reason)
+        self.scheduler = scheduler
+        self.path = path
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return (f"{self.scheduler} cannot take the path {self.path!r} in a job script: {self.reason}; "
+                f"use a run_dir (or script_dir) whose path has no such characters")
+
+
 class SubmitException(ExecutionProviderException):
     """The scheduler did not accept a job; ``stderr`` holds what it said."""
 
@@ -81,18 +97,21 @@ class SubmitException(ExecutionProviderException):
         return text
 
 
-class SchedulerCommandTimeout(ExecutionProviderException):
-    """A scheduler command was still running after its timeout and was killed."""
+class SchedulerCommandTimeout(ExecutionProviderException, subprocess.TimeoutExpired):
+    """A command was still running after its timeout and was killed with everything it started.
+
+    Also a ``subprocess.TimeoutExpired``, which Parsl's ``execute_wait`` raises on timeout.
+    """
 
     def __init__(self, command: str, timeout: float, stdout: str = "", stderr: str = ""):
-        super().__init__(command, timeout, stdout, stderr)
-        self.command = command
+        ExecutionProviderException.__init__(self, command, timeout, stdout, stderr)
+        self.cmd = self.command = command
         self.timeout = timeout
         self.stdout = stdout
         self.stderr = stderr
 
     def __str__(self) -> str:
-        text = f"scheduler command {self.command!r} did not finish within {self.timeout} s (cmd_timeout) and was killed"
+        text = f"command {self.command!r} did not finish within {self.timeout} s and was killed"
         if self.stderr.strip():
             text += f"; its stderr so far: {self.stderr.strip()}"
         return text

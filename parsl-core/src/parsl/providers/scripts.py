@@ -1,14 +1,16 @@
-"""Where a provider writes a job's script and output files, and how it writes the script."""
+"""Where a provider writes a job's script and output files, how it writes the script, and how a
+path is written into a script's directive lines (``#SBATCH --output=...``)."""
 
 from __future__ import annotations
 
 import logging
 import os
+import shlex
 import tempfile
 import time
 from typing import NamedTuple, Optional
 
-from parsl.providers.errors import ScriptPathError
+from parsl.providers.errors import JobPathError, ScriptPathError
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +48,32 @@ def write_script(path: str, text: str) -> None:
         os.chmod(path, 0o755)
     except OSError as e:
         raise ScriptPathError(path, e) from e
+
+
+def plain_path(scheduler: str, path: str) -> str:
+    """``path`` unchanged if it needs no quoting at all, else ``JobPathError``.
+
+    For schedulers whose directive syntax either has no quoting or could not be verified.
+    """
+    if shlex.quote(path) != path:
+        raise JobPathError(scheduler, path, "its directives take only paths made of letters, digits and @%+=:,./-_")
+    return path
+
+
+def quoted_path(scheduler: str, path: str, backslash_escapes: bool) -> str:
+    """``path`` in double quotes if it needs them; ``\\`` and ``\"`` escapes only if the syntax has them."""
+    if "\n" in path or "\r" in path:
+        raise JobPathError(scheduler, path, "a directive is one line, and the path has a line break")
+    if shlex.quote(path) == path:
+        return path
+    if backslash_escapes:
+        return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if '"' in path or "'" in path:
+        raise JobPathError(scheduler, path, "its directives strip quotes and cannot escape them")
+    return f'"{path}"'
+
+
+def batch_script(directives: str) -> str:
+    """A bash job-script template: ``directives`` (the scheduler's header lines, usually ending with
+    ``${scheduler_options}``), then ``worker_init``, ``JOBNAME`` and the launcher's command."""
+    return f'#!/bin/bash\n{directives}\n\n${{worker_init}}\n\nexport JOBNAME="${{jobname}}"\n\n${{user_script}}\n'

@@ -1,21 +1,33 @@
-"""Run a scheduler command with a timeout, and kill all of it when the timeout passes.
+"""Run a command with a timeout, and kill all of it when the timeout passes.
 
+This is Parsl's one ``execute_wait`` (``parsl.utils.execute_wait`` is the same function).
 Scheduler commands (``sbatch``, ``qstat``...) can hang when the scheduler is overloaded or down.
-Each runs in its own process group so that, on timeout, the shell and everything it started are
-killed, and the caller gets ``SchedulerCommandTimeout`` with whatever stderr was produced.
+Each command runs in its own process group so that, on timeout, it and everything it started
+are killed, and the caller gets ``SchedulerCommandTimeout`` (also a ``subprocess.TimeoutExpired``,
+what Parsl's ``execute_wait`` raises) with whatever output was produced; nothing is left running.
+
+An argument list runs without a shell, so paths with spaces or quotes reach the command intact;
+a string runs through ``/bin/sh``, as in Parsl, for callers that need shell syntax.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shlex
 import signal
 import subprocess
-from typing import NamedTuple
+from typing import NamedTuple, Optional, Sequence, Union
 
 from parsl.providers.errors import SchedulerCommandTimeout
 
 logger = logging.getLogger(__name__)
+
+#: An argument list (run directly) or a shell command line.
+Command = Union[str, Sequence[str]]
+
+#: The exit codes a shell gives for a command it cannot find or cannot execute.
+_NOT_FOUND, _NOT_EXECUTABLE = 127, 126
 
 
 class CommandResult(NamedTuple):
@@ -26,13 +38,28 @@ class CommandResult(NamedTuple):
     stderr: str
 
 
-def execute_wait(cmd: str, timeout: float) -> CommandResult:
-    """Run ``cmd`` through the shell; raise ``SchedulerCommandTimeout`` if it outlives ``timeout``."""
-    logger.debug("Running %r (timeout %s s)", cmd, timeout)
-    proc = subprocess.Popen(cmd, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+def display(cmd: Command) -> str:
+    """``cmd`` as one line a user could paste into a shell."""
+    return cmd if isinstance(cmd, str) else shlex.join(cmd)
+
+
+def execute_wait(cmd: Command, walltime: Optional[float] = None, stdin_path: Optional[str] = None) -> CommandResult:
+    """Run ``cmd``; raise ``SchedulerCommandTimeout`` if it outlives ``walltime`` seconds (None: no limit).
+
+    ``stdin_path`` names a file fed to the command's standard input (``bsub < script``). A command
+    that cannot be started is reported as a shell would (exit code 127 or 126, the reason on stderr).
+    """
+    shown = display(cmd)
+    logger.debug("Running %s (timeout %s s)", shown, walltime)
+    with open(stdin_path or os.devnull, "rb") as stdin:
+        try:
+            proc = subprocess.Popen(cmd, shell=isinstance(cmd, str), stdin=stdin, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, start_new_session=True)
+        except (FileNotFoundError, PermissionError) as e:
+            code = _NOT_FOUND if isinstance(e, FileNotFoundError) else _NOT_EXECUTABLE
+            return CommandResult(code, "", f"{shown}: {e.strerror}: {e.filename}\n")
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = proc.communicate(timeout=walltime)
     except subprocess.TimeoutExpired:
         kill_process_group(proc.pid, signal.SIGKILL)
         try:  # a child that left the group may still hold the pipes open: do not wait on it
@@ -40,9 +67,9 @@ def execute_wait(cmd: str, timeout: float) -> CommandResult:
         except subprocess.TimeoutExpired:
             proc.kill()
             out, err = b"", b""
-        raise SchedulerCommandTimeout(cmd, timeout, _text(out), _text(err)) from None
+        raise SchedulerCommandTimeout(shown, walltime or 0, _text(out), _text(err)) from None
     result = CommandResult(proc.returncode, _text(out), _text(err))
-    logger.debug("%r exited %d; stderr: %s", cmd, result.retcode, result.stderr.strip())
+    logger.debug("%s exited %d; stderr: %s", shown, result.retcode, result.stderr.strip())
     return result
 
 

@@ -63,6 +63,7 @@ class CondorProvider(ClusterProvider):
     cancel_command: ClassVar[str] = "condor_rm {job_ids}"
     job_id_pattern: ClassVar[str] = r"submitted to cluster (?P<id>\d+)"
     state_table: ClassVar[Mapping[str, JobState]] = CONDOR_STATES
+    strip_job_id_suffix: ClassVar[bool] = True
 
     nodes_per_block: int = 1
     cores_per_slot: Optional[int] = None
@@ -110,17 +111,14 @@ class CondorProvider(ClusterProvider):
         environment = {**(self.environment or {}), "JOBNAME": job_name}
         config.update(
             scheduler_options="\n".join(o for o in options if o),
-            input_files=",".join([job_script, *self.transfer_input_files]),
+            input_files=",".join([self._directive_path(job_script), *self.transfer_input_files]),
             job_script=job_script.rsplit("/", 1)[-1],
-            job_log_path=files.script[: -len(".submit")] + ".log",
+            job_log_path=self._directive_path(files.script[: -len(".submit")] + ".log"),
             requirements=self.requirements,
             project=self.project,
             environment=" ".join(f"{k}={_quote(v)}" for k, v in environment.items()),
         )
         return config
-
-    def _job_key(self, job_id: str) -> str:
-        return job_id.split(".", 1)[0]
 
     def _parse_status(self, stdout: str) -> Iterator[tuple[str, Any]]:
         """``condor_q -af:jr`` rows: ``cluster.proc JobStatus ExitCode HoldReason...``."""

@@ -7,6 +7,10 @@ job still unknown to it ``accounting_grace`` seconds after leaving ``qstat`` is 
 
 A job in an error state (``Eqw``: it cannot start, e.g. its output file cannot be opened) is
 reported FAILED with Grid Engine's error reason and deleted, so it does not sit in the queue.
+
+Output paths with spaces or backslashes reach Grid Engine intact (double-quoted; a path with a
+``:`` gets an empty host part, ``:path``); ``#$`` lines strip quotes and have no escapes, so a
+path with a quote is refused with ``JobPathError`` (checked against a real sge_qmaster, 8.1.9).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from parsl.launchers.launchers import SingleNodeLauncher
 from parsl.plugins.settings import settings
 from parsl.providers.cluster_provider import ClusterProvider
 from parsl.providers.errors import SchedulerCommandTimeout
+from parsl.providers.scripts import quoted_path
 from parsl_provider_gridengine.template import template_string
 
 #: qstat's state letters (qstat(1), "state"); E... error states are handled apart.
@@ -71,6 +76,10 @@ class GridEngineProvider(ClusterProvider):
     cmd_timeout: int = 60
     queue: Optional[str] = None
 
+    def _directive_path(self, path: str) -> str:
+        """``path`` for ``-o``/``-e``, whose syntax is ``[[host]:]path``: a path with ``:`` gets an empty host."""
+        return quoted_path(self.label, f":{path}" if ":" in path else path, backslash_escapes=False)
+
     def _parse_status(self, stdout: str) -> Iterator[tuple[str, str]]:
         """Rows of qstat's table: job-ID is column 1, state column 5."""
         for line in stdout.splitlines():
@@ -81,12 +90,12 @@ class GridEngineProvider(ClusterProvider):
     def _reported_status(self, job_id: str, native: str) -> JobStatus:
         if native.startswith("E"):
             reason = self._error_reason(job_id)
-            self.execute_wait(self.cancel_command.format(job_ids=job_id))
+            self.execute_wait(self._command(self.cancel_command, job_ids=[job_id]))
             return JobStatus(JobState.FAILED, f"Grid Engine could not run job {job_id} (state {native}): {reason}")
         return super()._reported_status(job_id, native)
 
     def _error_reason(self, job_id: str) -> str:
-        result = self.execute_wait(f"qstat -j {job_id}")
+        result = self.execute_wait(["qstat", "-j", job_id])
         reasons = [line.split(":", 1)[1].strip() for line in result.stdout.splitlines()
                    if line.startswith("error reason")]
         return "; ".join(reasons) or "no reason given"
@@ -94,7 +103,7 @@ class GridEngineProvider(ClusterProvider):
     def _finished_status(self, job_id: str) -> JobStatus:
         record = self.resources[job_id]
         try:
-            result = self.execute_wait(f"qacct -j {job_id}")
+            result = self.execute_wait(["qacct", "-j", job_id])
         except SchedulerCommandTimeout:
             return record["status"]
         if result.retcode != 0:

@@ -17,21 +17,13 @@ from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SingleNodeLauncher
 from parsl.plugins.settings import settings
 from parsl.providers.cluster_provider import ClusterProvider
-from parsl.providers.scripts import JobFiles
+from parsl.providers.scripts import JobFiles, batch_script, plain_path
 
-TEMPLATE = """#!/bin/bash
-#BSUB -W ${walltime}
+TEMPLATE = batch_script("""#BSUB -W ${walltime}
 #BSUB -J ${jobname}
 #BSUB -o ${job_stdout_path}
 #BSUB -e ${job_stderr_path}
-${scheduler_options}
-
-${worker_init}
-
-export JOBNAME="${jobname}"
-
-${user_script}
-"""
+${scheduler_options}""")
 
 #: bjobs(1) STAT values.
 LSF_STATES: Mapping[str, JobState] = {
@@ -98,7 +90,8 @@ class LSFProvider(ClusterProvider):
 
     @property
     def submit_command(self) -> str:  # type: ignore[override]
-        return "bsub < {script}" if self.bsub_redirection else "bsub {script}"
+        """``bsub`` reads the script on its stdin with ``bsub_redirection``, else runs its path as a command."""
+        return "bsub" if self.bsub_redirection else "bsub {script}"
 
     def _scheduler_options(self) -> str:
         if self.request_by_nodes:
@@ -109,6 +102,8 @@ class LSFProvider(ClusterProvider):
 
     def _job_config(self, command: str, tasks_per_node: int, files: JobFiles) -> Dict[str, Any]:
         config = super()._job_config(command, tasks_per_node, files)
+        if not self.bsub_redirection:  # bsub makes a command line of the path, for a shell on the node
+            plain_path(self.label, files.script)
         config["walltime"] = walltime_minutes(self.walltime)
         return config
 

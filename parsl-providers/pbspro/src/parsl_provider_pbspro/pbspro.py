@@ -16,25 +16,17 @@ from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SingleNodeLauncher
 from parsl.plugins.settings import settings
-from parsl.providers.cluster_provider import ClusterProvider
-from parsl.providers.scripts import JobFiles
+from parsl.providers.pbs import PBSProvider
+from parsl.providers.scripts import JobFiles, batch_script
 
-TEMPLATE = """#!/bin/bash
-#PBS -S /bin/bash
+TEMPLATE = batch_script("""#PBS -S /bin/bash
 #PBS -N ${jobname}
 #PBS -m n
 #PBS -l walltime=${walltime}
 #PBS -l select=${nodes_per_block}:ncpus=${ncpus}${select_options}
 #PBS -o ${job_stdout_path}
 #PBS -e ${job_stderr_path}
-${scheduler_options}
-
-${worker_init}
-
-export JOBNAME="${jobname}"
-
-${user_script}
-"""
+${scheduler_options}""")
 
 #: qstat(1B) job states; ``F`` (finished) is resolved from ``Exit_status``.
 PBS_STATES: Mapping[str, JobState] = {
@@ -50,19 +42,13 @@ _SIGNAL_OFFSET = 256         # Exit_status > 256: killed by signal (Exit_status 
 
 
 @settings
-class PBSProProvider(ClusterProvider):
+class PBSProProvider(PBSProvider):
     """PBS Professional blocks; Parsl's keywords, order and defaults."""
 
     label_name: ClassVar[str] = "pbspro"
     template: ClassVar[str] = TEMPLATE
-    directives: ClassVar[Mapping[str, str]] = {"queue": "#PBS -q {}", "account": "#PBS -A {}"}
-    submit_command: ClassVar[str] = "qsub {script}"
     status_command: ClassVar[str] = "qstat -x -f -F json {job_ids}"
-    status_id_separator: ClassVar[str] = " "
-    cancel_command: ClassVar[str] = "qdel {job_ids}"
-    job_id_pattern: ClassVar[str] = r"^(?P<id>\d+(\.\S+)?)\s*$"
     state_table: ClassVar[Mapping[str, JobState]] = PBS_STATES
-    unknown_job_pattern: ClassVar[Optional[str]] = "Unknown Job Id"
 
     account: Optional[str] = None
     queue: Optional[str] = None
@@ -82,12 +68,9 @@ class PBSProProvider(ClusterProvider):
     def _job_config(self, command: str, tasks_per_node: int, files: JobFiles) -> Dict[str, Any]:
         config = super()._job_config(command, tasks_per_node, files)
         select = self.select_options
-        config.update(nodes_per_block=self.nodes_per_block, ncpus=self.cpus_per_node,
+        config.update(ncpus=self.cpus_per_node,
                       select_options=select if not select or select.startswith(":") else f":{select}")
         return config
-
-    def _job_key(self, job_id: str) -> str:
-        return job_id.split(".", 1)[0]
 
     def _parse_status(self, stdout: str) -> Iterator[tuple[str, Any]]:
         for job_id, job in json.loads(stdout or "{}").get("Jobs", {}).items():

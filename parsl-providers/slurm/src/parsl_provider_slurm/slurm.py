@@ -3,6 +3,10 @@
 Status comes from ``squeue``, which lists finished jobs for ``MinJobAge`` seconds (300 by
 default) with their final state (CD, F, TO, CA...), so accounting (``sacct``) is not needed.
 A job ``squeue`` no longer knows is reported MISSING.
+
+Output paths with spaces, quotes, backslashes or ``%`` reach Slurm intact: ``#SBATCH`` lines take
+double-quoted values with backslash escapes, and a backslash in a filename pattern makes
+``%`` literal (checked against a real slurmctld, 22.05).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SingleNodeLauncher
 from parsl.plugins.settings import settings
 from parsl.providers.cluster_provider import ClusterProvider
-from parsl.providers.scripts import JobFiles
+from parsl.providers.commands import Value
+from parsl.providers.scripts import JobFiles, quoted_path
 from parsl_provider_slurm.template import template_string
 
 #: squeue's compact state codes (squeue(1), "JOB STATE CODES").
@@ -56,9 +61,9 @@ class SlurmProvider(ClusterProvider):
         "gpus_per_node": "#SBATCH --gpus-per-node={}",
         "gres": "#SBATCH --gres={}",
     }
-    submit_command: ClassVar[str] = "sbatch{clusters} {script}"
-    status_command: ClassVar[str] = "squeue{clusters} --noheader --states=all --format='%i %t %r' --jobs={job_ids}"
-    cancel_command: ClassVar[str] = "scancel{clusters} {job_ids}"
+    submit_command: ClassVar[str] = "sbatch {clusters} {script}"
+    status_command: ClassVar[str] = "squeue {clusters} --noheader --states=all --format='%i %t %r' --jobs={job_ids}"
+    cancel_command: ClassVar[str] = "scancel {clusters} {job_ids}"
     state_table: ClassVar[Mapping[str, JobState]] = SQUEUE_STATES
     unknown_job_pattern: ClassVar[Optional[str]] = "Invalid job id specified"
 
@@ -103,8 +108,13 @@ class SlurmProvider(ClusterProvider):
             status.message = f"slurm job {job_id} ended {code}: {reason}"
         return status
 
-    def _command_options(self) -> Dict[str, str]:
-        return {"clusters": f" --clusters={self.clusters}" if self.clusters else ""}
+    def _command_options(self) -> Dict[str, Value]:
+        return {"clusters": [f"--clusters={self.clusters}"] if self.clusters else []}
+
+    def _directive_path(self, path: str) -> str:
+        """A filename pattern whose ``%`` and ``\\`` are literal, double-quoted if it needs it."""
+        pattern = path.replace("\\", "\\\\").replace("%", "\\%")
+        return quoted_path(self.label, pattern, backslash_escapes=True)
 
     def _job_config(self, command: str, tasks_per_node: int, files: JobFiles) -> Dict[str, Any]:
         config = super()._job_config(command, tasks_per_node, files)

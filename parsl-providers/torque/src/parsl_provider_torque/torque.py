@@ -6,7 +6,7 @@ longer lists is MISSING. The default output has no exit status, so a finished jo
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, Iterator, Mapping, Optional
+from typing import Any, ClassVar, Iterator, Mapping, Optional
 
 import attrs
 
@@ -14,25 +14,17 @@ from parsl.jobs.states import JobState
 from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import AprunLauncher
 from parsl.plugins.settings import settings
-from parsl.providers.cluster_provider import ClusterProvider
-from parsl.providers.scripts import JobFiles
+from parsl.providers.pbs import PBSProvider
+from parsl.providers.scripts import batch_script
 
-TEMPLATE = """#!/bin/bash
-${scheduler_options}
+TEMPLATE = batch_script("""${scheduler_options}
 #PBS -S /bin/bash
 #PBS -N ${jobname}
 #PBS -m n
 #PBS -l walltime=${walltime}
 #PBS -l nodes=${nodes_per_block}:ppn=${tasks_per_node}
 #PBS -o ${job_stdout_path}
-#PBS -e ${job_stderr_path}
-
-${worker_init}
-
-export JOBNAME="${jobname}"
-
-${user_script}
-"""
+#PBS -e ${job_stderr_path}""")
 
 #: qstat(1B) "S" column, TORQUE flavour.
 TORQUE_STATES: Mapping[str, JobState] = {
@@ -44,19 +36,13 @@ TORQUE_STATES: Mapping[str, JobState] = {
 
 
 @settings
-class TorqueProvider(ClusterProvider):
+class TorqueProvider(PBSProvider):
     """TORQUE blocks; Parsl's keywords, order and defaults (``AprunLauncher`` by default, as in Parsl)."""
 
     label_name: ClassVar[str] = "torque"
     template: ClassVar[str] = TEMPLATE
-    directives: ClassVar[Mapping[str, str]] = {"queue": "#PBS -q {}", "account": "#PBS -A {}"}
-    submit_command: ClassVar[str] = "qsub {script}"
     status_command: ClassVar[str] = "qstat {job_ids}"
-    status_id_separator: ClassVar[str] = " "
-    cancel_command: ClassVar[str] = "qdel {job_ids}"
-    job_id_pattern: ClassVar[str] = r"^(?P<id>\d+(\.\S+)?)\s*$"
     state_table: ClassVar[Mapping[str, JobState]] = TORQUE_STATES
-    unknown_job_pattern: ClassVar[Optional[str]] = "Unknown Job Id"
 
     account: Optional[str] = None
     queue: Optional[str] = None
@@ -70,14 +56,6 @@ class TorqueProvider(ClusterProvider):
     launcher: Launcher = attrs.field(factory=AprunLauncher)
     walltime: str = "00:20:00"
     cmd_timeout: int = 120
-
-    def _job_config(self, command: str, tasks_per_node: int, files: JobFiles) -> Dict[str, Any]:
-        config = super()._job_config(command, tasks_per_node, files)
-        config["nodes_per_block"] = self.nodes_per_block
-        return config
-
-    def _job_key(self, job_id: str) -> str:
-        return job_id.split(".", 1)[0]
 
     def _parse_status(self, stdout: str) -> Iterator[tuple[str, Any]]:
         """Rows of the default table: Job ID, Name, User, Time Use, S, Queue."""
