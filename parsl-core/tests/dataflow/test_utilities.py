@@ -88,7 +88,7 @@ def test_get_std_fname_mode():
 
 def test_execute_wait():
     assert execute_wait("echo out; echo err 1>&2; exit 4") == (4, "out\n", "err\n")
-    with pytest.raises(subprocess.TimeoutExpired, match="did not finish within 0.2 s"):
+    with pytest.raises(subprocess.TimeoutExpired, match=r"did not finish within 0\.2 s"):
         execute_wait("sleep 5", walltime=0.2)
 
 

@@ -13,7 +13,8 @@ from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SimpleLauncher
 from parsl.plugins.settings import settings
 from parsl.providers.cluster_provider import ClusterProvider
-from parsl.providers.errors import SchedulerMissingArgs, SubmitException
+from parsl.providers.errors import JobPathError, SchedulerMissingArgs, SubmitException
+from parsl.providers.scripts import quoted_path
 from parsl.testing.recorded import RecordedScheduler
 
 
@@ -107,3 +108,53 @@ def test_cancel_marks_jobs_cancelled_only_when_the_scheduler_agrees(provider: Mi
     assert provider.cancel([job]) == [True]
     assert provider.status([job])[0].state == JobState.CANCELLED
     assert provider.cancel([]) == []
+
+
+AWKWARD_DIR = "run dir 'with' \"quotes\" and $HOME"
+
+
+@settings
+class QuotingMiniProvider(MiniProvider):
+    """A scheduler whose directives take double-quoted paths with backslash escapes."""
+
+    template: ClassVar[str] = "#MINI -o ${job_stdout_path}\n${user_script}\n"
+
+    def _directive_path(self, path: str) -> str:
+        return quoted_path(self.label, path, backslash_escapes=True)
+
+
+def test_a_path_with_spaces_and_quotes_is_one_argument_and_a_quoted_directive(
+        tmp_path: Path, recorded_scheduler: RecordedScheduler) -> None:
+    provider = QuotingMiniProvider()
+    provider.script_dir = str(tmp_path / AWKWARD_DIR)
+    recorded_scheduler.reply("msub", stdout="job 3 queued\n")
+    recorded_scheduler.reply("mdel")
+    job_id = provider.submit("run-worker", 1, "parsl.block-0")
+    ((script,),) = recorded_scheduler.calls("msub")
+    assert Path(script).parent == tmp_path / AWKWARD_DIR
+    stdout_path = provider.resources[job_id]["job_stdout_path"]
+    escaped = stdout_path.replace('"', '\\"')
+    assert Path(script).read_text().splitlines()[0] == f'#MINI -o "{escaped}"'
+    assert provider.cancel([job_id]) == [True] and recorded_scheduler.calls("mdel") == [["3"]]
+
+
+def test_a_path_the_directive_syntax_cannot_take_is_refused_before_submitting(
+        tmp_path: Path, recorded_scheduler: RecordedScheduler) -> None:
+    provider = MiniProvider()
+    provider.script_dir = str(tmp_path / "run dir")
+    recorded_scheduler.reply("msub", stdout="job 3 queued\n")
+    with pytest.raises(JobPathError, match=r"mini cannot take the path .*run dir.* in a job script"):
+        provider.submit("run-worker", 1)
+    assert recorded_scheduler.calls("msub") == []
+    newline = QuotingMiniProvider()
+    newline.script_dir = str(tmp_path / "two\nlines")
+    with pytest.raises(JobPathError, match="line break"):
+        newline.submit("run-worker", 1)
+
+
+def test_a_submit_command_without_the_script_gets_it_on_stdin(
+        provider: MiniProvider, recorded_scheduler: RecordedScheduler) -> None:
+    provider.submit_command = "msub -"  # type: ignore[misc]
+    recorded_scheduler.reply("msub", stdout="job 4 queued\n")
+    assert provider.submit("run-worker", 1) == "4"
+    assert recorded_scheduler.calls("msub") == [["-"]]

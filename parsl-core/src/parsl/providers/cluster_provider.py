@@ -130,7 +130,8 @@ class ClusterProvider(ExecutionProvider):
         try:
             result = self.execute_wait(cmd, stdin_path=files.script if on_stdin else None)
         except SchedulerCommandTimeout as e:
-            raise SubmitException(job_name, str(e), stdout=e.stdout, stderr=e.stderr) from e
+            raise SubmitException(job_name, f"{e} (cmd_timeout={self.cmd_timeout})",
+                                  stdout=e.stdout, stderr=e.stderr) from e
         shown = display(cmd) + (f" < {shlex.quote(files.script)}" if on_stdin else "")
         if result.retcode != 0:
             raise SubmitException(job_name, f"{shown!r} failed", stdout=result.stdout, stderr=result.stderr,

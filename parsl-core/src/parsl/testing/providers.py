@@ -198,9 +198,9 @@ class ClusterProviderConformance(ProviderConformance):
         calls: List[str] = []
         run = provider.execute_wait
 
-        def counting(cmd: str, timeout: Any = None) -> Any:
+        def counting(cmd: Any, timeout: Any = None, stdin_path: Any = None) -> Any:
             calls.append(cmd)
-            return run(cmd, timeout)
+            return run(cmd, timeout, stdin_path)
 
         provider.execute_wait = counting
         statuses = provider.status(ids)
@@ -218,7 +218,7 @@ class ClusterProviderConformance(ProviderConformance):
 
     def test_hanging_submit_times_out_with_a_clear_error(self, provider: Any) -> None:
         provider.cmd_timeout = 1
-        provider.submit_command = "sleep 30 # {script}"
+        provider.submit_command = "sh -c 'sleep 30' {script}"
         with pytest.raises(SubmitException, match="cmd_timeout"):
             provider.submit("true", 1, "parsl.conformance.hang")
 
@@ -226,7 +226,7 @@ class ClusterProviderConformance(ProviderConformance):
         job_id = self.submit(provider, submitted, LONG_COMMAND)
         before = provider.status([job_id])[0]
         provider.cmd_timeout = 1
-        provider.status_command = "sleep 30 # {job_ids}"
+        provider.status_command = "sh -c 'sleep 30' {job_ids}"
         assert provider.status([job_id])[0].state == before.state
         del provider.status_command
         provider.cmd_timeout = 30
