@@ -83,6 +83,28 @@ def test_srun_launcher_runs_every_task_inside_the_job(tmp_path: Path) -> None:
     assert lines == [f"0: task 0 of job {job_id}", f"1: task 1 of job {job_id}"]
 
 
+#: A run directory as users make them: spaces, both quotes, a shell variable, a %-pattern, a backslash.
+AWKWARD_RUN_DIR = "my runs/it's a \"test\" $HOME 100%j \\ done"
+
+
+@pytest.mark.slurm
+def test_a_run_dir_with_spaces_and_quotes_submits_runs_and_reports_its_output(tmp_path: Path) -> None:
+    script_dir = tmp_path / AWKWARD_RUN_DIR / "submit_scripts"
+    provider = make_provider(script_dir, launcher=SrunLauncher())
+    job_id = provider.submit('echo "out of $SLURM_JOB_ID"; echo "err of $SLURM_JOB_ID" >&2', 1, "parsl.awkward")
+    deadline = time.monotonic() + 120
+    while not (status := provider.status([job_id])[0]).terminal:
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+    assert status.state == JobState.COMPLETED, (status, status.stderr_summary)
+    assert Path(status.stdout_path or "").parent == script_dir
+    assert f"out of {job_id}" in (status.stdout_summary or "") and f"err of {job_id}" in (status.stderr_summary or "")
+    assert list(script_dir.glob("cmd_parsl.awkward*.sh")), "srun's command file was not written in script_dir"
+    long_job = provider.submit(LONG_COMMAND, 1, "parsl.awkward.cancel")
+    assert provider.cancel([long_job]) == [True]
+    assert in_squeue([long_job]) in ([], [long_job])  # squeue may still show it while it is killed
+
+
 @pytest.mark.slurm
 def test_a_job_that_cannot_start_is_failed_with_slurm_s_reason(tmp_path: Path) -> None:
     provider = make_provider(tmp_path, scheduler_options="#SBATCH --output=/no/such/dir/out")
@@ -133,7 +155,7 @@ def test_job_script_carries_every_setting(tmp_path: Path) -> None:
                        "#SBATCH --clusters=c1", "#SBATCH --gpus-per-node=1", "#SBATCH --gres=tmp:1",
                        "#SBATCH --mem=16g", "#SBATCH --cpus-per-task=2"]
     assert files["worker_init"].splitlines() == ["module load x", "export PARSL_MEMORY_GB=16", "export PARSL_CORES=2"]
-    assert provider._command_options() == {"clusters": " --clusters=c1"}
+    assert provider._command("scancel {clusters} {job_ids}", job_ids=["7"]) == ["scancel", "--clusters=c1", "7"]
 
 
 def test_keywords_order_and_defaults_are_parsl_s() -> None:
