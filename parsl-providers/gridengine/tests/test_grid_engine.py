@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from parsl.jobs.states import JobState
+from parsl.providers.errors import JobPathError
 from parsl.providers.shell import execute_wait
 from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance
 from parsl_provider_gridengine.grid_engine import GridEngineProvider, _accounted_status
@@ -39,6 +40,26 @@ class TestGridEngineConformance(ClusterProviderConformance):
     @pytest.fixture
     def bad_submit(self, tmp_path: Path) -> tuple[GridEngineProvider, str]:
         return make_provider(tmp_path, queue="no.such.q"), "no.such.q"
+
+
+@pytest.mark.gridengine
+def test_a_run_dir_with_spaces_a_colon_and_a_backslash_submits_runs_and_reports_its_output(tmp_path: Path) -> None:
+    script_dir = tmp_path / "my runs/10:30 $dollar \\ done" / "submit_scripts"
+    provider = make_provider(script_dir)
+    job_id = provider.submit('echo "out of $JOB_ID"; echo "err of $JOB_ID" >&2', 1, "parsl.awkward")
+    status = wait_terminal(provider, job_id)
+    assert status.state == JobState.COMPLETED, (status, status.message)
+    assert Path(status.stdout_path or "").parent == script_dir
+    assert f"out of {job_id}" in (status.stdout_summary or "") and f"err of {job_id}" in (status.stderr_summary or "")
+
+
+@pytest.mark.parametrize("name,reason", [("it's", "strip quotes"), ('a "b"', "strip quotes"),
+                                         ("$HOME", r"expand \$HOME"), ("x$JOB_ID", r"expand \$JOB_ID")])
+def test_a_run_dir_grid_engine_would_misread_is_refused_before_qsub(tmp_path: Path, name: str, reason: str) -> None:
+    provider = make_provider(tmp_path / name)
+    with pytest.raises(JobPathError, match=f"grid_engine cannot take the path .*{reason}"):
+        provider.submit("true", 1, "parsl.refused")
+    assert not list((tmp_path / name).glob("*.submit")), "a script was written although it cannot be submitted"
 
 
 @pytest.mark.gridengine

@@ -9,8 +9,9 @@ A job in an error state (``Eqw``: it cannot start, e.g. its output file cannot b
 reported FAILED with Grid Engine's error reason and deleted, so it does not sit in the queue.
 
 Output paths with spaces or backslashes reach Grid Engine intact (double-quoted; a path with a
-``:`` gets an empty host part, ``:path``); ``#$`` lines strip quotes and have no escapes, so a
-path with a quote is refused with ``JobPathError`` (checked against a real sge_qmaster, 8.1.9).
+``:`` gets an empty host part, ``:path``). ``#$`` lines strip quotes and have no escapes, and
+``-o``/``-e`` expand ``$HOME``, ``$JOB_ID``...: a path with a quote or one of those names is
+refused with ``JobPathError`` (checked against a real sge_qmaster, 8.1.9).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from parsl.launchers.base import Launcher
 from parsl.launchers.launchers import SingleNodeLauncher
 from parsl.plugins.settings import settings
 from parsl.providers.cluster_provider import ClusterProvider
-from parsl.providers.errors import SchedulerCommandTimeout
+from parsl.providers.errors import JobPathError, SchedulerCommandTimeout
 from parsl.providers.scripts import quoted_path
 from parsl_provider_gridengine.template import template_string
 
@@ -43,6 +44,9 @@ QSTAT_STATES: Mapping[str, JobState] = {
     "ds": JobState.RUNNING, "dS": JobState.RUNNING, "dT": JobState.RUNNING, "dRs": JobState.RUNNING,
     "dRS": JobState.RUNNING, "dRT": JobState.RUNNING,
 }
+
+#: The pseudo environment variables qsub(1) expands in -o/-e paths, with no way to escape them.
+_PATH_VARIABLES = re.compile(r"\$(HOME|USER|JOB_ID|JOB_NAME|HOSTNAME|TASK_ID)")
 
 #: qacct's "failed" codes that are not plain failures (sge_status(5)).
 _FAILED_TIMEOUT = 37   # qmaster enforced h_rt, h_cpu, or h_vmem limit
@@ -78,6 +82,9 @@ class GridEngineProvider(ClusterProvider):
 
     def _directive_path(self, path: str) -> str:
         """``path`` for ``-o``/``-e``, whose syntax is ``[[host]:]path``: a path with ``:`` gets an empty host."""
+        variable = _PATH_VARIABLES.search(path)
+        if variable:
+            raise JobPathError(self.label, path, f"it would expand {variable.group()} in the path")
         return quoted_path(self.label, f":{path}" if ":" in path else path, backslash_escapes=False)
 
     def _parse_status(self, stdout: str) -> Iterator[tuple[str, str]]:
