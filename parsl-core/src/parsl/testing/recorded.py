@@ -66,8 +66,11 @@ class RecordedProviderConformance:
 
     A subclass names the scheduler commands, gives the recorded outputs (usually read from its
     ``tests/data``) and defines ``make_provider(script_dir)``. Each status recording is
-    ``(stdout, {job_id: expected JobState})``.
+    ``(stdout, {job_id: expected JobState})``. ``unsupported_run_dir`` is a directory name whose
+    path the scheduler's job-script syntax cannot take (by default one with a space).
     """
+
+    unsupported_run_dir: str = "my runs"
 
     submit_cmd: str
     status_cmd: str
@@ -94,6 +97,16 @@ class RecordedProviderConformance:
         text = "".join(Path(s).read_text() for s in Path(scripts[0]).parent.glob("parsl.recorded*"))
         assert "worker --block 7" in text and "parsl.recorded" in text
         assert provider.resources[job_id]["status"].state.name == "PENDING"
+
+    def test_a_run_dir_the_script_syntax_cannot_take_is_refused_before_submitting(
+            self, recorded_scheduler: RecordedScheduler, tmp_path: Path) -> None:
+        from parsl.providers.errors import JobPathError
+
+        recorded_scheduler.reply(self.submit_cmd, stdout=self.submit_stdout)
+        provider = self.make_provider(str(tmp_path / self.unsupported_run_dir))
+        with pytest.raises(JobPathError, match=f"cannot take the path '{tmp_path / self.unsupported_run_dir}"):
+            provider.submit("worker", 1, "parsl.recorded")
+        assert recorded_scheduler.calls(self.submit_cmd) == []
 
     def test_status_translates_the_recorded_states(self, recorded_scheduler: RecordedScheduler,
                                                    tmp_path: Path) -> None:
