@@ -103,6 +103,10 @@ class SchedulerCommandTimeout(ExecutionProviderException, subprocess.TimeoutExpi
     Also a ``subprocess.TimeoutExpired``, which Parsl's ``execute_wait`` raises on timeout.
     """
 
+    # text, where TimeoutExpired declares bytes
+    stdout: str  # type: ignore[assignment]
+    stderr: str  # type: ignore[assignment]
+
     def __init__(self, command: str, timeout: float, stdout: str = "", stderr: str = ""):
         ExecutionProviderException.__init__(self, command, timeout, stdout, stderr)
         self.cmd = self.command = command
