@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from parsl.jobs.states import JobState
 from parsl.providers.errors import JobPathError
 from parsl.providers.shell import execute_wait
-from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance
+from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance, wait_terminal
 from parsl_provider_gridengine.grid_engine import GridEngineProvider, _accounted_status
 
 
@@ -18,14 +17,6 @@ def make_provider(tmp_path: Path, **kwargs: object) -> GridEngineProvider:
     provider = GridEngineProvider(**{"cmd_timeout": 30, **kwargs})  # type: ignore[arg-type]
     provider.script_dir = str(tmp_path)
     return provider
-
-
-def wait_terminal(provider: GridEngineProvider, job_id: str, timeout: float = 180):
-    deadline = time.monotonic() + timeout
-    while not (status := provider.status([job_id])[0]).terminal:
-        assert time.monotonic() < deadline, status
-        time.sleep(1)
-    return status
 
 
 @pytest.mark.gridengine
@@ -47,7 +38,7 @@ def test_a_run_dir_with_spaces_a_colon_and_a_backslash_submits_runs_and_reports_
     script_dir = tmp_path / "my runs/10:30 $dollar \\ done" / "submit_scripts"
     provider = make_provider(script_dir)
     job_id = provider.submit('echo "out of $JOB_ID"; echo "err of $JOB_ID" >&2', 1, "parsl.awkward")
-    status = wait_terminal(provider, job_id)
+    status = wait_terminal(provider, job_id, 180, poll_interval=1)
     assert status.state == JobState.COMPLETED, (status, status.message)
     assert Path(status.stdout_path or "").parent == script_dir
     assert f"out of {job_id}" in (status.stdout_summary or "") and f"err of {job_id}" in (status.stderr_summary or "")
@@ -66,7 +57,7 @@ def test_a_run_dir_grid_engine_would_misread_is_refused_before_qsub(tmp_path: Pa
 def test_walltime_expiry_is_reported_as_timeout(tmp_path: Path) -> None:
     provider = make_provider(tmp_path, walltime="00:00:05")
     job_id = provider.submit(LONG_COMMAND, 1, "parsl.walltime")
-    status = wait_terminal(provider, job_id)
+    status = wait_terminal(provider, job_id, 180, poll_interval=1)
     assert status.state == JobState.TIMEOUT, status
     assert "h_rt" in (status.message or "")
 
@@ -75,7 +66,7 @@ def test_walltime_expiry_is_reported_as_timeout(tmp_path: Path) -> None:
 def test_a_job_that_cannot_start_fails_with_the_reason_and_leaves_the_queue(tmp_path: Path) -> None:
     provider = make_provider(tmp_path, scheduler_options="#$ -o /no/such/dir/out")
     job_id = provider.submit("true", 1, "parsl.cannot.start")
-    status = wait_terminal(provider, job_id, timeout=60)
+    status = wait_terminal(provider, job_id, 60, poll_interval=1)
     assert status.state == JobState.FAILED
     assert "can't open output file" in (status.message or ""), status.message
     assert job_id not in execute_wait("qstat", 30).stdout.split()
@@ -86,7 +77,7 @@ def test_failed_job_reports_exit_code(tmp_path: Path) -> None:
     from parsl.launchers.launchers import SimpleLauncher
 
     provider = make_provider(tmp_path, launcher=SimpleLauncher())
-    status = wait_terminal(provider, provider.submit("exit 9", 1, "parsl.exit9"))
+    status = wait_terminal(provider, provider.submit("exit 9", 1, "parsl.exit9"), 180, poll_interval=1)
     assert (status.state, status.exit_code) == (JobState.FAILED, 9)
 
 

@@ -14,7 +14,7 @@ from parsl.providers.errors import SubmitException
 from parsl.providers.scripts import JobFiles
 from parsl.providers.shell import execute_wait
 from parsl.testing.blocks import CommandBlockExecutor
-from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance
+from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance, wait_terminal
 from parsl_provider_slurm.slurm import SlurmProvider
 
 
@@ -48,10 +48,7 @@ class TestSlurmConformance(ClusterProviderConformance):
 def test_walltime_expiry_is_reported_as_timeout(tmp_path: Path) -> None:
     provider = make_provider(tmp_path, walltime="00:01:00")
     job_id = provider.submit(LONG_COMMAND, 1, "parsl.walltime")
-    deadline = time.monotonic() + 300
-    while not (status := provider.status([job_id])[0]).terminal:
-        assert time.monotonic() < deadline, status
-        time.sleep(2)
+    status = wait_terminal(provider, job_id, 300, poll_interval=2)
     assert status.state == JobState.TIMEOUT, status
     assert "DUE TO TIME LIMIT" in (status.stderr_summary or ""), status.stderr_summary
 
@@ -74,10 +71,7 @@ def test_a_request_slurm_refuses_fails_with_sbatch_s_reason(tmp_path: Path, sett
 def test_srun_launcher_runs_every_task_inside_the_job(tmp_path: Path) -> None:
     provider = make_provider(tmp_path, launcher=SrunLauncher())
     job_id = provider.submit('echo "task $SLURM_PROCID of job $SLURM_JOB_ID"', 2, "parsl.srun")
-    deadline = time.monotonic() + 120
-    while not (status := provider.status([job_id])[0]).terminal:
-        assert time.monotonic() < deadline, status
-        time.sleep(0.5)
+    status = wait_terminal(provider, job_id, 120)
     assert status.state == JobState.COMPLETED, (status, status.stderr_summary)
     lines = sorted(line for line in (status.stdout_summary or "").splitlines() if "task" in line)
     assert lines == [f"0: task 0 of job {job_id}", f"1: task 1 of job {job_id}"]
@@ -92,10 +86,7 @@ def test_a_run_dir_with_spaces_and_quotes_submits_runs_and_reports_its_output(tm
     script_dir = tmp_path / AWKWARD_RUN_DIR / "submit_scripts"
     provider = make_provider(script_dir, launcher=SrunLauncher())
     job_id = provider.submit('echo "out of $SLURM_JOB_ID"; echo "err of $SLURM_JOB_ID" >&2', 1, "parsl.awkward")
-    deadline = time.monotonic() + 120
-    while not (status := provider.status([job_id])[0]).terminal:
-        assert time.monotonic() < deadline, status
-        time.sleep(0.5)
+    status = wait_terminal(provider, job_id, 120)
     assert status.state == JobState.COMPLETED, (status, status.stderr_summary)
     assert Path(status.stdout_path or "").parent == script_dir
     assert f"out of {job_id}" in (status.stdout_summary or "") and f"err of {job_id}" in (status.stderr_summary or "")
@@ -109,10 +100,7 @@ def test_a_run_dir_with_spaces_and_quotes_submits_runs_and_reports_its_output(tm
 def test_a_job_that_cannot_start_is_failed_with_slurm_s_reason(tmp_path: Path) -> None:
     provider = make_provider(tmp_path, scheduler_options="#SBATCH --output=/no/such/dir/out")
     job_id = provider.submit("true", 1, "parsl.cannot.start")
-    deadline = time.monotonic() + 120
-    while not (status := provider.status([job_id])[0]).terminal:
-        assert time.monotonic() < deadline, status
-        time.sleep(0.5)
+    status = wait_terminal(provider, job_id, 120)
     assert status.state == JobState.FAILED and "JobLaunchFailure" in (status.message or ""), status
 
 

@@ -55,6 +55,16 @@ def require_service(check: str, what: str, how: str) -> None:
                     f"{(result.stderr or result.stdout).strip()}. {how}", pytrace=False)
 
 
+def wait_terminal(provider: ExecutionProvider, job_id: Any, timeout: float, poll_interval: float = 0.5) -> JobStatus:
+    """Poll ``provider`` until job ``job_id`` is terminal; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (status := provider.status([job_id])[0]).terminal:
+        if time.monotonic() > deadline:
+            pytest.fail(f"job {job_id} did not end within {timeout} s; last {status!r}")
+        time.sleep(poll_interval)
+    return status
+
+
 class ProviderConformance:
     """What every execution provider must do. Subclasses define ``provider`` and ``bad_submit``."""
 
