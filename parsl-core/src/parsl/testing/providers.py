@@ -33,6 +33,7 @@ import pytest
 from parsl.jobs.job_status_poller import JobStatusPoller
 from parsl.jobs.states import JobState, JobStatus
 from parsl.providers.base import ExecutionProvider
+from parsl.providers.commands import render_command
 from parsl.providers.errors import ExecutionProviderException, SubmitException
 from parsl.providers.shell import execute_wait
 from parsl.testing.blocks import CommandBlockExecutor
@@ -221,7 +222,7 @@ class ClusterProviderConformance(ProviderConformance):
     def test_job_cancelled_behind_our_back_is_noticed(self, provider: Any, submitted: List[Any]) -> None:
         job_id = self.submit(provider, submitted, LONG_COMMAND)
         self.wait_for(provider, job_id, lambda s: s.state == JobState.RUNNING, "RUNNING")
-        result = execute_wait(self.cancel_behind_our_back.format(job_id=job_id), 30)
+        result = execute_wait(render_command(self.cancel_behind_our_back, {"job_id": str(job_id)}), 30)
         assert result.retcode == 0, result
         final = self.wait_terminal(provider, job_id)
         assert final.state in (JobState.CANCELLED, JobState.MISSING, JobState.FAILED), final
