@@ -128,3 +128,24 @@ def test_a_block_that_dies_before_its_workers_connect_fails_the_tasks_with_its_s
     assert "worker-env-is-broken" in str(info.value), str(info.value)
     job_ids = [str(j) for j in executor.blocks_to_job_id.values()]
     assert ours_in_squeue(job_ids, states="PENDING,RUNNING") == []
+
+
+def test_a_workflow_whose_run_dir_has_spaces_and_quotes_runs_on_slurm(tmp_path: Path) -> None:
+    from parsl.config import Config
+    from parsl.executors import HighThroughputExecutor
+    from parsl.launchers import SrunLauncher
+    from parsl.providers import SlurmProvider
+
+    run_dir = tmp_path / "my runs" / "it's a \"test\" $HOME 100%j"
+    provider = SlurmProvider(exclusive=False, walltime="00:10:00", launcher=SrunLauncher(),
+                             worker_init=f"export PATH={os.path.dirname(sys.executable)}:$PATH "
+                                         f"PYTHONPATH={os.path.dirname(__file__)}:$PYTHONPATH")
+    provider.polling_interval = 1
+    executor = HighThroughputExecutor(label="awkward", max_workers_per_node=1, provider=provider)
+    dfk = parsl.load(Config(executors=[executor], run_dir=str(run_dir)))
+    try:
+        job, _ = where(0).result(timeout=300)
+    finally:
+        dfk.cleanup()
+    assert job in {str(j) for j in executor.blocks_to_job_id.values()}
+    assert list(run_dir.glob("*/submit_scripts/*.submit")), "the job script is not under the run dir"
