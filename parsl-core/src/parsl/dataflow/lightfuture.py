@@ -102,32 +102,16 @@ class LightFuture(Future):
             logger.exception("exception calling callback for %r", self)
 
     def set_result(self, result: Any) -> None:
-        with _lock:
-            if self._state in _DONE:
-                raise InvalidStateError(f"{self._state}: {self!r}")
-            self._result = result
-            self._state = FINISHED
-        self._wake(lambda w: w.add_result(self))
-        self._invoke_callbacks()
+        self._finish(FINISHED, result, None, "add_result")
 
     def set_exception(self, exception: Optional[BaseException]) -> None:
-        with _lock:
-            if self._state in _DONE:
-                raise InvalidStateError(f"{self._state}: {self!r}")
-            self._exception = exception
-            self._state = FINISHED
-        self._wake(lambda w: w.add_exception(self))
-        self._invoke_callbacks()
+        self._finish(FINISHED, None, exception, "add_exception")
 
     def cancel(self) -> bool:
-        with _lock:
-            if self._state in (RUNNING, FINISHED):
-                return False
-            if self._state in (CANCELLED, CANCELLED_AND_NOTIFIED):
-                return True
-            self._state = CANCELLED_AND_NOTIFIED
-        self._wake(lambda w: w.add_cancelled(self))
-        self._invoke_callbacks()
+        try:
+            self._finish(CANCELLED_AND_NOTIFIED, None, None, "add_cancelled")
+        except InvalidStateError:  # running, finished, or cancelled before
+            return self.cancelled()
         return True
 
     def set_running_or_notify_cancel(self) -> bool:
@@ -151,15 +135,39 @@ class LightFuture(Future):
             except Exception:
                 logger.exception("exception calling callback for %r", self)
 
-    def _wake(self, notify_waiter: Callable[[Any], None]) -> None:
-        """Tell whoever waits on this future (if anyone has created the condition)."""
-        cond = self._cond
-        if cond is None:
-            return
-        with cond:
-            for waiter in self._waiters:
-                notify_waiter(waiter)
-            cond.notify_all()
+    def _finish(self, state: str, result: Any, exception: Optional[BaseException], notify: str) -> None:
+        """Move the future to ``state``, tell its waiters (``waiter.<notify>(self)``), run its callbacks.
+
+        Once a condition exists, the state changes while it is held, as in the stdlib Future:
+        ``concurrent.futures.wait`` counts the pending futures and installs its waiter under the
+        conditions, so a state changed in between would be counted as done and then once more
+        when its notification arrives (the waiter would return a future early). Without a
+        condition nobody waits yet, and whoever creates one later reads the final state under it.
+        """
+        while True:
+            cond = self._cond
+            if cond is None:
+                with _lock:
+                    if self._cond is None:  # still nobody waiting: nobody to tell
+                        self._set_state(state, result, exception)
+                        break
+                continue  # a waiter created the condition meanwhile: change the state under it
+            with cond:
+                with _lock:
+                    self._set_state(state, result, exception)
+                for waiter in self._waiters:
+                    getattr(waiter, notify)(self)
+                cond.notify_all()
+            break
+        self._invoke_callbacks()
+
+    def _set_state(self, state: str, result: Any, exception: Optional[BaseException]) -> None:
+        """Called with ``_lock`` held; only a pending future (or, unless cancelling, a running one) moves."""
+        if self._state in _DONE or (self._state == RUNNING and state != FINISHED):
+            raise InvalidStateError(f"{self._state}: {self!r}")
+        self._result = result
+        self._exception = exception
+        self._state = state
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} at {id(self):#x} state={self._state.lower()}>"
