@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Literal, Optional, Sequence
+from typing import Any, Callable, Literal, Optional, Sequence, Union
 
 import attrs
 
 from parsl.dataflow.internal import INTERNAL_EXECUTOR
 from parsl.errors import ConfigurationError
 from parsl.executors.base import ParslExecutor
+from parsl.logconfigs.base import LogConfig
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
 
@@ -28,9 +29,14 @@ def _legacy() -> Any:
 class Config:
     """The configuration of a workflow: executors, and how the DataFlowKernel behaves.
 
-    The keywords and defaults are Parsl's. ``checkpoint_mode``, ``checkpoint_files``,
-    ``checkpoint_period`` and ``app_cache``, which Parsl moved to ``BasicMemoizer`` in 2025, are
-    still accepted with a ``DeprecationWarning`` and turned into ``memoizer=BasicMemoizer(...)``.
+    The keywords and defaults are Parsl's. ``usage_tracking`` is off (0) by default; levels 1-3
+    (``parsl.usage_tracking.levels``) send anonymous start and end messages, see
+    ``parsl.usage_tracking``. ``initialize_logging`` is ``True`` (``<run_dir>/parsl.log``),
+    ``False`` or a ``parsl.logconfigs.LogConfig``.
+
+    ``checkpoint_mode``, ``checkpoint_files``, ``checkpoint_period`` and ``app_cache``, which
+    Parsl moved to ``BasicMemoizer`` in 2025, are still accepted with a ``DeprecationWarning``
+    and turned into ``memoizer=BasicMemoizer(...)``.
     """
 
     executors: Sequence[ParslExecutor] = attrs.field(default=None, converter=lambda e: list(e) if e else [])
@@ -49,7 +55,7 @@ class Config:
     monitoring: Optional[Monitor] = None
     usage_tracking: int = 0
     project_name: Optional[str] = None
-    initialize_logging: bool = True
+    initialize_logging: Union[bool, LogConfig] = True
 
     checkpoint_mode: Optional[str] = _legacy()
     checkpoint_files: Optional[Sequence[str]] = _legacy()

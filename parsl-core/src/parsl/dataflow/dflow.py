@@ -10,8 +10,10 @@ the thread that completed its last dependency). Launches that become possible wh
 launch is in progress on the same thread are queued and run by the outer one, so long chains of
 already-complete or failing tasks never recurse deeply.
 
-Nothing is logged per task on the success path unless the ``parsl.dataflow.tasks`` logger is set
-to DEBUG before loading (failures and retries are logged at INFO). Monitor hooks are called on
+Per-task records (on the ``parsl.dataflow.tasks`` logger, with Parsl's ``parsl.task``, ``parsl.try``,
+``parsl.executor`` extras) are made only when, at load, some handler would receive them other
+than the default ``parsl.log`` (``parsl.log_utils.listened``); failures and retries are always
+logged at INFO. Monitor hooks are called on
 every state transition only when some plugin or monitor implements ``parsl_task_state``
 (decided at load, and again by ``refresh_monitor_hooks``).
 """
@@ -47,6 +49,7 @@ from parsl.dataflow.states import FINAL_STATES, States
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, NoDataFlowKernelError
 from parsl.executors.base import ParslExecutor
+from parsl.log_utils import initialize_dfk_logging, listened
 from parsl.version import VERSION
 
 if TYPE_CHECKING:
@@ -54,11 +57,9 @@ if TYPE_CHECKING:
     from parsl.plugins.monitor import Monitor
 
 logger = logging.getLogger(__name__)
-#: One line per task state transition, off by default (it costs a log record per transition):
-#: ``logging.getLogger("parsl.dataflow.tasks").setLevel(logging.DEBUG)`` before loading turns it on.
+#: Per-task records (submission, every state transition, each try's executor): made only when
+#: someone listens, or when this logger's own level is set to INFO or lower before loading.
 task_logger = logging.getLogger("parsl.dataflow.tasks")
-if task_logger.level == logging.NOTSET:
-    task_logger.setLevel(logging.INFO)
 
 _now = datetime.datetime.now
 _STATES = list(States)
@@ -83,11 +84,7 @@ class DataFlowKernel:
         self.run_dir = make_rundir(config.run_dir)
         self.run_id = str(uuid.uuid4())
         self.time_began = _now()
-        self._logging_unregister: Optional[Callable[[], None]] = None
-        if config.initialize_logging:
-            from parsl.log_utils import set_file_logger
-
-            self._logging_unregister = set_file_logger(os.path.join(self.run_dir, "parsl.log"))
+        self._logging_unregister = initialize_dfk_logging(config.initialize_logging, self.run_dir)
         logger.info("Starting DataFlowKernel with config\n%r", config)
         logger.info("Parsl version: %s; run id %s; run dir %s", VERSION, self.run_id, self.run_dir)
 
@@ -109,7 +106,7 @@ class DataFlowKernel:
         self.job_status_poller: Any = None
         self.monitoring: Optional[Monitor] = None
         self._monitor_hooks = self._task_hooks = self._started = False
-        self._log_tasks = task_logger.isEnabledFor(logging.DEBUG)
+        self._log_tasks = listened(task_logger, logging.INFO)
         self.data_manager = DataManager(self)
         try:
             self._start(config)
@@ -291,10 +288,10 @@ class DataFlowKernel:
         """Parsl's structured submission records (``parsl.task``, ``parsl.dependency_task`` extras)."""
         for dep in task.depends:
             if isinstance(dep, (AppFuture, ExecDoneFuture)) and dep.task_record.dfk is self:
-                task_logger.debug("Task %s has dependency task %s", task.id, dep.tid,
+                task_logger.info("Task %s has dependency task %s", task.id, dep.tid,
                                   extra={"parsl.task": task.id, "parsl.dependency_task": dep.tid})
         waiting = ", ".join(map(self.render_future_description, task.depends)) or "no dependency"
-        task_logger.debug("Task %s submitted for App %s, waiting on %s", task.id, task.func_name, waiting,
+        task_logger.info("Task %s submitted for App %s, waiting on %s", task.id, task.func_name, waiting,
                           extra={"parsl.task": task.id, "parsl.app_name": task.func_name})
 
     def _resolve_auto_lognames(self, task: TaskRecord) -> None:
@@ -421,6 +418,8 @@ class DataFlowKernel:
             exec_fu = executor.submit(func, task.resource_specification,  # type: ignore[arg-type]
                                       *task.args, **task.kwargs)
         self._update_state(task, States.launched)
+        if self._log_tasks:
+            _log_launch(task, executor.label, exec_fu)
         return exec_fu
 
     # -- completion -----------------------------------------------------------------------------
@@ -624,7 +623,8 @@ class DataFlowKernel:
             counts[new_state] += 1
         task.status = new_state
         if self._log_tasks:
-            task_logger.debug("Task %s (%s) try %s: %s", task.id, task.func_name, task.try_id, new_state.name)
+            task_logger.info("Task %s (%s) try %s: %s", task.id, task.func_name, task.try_id, new_state.name,
+                             extra={"parsl.task": task.id, "parsl.try": task.try_id, "parsl.task_state": new_state.name})
         if self._task_hooks:
             self._notify("parsl_task_state", dfk=self, task_record=task, state=new_state)
 
@@ -701,6 +701,15 @@ class DataFlowKernel:
         if self._logging_unregister is not None:
             self._logging_unregister()
             self._logging_unregister = None
+
+
+def _log_launch(task: TaskRecord, label: str, exec_fu: Future) -> None:
+    """Parsl's one record per try binding the task to its executor (and the executor's task id)."""
+    extra = {"parsl.task": task.id, "parsl.try": task.try_id, "parsl.executor": label}
+    executor_task = getattr(exec_fu, "parsl_executor_task_id", None)
+    if executor_task is not None:
+        extra["parsl.executor_task"] = executor_task
+    task_logger.info("Parsl task %s try %s launched on executor %s", task.id, task.try_id, label, extra=extra)
 
 
 def _guarded(step: Callable[[], Any], what: str) -> None:

@@ -62,3 +62,12 @@ def parsl_cli_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     for module in (run_cmd, plugins_cmd, config_cmd):
         module.add_parser(subparsers)
+
+
+@hookimpl
+def parsl_register_logconfigs(register: Register) -> None:
+    from parsl.logconfigs import FileLogging, JSONLogging, NoopLogging
+
+    register(FileLogging, name="file")
+    register(JSONLogging, name="json")
+    register(NoopLogging, name="noop")

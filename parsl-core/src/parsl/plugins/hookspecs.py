@@ -41,7 +41,7 @@ class Register(Protocol):
     def __call__(self, cls: type, *, name: str, aliases: tuple[str, ...] = ()) -> None: ...
 
 
-# -- registration: the five plugin kinds -------------------------------------------------------
+# -- registration: one hook per plugin kind -------------------------------------------------------
 
 
 @hookspec
@@ -71,6 +71,15 @@ def parsl_register_stagers(register: Register) -> None:
 @hookspec
 def parsl_register_monitors(register: Register) -> None:
     """Offer monitor classes, such as ``MonitoringHub``, usable as ``Config(monitoring=...)``."""
+
+
+@hookspec
+def parsl_register_logconfigs(register: Register) -> None:
+    """Offer logging configurations (subclasses of ``parsl.logconfigs.base.LogConfig``), usable as
+    ``Config(initialize_logging=...)`` and by name in config files (``initialize_logging = "json"``).
+
+    Added in plugin API 1.1.
+    """
 
 
 @hookspec

@@ -45,6 +45,7 @@ KINDS: Mapping[str, tuple[str, str]] = {
     "launcher": ("parsl_register_launchers", "parsl.launchers.base:Launcher"),
     "stager": ("parsl_register_stagers", "parsl.data_provider.staging:Staging"),
     "monitor": ("parsl_register_monitors", "parsl.plugins.monitor:Monitor"),
+    "logconfig": ("parsl_register_logconfigs", "parsl.logconfigs.base:LogConfig"),
 }
 
 
