@@ -13,6 +13,7 @@ from parsl.executors.base import ParslExecutor
 from parsl.logconfigs.base import LogConfig
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
+from parsl.usage_tracking.api import UsageInformation
 
 ExitMode = Literal["cleanup", "skip", "wait"]
 StrategyName = Optional[Literal["simple", "htex_auto_scale", "none"]]
@@ -26,7 +27,7 @@ def _legacy() -> Any:
 
 
 @settings
-class Config:
+class Config(UsageInformation):
     """The configuration of a workflow: executors, and how the DataFlowKernel behaves.
 
     The keywords and defaults are Parsl's. ``usage_tracking`` is off (0) by default; levels 1-3
@@ -78,6 +79,10 @@ class Config:
         if self.retries < 0:
             raise ConfigurationError(f"retries must not be negative, got {self.retries}")
         self._move_legacy_memoizer_keywords()
+
+    def get_usage_information(self) -> dict[str, Any]:
+        """What usage tracking (level 2) reports of the config itself, beyond its components."""
+        return {"executors_len": len(self.executors), "dependency_resolver": self.dependency_resolver is not None}
 
     def _move_legacy_memoizer_keywords(self) -> None:
         given = {k: getattr(self, k) for k in LEGACY_MEMOIZER_KEYWORDS if getattr(self, k) is not None}

@@ -114,9 +114,13 @@ class DataFlowKernel:
             logger.exception("DataFlowKernel failed to start; releasing what was started")
             self._release()
             raise
+        self.usage_tracker.send_start_message()
         atexit.register(self.atexit_cleanup)
 
     def _start(self, config: Config) -> None:
+        from parsl.usage_tracking.usage import UsageTracker
+
+        self.usage_tracker = UsageTracker(self)  # checks the endpoint: fails before anything starts
         self.memoizer: Memoizer = config.memoizer if config.memoizer is not None else BasicMemoizer()
         self.memoizer.start(run_dir=self.run_dir, config_run_dir=config.run_dir)
         self._memo_all = getattr(self.memoizer, "wants_uncached_tasks", True)
@@ -681,6 +685,8 @@ class DataFlowKernel:
         self.log_task_states()
         _guarded(self.memoizer.close, "closing the memoizer")
         self._release()
+        _guarded(self.usage_tracker.send_end_message, "sending the usage-tracking end message")
+        self.usage_tracker.close()
         atexit.unregister(self.atexit_cleanup)
         if DataFlowKernelLoader._dfk is self:
             DataFlowKernelLoader.clear()
