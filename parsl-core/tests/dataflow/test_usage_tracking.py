@@ -152,7 +152,7 @@ def test_unreachable_endpoint_neither_blocks_nor_raises(make_dfk: Callable[..., 
     with caplog.at_level(logging.INFO, logger="parsl.usage_tracking"):
         dfk = _run(make_dfk, usage_tracking=LEVEL_3)  # the workflow ran and cleaned up meanwhile
         dfk.usage_tracker._sender.thread.join(RECEIVE_GUARD)
-    failures = [r for r in caplog.records if "cannot reach no-such-host.invalid:50077" in r.getMessage()]
+    failures = [r for r in caplog.records if "no-such-host.invalid:50077" in r.getMessage()]
     assert len(failures) == 1, "both messages dropped, logged once"
 
 
@@ -160,3 +160,13 @@ def test_invalid_levels_are_rejected() -> None:
     for level in (-1, 4):
         with pytest.raises(ConfigurationError, match="usage_tracking"):
             Config(usage_tracking=level)
+
+
+def test_a_failed_send_is_dropped_and_logged_once(make_dfk: Callable[..., Any], receiver: Receiver,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="parsl.usage_tracking"):
+        dfk = _run(make_dfk, usage_tracking=LEVEL_1, project_name="x" * 70000)  # over a datagram's size
+        dfk.usage_tracker._sender.thread.join(RECEIVE_GUARD)
+    failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+    assert len(failures) == 1 and f"sending to {receiver.endpoint} failed" in failures[0]
+    receiver.assert_nothing_was_sent()

@@ -216,8 +216,14 @@ def main(argv: list[str]) -> int:
     summary = {"received": received, "written": writer.written if writer else 0,
                "spilled": writer.spilled if writer else received,
                "error": None if error is None else [type(error).__name__, str(error)]}
-    sys.stdout.write(json.dumps(summary) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the workflow's process is gone (killed, or exited without cleanup): nobody reads the
+        # summary, and what the database holds is already written; point stdout at /dev/null so
+        # that the interpreter's own flush at exit does not report the broken pipe either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -672,9 +672,12 @@ class DataFlowKernel:
                     ", ".join(f"{s.name}={n}" for s, n in self.task_state_counts.items() if n))
 
     def atexit_cleanup(self) -> None:
+        """A script that ends without ``cleanup()`` (as notebook-style tutorials do) leaves
+        nothing running: helper processes, blocks and monitors are released here."""
         if not self.cleanup_called:
-            logger.warning("Python is exiting with a DFK still running. "
+            logger.warning("Python is exiting with a DFK still running: cleaning it up now. "
                            "You should call parsl.dfk().cleanup() before exiting to release any resources")
+            self.cleanup()
 
     def cleanup(self) -> None:
         """Close everything: memoizer, job status poller, executors, monitors, the log file."""

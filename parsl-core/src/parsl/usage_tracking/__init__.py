@@ -15,6 +15,7 @@ Messages go to ``tracking.parsl-project.org:50077`` unless ``PARSL_USAGE_TRACKIN
 workflow loads. Setting ``PARSL_DISABLE_USAGE_TRACKING`` or ``DO_NOT_TRACK`` to anything but
 ``""``, ``0`` or ``false`` turns tracking off whatever the configuration says.
 
-Sending never holds up the workflow: a daemon thread resolves the address and sends; a message
-that cannot be sent is dropped, and the first such failure is logged (at INFO) once.
+Sending never holds up the workflow: a daemon thread resolves the address (messages given
+meanwhile wait for it); after that each message goes out at once on a non-blocking socket. A
+message that cannot be sent is dropped, and the first such failure is logged (at INFO) once.
 """

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import re
 import sys
 import threading
@@ -120,7 +119,7 @@ class UsageTracker:
         return PROTOCOL_VERSION + json.dumps(obj).encode()
 
     def send_UDP_message(self, message: bytes) -> None:
-        """Queue ``message`` for the sender thread, started on first use; never blocks."""
+        """Send ``message`` (the sender starts on first use); never blocks."""
         if self._sender is None:
             self._sender = _Sender(self.domain_name, self.UDP_PORT)
         self._sender.send(message)
@@ -135,53 +134,73 @@ class UsageTracker:
             self.send_UDP_message(self.construct_end_message())
 
     def close(self) -> None:
-        """Let the sender finish what is queued and stop; does not wait for it."""
+        """Release the socket; never waits (a message still being resolved is sent, then closed)."""
         if self._sender is not None:
-            self._sender.stop()
+            self._sender.close()
 
 
 class _Sender:
-    """A daemon thread that resolves the endpoint once and sends queued datagrams.
+    """Sends datagrams to ``host:port`` without ever making the caller wait.
 
-    Name resolution can take seconds (or fail) on a cluster node without DNS: it happens here,
-    never on the workflow's threads. The first failure is logged; it and later ones drop the
-    message.
+    Name resolution can take seconds (or fail) on a cluster node without DNS, so it runs on a
+    daemon thread; messages given before it completes are queued and sent by that thread. After
+    it, each message is sent at once on a non-blocking socket (so the end message also leaves
+    from a cleanup at interpreter exit). The first failure is logged; failed messages are dropped.
     """
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self._queue: queue.SimpleQueue[Optional[bytes]] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._run, name="parsl-usage-tracking", daemon=True)
+        self._lock = threading.Lock()
+        self._queued: list[bytes] = []
+        self._sock: Any = None
+        self._address: Any = None
+        self._unreachable = self._closing = self._reported = False
+        self.thread = threading.Thread(target=self._resolve, name="parsl-usage-tracking", daemon=True)
         self.thread.start()
 
     def send(self, message: bytes) -> None:
-        self._queue.put(message)
+        with self._lock:
+            if self._unreachable or self._closing:
+                return
+            if self._sock is None:
+                self._queued.append(message)
+                return
+            self._sendto(message)
 
-    def stop(self) -> None:
-        self._queue.put(None)
+    def close(self) -> None:
+        """Close the socket (after the resolving thread has sent what was queued)."""
+        with self._lock:
+            self._closing = True
+            if self._sock is not None:
+                self._sock.close()
 
-    def _run(self) -> None:
+    def _resolve(self) -> None:
         import socket
 
-        reported = False
-        sock = None
         try:
             family, _, _, _, address = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)[0]
             sock = socket.socket(family, socket.SOCK_DGRAM)
+            sock.setblocking(False)
         except OSError as e:
-            logger.info("Usage tracking: cannot reach %s:%s (%s); its messages are dropped", self.host, self.port, e)
-            reported = True
-        try:
-            while (message := self._queue.get()) is not None:
-                if sock is None:
-                    continue
-                try:
-                    sock.sendto(message, address)
-                except OSError as e:
-                    if not reported:
-                        logger.info("Usage tracking: sending to %s:%s failed (%s); message dropped",
-                                    self.host, self.port, e)
-                        reported = True
-        finally:
-            if sock is not None:
+            with self._lock:
+                self._unreachable = True
+                self._report(f"cannot reach {self.host}:{self.port} ({e}); its messages are dropped")
+            return
+        with self._lock:
+            self._sock, self._address = sock, address
+            for message in self._queued:
+                self._sendto(message)
+            self._queued.clear()
+            if self._closing:
                 sock.close()
+
+    def _sendto(self, message: bytes) -> None:
+        try:
+            self._sock.sendto(message, self._address)
+        except OSError as e:
+            self._report(f"sending to {self.host}:{self.port} failed ({e}); message dropped")
+
+    def _report(self, what: str) -> None:
+        if not self._reported:
+            self._reported = True
+            logger.info("Usage tracking: %s", what)
