@@ -9,7 +9,9 @@ interchange.
 
 Each message also carries the store's configuration and the policy: a worker that receives one
 adopts them and serializes results with the same rule, so large results come back by reference
-too (the caller receives a proxy, which behaves like the result).
+too (the caller receives a proxy, which behaves like the result). A proxy is resolved on first
+use; code that needs the object itself (C functions taking a buffer, ``type(x) is bytes``) gets
+it with ``proxystore.proxy.extract(p)`` (or ``bytes(p)``).
 
 The easy way in::
 
