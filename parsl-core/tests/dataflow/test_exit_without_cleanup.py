@@ -35,7 +35,7 @@ def test_script_without_cleanup_is_cleaned_up_at_exit(tmp_path: Path) -> None:
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(GUARD)
     env = {k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK", "PARSL_DISABLE_USAGE_TRACKING")}
-    env["PARSL_USAGE_TRACKING_ENDPOINT"] = "127.0.0.1:%d" % receiver.getsockname()[1]
+    env["PARSL_USAGE_TRACKING_ENDPOINT"] = f"127.0.0.1:{receiver.getsockname()[1]}"
     script = tmp_path / "cell.py"
     script.write_text(SCRIPT)
     proc = subprocess.run([sys.executable, str(script), str(tmp_path / "runinfo")], capture_output=True, text=True,
@@ -47,4 +47,5 @@ def test_script_without_cleanup_is_cleaned_up_at_exit(tmp_path: Path) -> None:
     assert "Summary of tasks in DFK: exec_done=2" in log and "DFK cleanup complete" in log
     with receiver:
         start, end = (json.loads(receiver.recvfrom(65536)[0][1:]) for _ in range(2))
+    assert start["correlator"] == end["correlator"]
     assert end["components"][0]["app_count"] == 2, "the end message was sent by the cleanup at exit"

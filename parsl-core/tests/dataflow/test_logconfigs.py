@@ -96,7 +96,8 @@ class HalfThenFail(LogConfig):
 def test_a_failing_log_config_is_a_clear_error_at_load(tmp_path: pathlib.Path) -> None:
     config = HalfThenFail()
     executor = ThreadPoolExecutor(max_threads=1)
-    with pytest.raises(LogConfigError, match=r"HalfThenFail.*failed to set up logging: OSError: log server unreachable"):
+    expected = r"HalfThenFail.*failed to set up logging: OSError: log server unreachable"
+    with pytest.raises(LogConfigError, match=expected):
         parsl.load(Config(executors=[executor], run_dir=str(tmp_path), initialize_logging=config))
     assert config.handler not in logging.getLogger("parsl").handlers
     assert config.uuid not in logconfig_base._initialized_log_contexts
@@ -186,7 +187,7 @@ def test_per_task_records_are_made_only_for_a_listener(tmp_path: pathlib.Path) -
     tasks = logging.getLogger("isolated_parsl.dataflow.tasks")
     assert not listened(tasks, logging.INFO)
     quiet = logging.FileHandler(tmp_path / "quiet.log")
-    setattr(quiet, "parsl_no_task_records", True)
+    quiet.parsl_no_task_records = True  # type: ignore[attr-defined]
     top.addHandler(quiet)
     top.setLevel(logging.DEBUG)
     assert not listened(tasks, logging.INFO), "the default parsl.log alone is no reason to make records"

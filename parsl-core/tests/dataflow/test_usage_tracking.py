@@ -36,7 +36,7 @@ class Receiver:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(RECEIVE_GUARD)
-        self.endpoint = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.endpoint = f"127.0.0.1:{self.sock.getsockname()[1]}"
 
     def receive(self) -> dict[str, Any]:
         data, _ = self.sock.recvfrom(65536)
@@ -124,7 +124,8 @@ def test_malformed_endpoint_is_a_configuration_error_at_load(monkeypatch: pytest
     monkeypatch.delenv("DO_NOT_TRACK", raising=False)
     monkeypatch.delenv("PARSL_DISABLE_USAGE_TRACKING", raising=False)
     executor = ThreadPoolExecutor(max_threads=1)
-    with pytest.raises(ConfigurationError, match=re.escape(f"PARSL_USAGE_TRACKING_ENDPOINT={endpoint!r}") + ".*host:port"):
+    expected = re.escape(f"PARSL_USAGE_TRACKING_ENDPOINT={endpoint!r}") + ".*host:port"
+    with pytest.raises(ConfigurationError, match=expected):
         parsl.load(Config(executors=[executor], run_dir=str(tmp_path), usage_tracking=LEVEL_1))
     assert executor.executor is None and parsl.DataFlowKernelLoader._dfk is None
 

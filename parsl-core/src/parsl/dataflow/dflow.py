@@ -627,8 +627,9 @@ class DataFlowKernel:
             counts[new_state] += 1
         task.status = new_state
         if self._log_tasks:
+            extra = {"parsl.task": task.id, "parsl.try": task.try_id, "parsl.task_state": new_state.name}
             task_logger.info("Task %s (%s) try %s: %s", task.id, task.func_name, task.try_id, new_state.name,
-                             extra={"parsl.task": task.id, "parsl.try": task.try_id, "parsl.task_state": new_state.name})
+                             extra=extra)
         if self._task_hooks:
             self._notify("parsl_task_state", dfk=self, task_record=task, state=new_state)
 
