@@ -82,8 +82,10 @@ def initialize_dfk_logging(setting: Union[bool, LogConfig], run_dir: str) -> Opt
 
 
 def listened(logger: logging.Logger, level: int) -> bool:
-    """Would a record of ``level`` on ``logger`` reach a handler (other than the quiet default)?
+    """Would a record of ``level`` on ``logger`` reach a handler that keeps it?
 
+    The quiet default ``parsl.log`` handler and ``NullHandler``s (a library's "no handler
+    configured" marker, such as the one on the ``parsl`` logger) do not count.
     Checked once when a DataFlowKernel loads, so that with nobody listening the per-task records
     cost one boolean test each. A level set explicitly on ``logger`` itself (for example
     ``parsl.dataflow.tasks`` set to DEBUG) counts as asking for the records.
@@ -95,7 +97,8 @@ def listened(logger: logging.Logger, level: int) -> bool:
     current: Any = logger
     while current is not None:
         for handler in current.handlers:
-            if handler.level <= level and not getattr(handler, QUIET_ATTRIBUTE, False):
+            if handler.level <= level and not isinstance(handler, logging.NullHandler) \
+                    and not getattr(handler, QUIET_ATTRIBUTE, False):
                 return True
         current = current.parent if current.propagate else None
     return False

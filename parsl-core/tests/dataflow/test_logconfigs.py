@@ -3,6 +3,7 @@ third-party ones from plugins, and a configuration that fails while setting up."
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import pathlib
@@ -191,14 +192,16 @@ def test_per_task_records_are_made_only_for_a_listener(tmp_path: pathlib.Path) -
     top.addHandler(quiet)
     top.setLevel(logging.DEBUG)
     assert not listened(tasks, logging.INFO), "the default parsl.log alone is no reason to make records"
-    loud = logging.NullHandler()
+    top.addHandler(logging.NullHandler())
+    assert not listened(tasks, logging.INFO), "a NullHandler keeps nothing"
+    loud = logging.StreamHandler(io.StringIO())
     top.addHandler(loud)
     assert listened(tasks, logging.INFO)
     loud.setLevel(logging.WARNING)
     assert not listened(tasks, logging.INFO)
     tasks.setLevel(logging.DEBUG)
     assert listened(tasks, logging.INFO), "an explicit level on the task logger asks for the records"
-    for h in (quiet, loud):
+    for h in list(top.handlers):
         top.removeHandler(h)
     quiet.close()
     undo = initialize_dfk_logging(True, str(tmp_path))
