@@ -50,7 +50,7 @@ class LogConfig(abc.ABC):
 
 @attrs.define
 class _Initialized:
-    uninitialize: Callable[[], None]
+    uninit_callback: Callable[[], None]
     count: int = 1
 
 
@@ -94,7 +94,7 @@ def oneshot_uninitialize_logging(*, log_config: LogConfig) -> None:
         if entry.count:
             return
         del _initialized_log_contexts[log_config.uuid]
-    entry.uninitialize()
+    entry.uninit_callback()
 
 
 def _loggers() -> list[logging.Logger]:
