@@ -138,8 +138,7 @@ def enable_proxystore(threshold: int = 1_000_000, *, store_dir: Optional[str] = 
     from proxystore.connectors.file import FileConnector
     from proxystore.store import Store
 
-    made = store_dir is None
-    if made:
+    if store_dir is None:
         shm = "/dev/shm"
         store_dir = tempfile.mkdtemp(prefix="parsl-proxystore-", dir=shm if os.path.isdir(shm) else None)
         atexit.register(shutil.rmtree, store_dir, True)
