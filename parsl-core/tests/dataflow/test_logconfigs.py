@@ -14,7 +14,7 @@ import pytest
 
 import parsl
 from parsl.config import Config
-from parsl.configfile import config_from_data
+from parsl.configfile import config_from_data, config_to_data
 from parsl.errors import ConfigurationError
 from parsl.executors.threads import ThreadPoolExecutor
 from parsl.logconfigs import FileLogging, JSONLogging, LogConfig, LogConfigError, NoopLogging
@@ -139,6 +139,9 @@ def test_builtin_log_configs_by_name_in_a_config_file() -> None:
     assert isinstance(config.initialize_logging, JSONLogging) and config.initialize_logging.level == 20
     assert isinstance(config_from_data({"initialize_logging": "noop"}).initialize_logging, NoopLogging)
     assert config_from_data({"initialize_logging": False}).initialize_logging is False
+    data = config_to_data(config)
+    assert data["initialize_logging"] == {"type": "json", "level": 20}
+    assert config_from_data(data).initialize_logging.level == 20
 
 
 @settings
