@@ -41,13 +41,19 @@ _LAZY = {
     "HighThroughputExecutor": "parsl.executors",
     "MPIExecutor": "parsl.executors",
     "MonitoringHub": "parsl.monitoring",
+    "WorkQueueExecutor": "parsl.executors",
 }
 _LOADER = {"load", "clear", "dfk", "wait_for_current_tasks"}
 
-__all__ = sorted(["AUTO_LOGNAME", "VERSION", "__version__", *_LAZY, *_LOADER])
+#: What ``__all__`` may hold; it holds those that import now, so ``from parsl import *`` never raises.
+_EXPORTED = sorted(["AUTO_LOGNAME", "VERSION", "__version__", *_LAZY, *_LOADER])
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        from parsl.plugins.lazy import available_names
+
+        return available_names(__name__, _EXPORTED)
     if name in _LOADER:
         from parsl.dataflow.dflow import DataFlowKernelLoader
 
@@ -61,7 +67,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return _EXPORTED
 
 
 _aliases.install()

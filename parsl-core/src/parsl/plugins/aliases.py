@@ -4,7 +4,7 @@
 last on ``sys.meta_path``, looks the path up in the module aliases plugins declare
 (``parsl_module_aliases``) and imports the plugin's module under Parsl's name. A known
 first-party path whose plugin is not installed raises ``ModuleNotFoundError`` naming the
-distribution to install.
+distribution to install; a path of a capability only planned says which distribution will serve it.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import sys
 from types import ModuleType
 from typing import Sequence
 
-from parsl.plugins.known import distribution_for_module
+from parsl.plugins.known import distribution_for_module, planned_for_module
 
 _PREFIXES = ("parsl.executors.", "parsl.providers.", "parsl.launchers.", "parsl.data_provider.",
-             "parsl.monitoring")
+             "parsl.monitoring", "parsl.curvezmq")
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -87,6 +87,9 @@ class PluginModuleFinder(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(
                 f"No module named {fullname!r}: it is provided by a plugin that is not installed: "
                 f"pip install {dist}", name=fullname)
+        planned = planned_for_module(fullname)
+        if planned is not None:
+            raise ModuleNotFoundError(f"No module named {fullname!r}: {planned.explain(fullname)}", name=fullname)
         return None
 
 

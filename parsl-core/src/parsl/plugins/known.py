@@ -1,63 +1,54 @@
-"""First-party plugin names and the distributions that provide them.
+"""First-party plugin names, the distributions that provide them, and those only planned.
 
-The core consults this table only to turn "not installed" into "``pip install X``": plugins are
-still found through their entry points, never through this table.
+The core consults these tables only to turn "not installed" into "``pip install X``" (or, for a
+capability no distribution offers yet, into "planned as X"): plugins are still found through their
+entry points, never through these tables.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 _HTEX = "parsl-executor-htex"
 _MONITORING = "parsl-monitoring"
 
-#: kind -> plugin name (short name or Parsl class name) -> distribution
+
+def _names(dist: str, *names: str) -> dict[str, str]:
+    return dict.fromkeys(names, dist)
+
+
+#: kind -> plugin name (short name or Parsl class name) -> distribution of ours that provides it
 KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
-    "executor": {
-        "htex": _HTEX,
-        "HighThroughputExecutor": _HTEX,
-        "mpi": _HTEX,
-        "MPIExecutor": _HTEX,
-    },
+    "executor": _names(_HTEX, "htex", "HighThroughputExecutor", "mpi", "MPIExecutor"),
     "provider": {
-        **{n: "parsl-provider-slurm" for n in ("slurm", "SlurmProvider")},
-        **{n: "parsl-provider-gridengine" for n in ("gridengine", "GridEngineProvider")},
-        **{n: "parsl-provider-pbspro" for n in ("pbspro", "PBSProProvider")},
-        **{n: "parsl-provider-torque" for n in ("torque", "TorqueProvider")},
-        **{n: "parsl-provider-condor" for n in ("condor", "CondorProvider")},
-        **{n: "parsl-provider-lsf" for n in ("lsf", "LSFProvider")},
-        **{n: "parsl-provider-aws" for n in ("aws", "AWSProvider")},
-        **{n: "parsl-provider-kubernetes" for n in ("kubernetes", "KubernetesProvider")},
-        **{n: "parsl-provider-googlecloud" for n in ("googlecloud", "GoogleCloudProvider")},
-        **{n: "parsl-provider-azure" for n in ("azure", "AzureProvider")},
+        **_names("parsl-provider-slurm", "slurm", "SlurmProvider"),
+        **_names("parsl-provider-gridengine", "gridengine", "GridEngineProvider"),
+        **_names("parsl-provider-pbspro", "pbspro", "PBSProProvider"),
+        **_names("parsl-provider-torque", "torque", "TorqueProvider"),
+        **_names("parsl-provider-condor", "condor", "CondorProvider"),
+        **_names("parsl-provider-lsf", "lsf", "LSFProvider"),
     },
     "launcher": {},
     "stager": {
-        **{
-            n: "parsl-staging-http"
-            for n in ("http", "https", "http-in-task", "https-in-task", "HTTPSeparateTaskStaging",
-                      "HTTPInTaskStaging")
-        },
-        **{n: "parsl-staging-ftp" for n in ("ftp", "ftp-in-task", "FTPSeparateTaskStaging", "FTPInTaskStaging")},
-        **{n: "parsl-staging-rsync" for n in ("rsync", "RSyncStaging")},
-        **{n: "parsl-staging-globus" for n in ("globus", "GlobusStaging")},
+        **_names("parsl-staging-http", "http", "https", "http-in-task", "https-in-task",
+                 "HTTPSeparateTaskStaging", "HTTPInTaskStaging"),
+        **_names("parsl-staging-ftp", "ftp", "ftp-in-task", "FTPSeparateTaskStaging", "FTPInTaskStaging"),
+        **_names("parsl-staging-rsync", "rsync", "RSyncStaging"),
+        **_names("parsl-staging-globus", "globus", "GlobusStaging"),
     },
-    "monitor": {"hub": _MONITORING, "MonitoringHub": _MONITORING},
+    "monitor": _names(_MONITORING, "hub", "MonitoringHub"),
 }
 
 #: Parsl module path -> distribution whose plugin provides it (through ``parsl_module_aliases``).
 KNOWN_MODULES: Mapping[str, str] = {
     "parsl.executors.high_throughput": _HTEX,
+    "parsl.curvezmq": _HTEX,
     "parsl.providers.slurm": "parsl-provider-slurm",
     "parsl.providers.grid_engine": "parsl-provider-gridengine",
     "parsl.providers.pbspro": "parsl-provider-pbspro",
     "parsl.providers.torque": "parsl-provider-torque",
     "parsl.providers.condor": "parsl-provider-condor",
     "parsl.providers.lsf": "parsl-provider-lsf",
-    "parsl.providers.aws": "parsl-provider-aws",
-    "parsl.providers.kubernetes": "parsl-provider-kubernetes",
-    "parsl.providers.googlecloud": "parsl-provider-googlecloud",
-    "parsl.providers.azure": "parsl-provider-azure",
     "parsl.data_provider.http": "parsl-staging-http",
     "parsl.data_provider.ftp": "parsl-staging-ftp",
     "parsl.data_provider.rsync": "parsl-staging-rsync",
@@ -66,21 +57,94 @@ KNOWN_MODULES: Mapping[str, str] = {
 }
 
 
+class Planned(NamedTuple):
+    """A Parsl capability that no distribution of ours provides yet."""
+
+    distribution: str
+    issue: int | None = None
+
+    def explain(self, what: str) -> str:
+        where = f" (issue {self.issue})" if self.issue is not None else ""
+        return (f"{what} has no distribution yet: it is planned as {self.distribution}{where}; "
+                "no released package provides it today")
+
+
+def _planned(planned: Planned, *names: str) -> dict[str, Planned]:
+    return dict.fromkeys(names, planned)
+
+
+_WORKQUEUE = Planned("parsl-executor-workqueue")
+_TASKVINE = Planned("parsl-executor-taskvine")
+_FLUX = Planned("parsl-executor-flux")
+_RADICAL = Planned("parsl-executor-radical")
+_GLOBUS_COMPUTE = Planned("parsl-executor-globus-compute")
+_AWS = Planned("parsl-provider-aws", 11)
+_KUBERNETES = Planned("parsl-provider-kubernetes", 11)
+_GOOGLECLOUD = Planned("parsl-provider-googlecloud", 11)
+_AZURE = Planned("parsl-provider-azure", 11)
+
+#: kind -> plugin name -> the planned distribution. Never listed in ``__all__``.
+PLANNED_PLUGINS: Mapping[str, Mapping[str, Planned]] = {
+    "executor": {
+        **_planned(_WORKQUEUE, "workqueue", "WorkQueueExecutor"),
+        **_planned(_TASKVINE, "taskvine", "TaskVineExecutor"),
+        **_planned(_FLUX, "flux", "FluxExecutor"),
+        **_planned(_RADICAL, "radical", "RadicalPilotExecutor"),
+        **_planned(_GLOBUS_COMPUTE, "globus_compute", "GlobusComputeExecutor"),
+    },
+    "provider": {
+        **_planned(_AWS, "aws", "AWSProvider"),
+        **_planned(_KUBERNETES, "kubernetes", "KubernetesProvider"),
+        **_planned(_GOOGLECLOUD, "googlecloud", "GoogleCloudProvider"),
+        **_planned(_AZURE, "azure", "AzureProvider"),
+    },
+}
+
+#: Parsl module path -> the planned distribution that will serve it.
+PLANNED_MODULES: Mapping[str, Planned] = {
+    "parsl.executors.workqueue": _WORKQUEUE,
+    "parsl.executors.taskvine": _TASKVINE,
+    "parsl.executors.flux": _FLUX,
+    "parsl.executors.radical": _RADICAL,
+    "parsl.executors.globus_compute": _GLOBUS_COMPUTE,
+    "parsl.providers.aws": _AWS,
+    "parsl.providers.kubernetes": _KUBERNETES,
+    "parsl.providers.googlecloud": _GOOGLECLOUD,
+    "parsl.providers.azure": _AZURE,
+}
+
+
+def _lookup(table: Mapping[str, Mapping[str, object]], kind: str, name: str) -> object | None:
+    names = table.get(kind, {})
+    if name in names:
+        return names[name]
+    lowered = name.lower()
+    return next((v for k, v in names.items() if k.lower() == lowered), None)
+
+
 def distribution_for(kind: str, name: str) -> str | None:
     """Return the first-party distribution that provides plugin ``name`` of ``kind``, if any."""
-    table = KNOWN_PLUGINS.get(kind, {})
-    if name in table:
-        return table[name]
-    lowered = name.lower()
-    for known, dist in table.items():
-        if known.lower() == lowered:
-            return dist
-    return None
+    found = _lookup(KNOWN_PLUGINS, kind, name)
+    return found if isinstance(found, str) else None
+
+
+def planned_for(kind: str, name: str) -> Planned | None:
+    """Return the planned distribution for plugin ``name`` of ``kind`` that nothing provides yet."""
+    found = _lookup(PLANNED_PLUGINS, kind, name)
+    return found if isinstance(found, Planned) else None
+
+
+def _by_prefix(table: Mapping[str, object], module: str) -> object | None:
+    return next((v for prefix, v in table.items() if module == prefix or module.startswith(prefix + ".")), None)
 
 
 def distribution_for_module(module: str) -> str | None:
     """Return the first-party distribution that provides Parsl module path ``module``, if any."""
-    for prefix, dist in KNOWN_MODULES.items():
-        if module == prefix or module.startswith(prefix + "."):
-            return dist
-    return None
+    found = _by_prefix(KNOWN_MODULES, module)
+    return found if isinstance(found, str) else None
+
+
+def planned_for_module(module: str) -> Planned | None:
+    """Return the planned distribution for Parsl module path ``module``, if nothing provides it yet."""
+    found = _by_prefix(PLANNED_MODULES, module)
+    return found if isinstance(found, Planned) else None

@@ -31,7 +31,7 @@ import pluggy
 from parsl.errors import ConfigurationError
 from parsl.plugins import hookspecs
 from parsl.plugins.api import PLUGIN_API_VERSION, check_api_range
-from parsl.plugins.known import distribution_for
+from parsl.plugins.known import distribution_for, planned_for
 
 logger = logging.getLogger(__name__)
 
@@ -268,6 +268,9 @@ class PluginManager:
             if any(b == name or dist.endswith(b) for b in self.blocked):
                 return f"{kind} plugin {name!r} (distribution {dist!r}) is blocked by PARSL_BLOCK_PLUGINS"
             return f"{kind} plugin {name!r} is not installed: pip install {dist}"
+        planned = planned_for(kind, name)
+        if planned is not None:
+            return planned.explain(f"{kind} plugin {name!r}")
         close = difflib.get_close_matches(name, self.names(kind), n=3, cutoff=0.6)
         if not close:
             close = difflib.get_close_matches(name.lower(), [n.lower() for n in self.names(kind)], n=3, cutoff=0.6)

@@ -1,9 +1,13 @@
-"""Execution providers: the built-in LocalProvider and those of installed plugins (``SlurmProvider``...)."""
+"""Execution providers: the built-in LocalProvider and those of installed plugins (``SlurmProvider``...).
+
+``__all__`` holds the providers available now (see ``parsl.plugins.lazy``); Parsl's cloud and
+Kubernetes providers are planned, not provided, and importing one says so.
+"""
 
 from parsl.plugins.lazy import module_getattr
 
-__all__ = ["LocalProvider", "CondorProvider", "GridEngineProvider", "SlurmProvider", "TorqueProvider",
-           "LSFProvider", "PBSProProvider", "AWSProvider", "GoogleCloudProvider", "KubernetesProvider",
-           "AzureProvider"]
+#: Every provider a distribution of ours offers, under Parsl's class name.
+EXPORTED = ("LocalProvider", "CondorProvider", "GridEngineProvider", "SlurmProvider", "TorqueProvider",
+            "LSFProvider", "PBSProProvider")
 
-__getattr__ = module_getattr("provider", __name__)
+__getattr__ = module_getattr("provider", __name__, EXPORTED)
