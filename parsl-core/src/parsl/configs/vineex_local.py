@@ -1,0 +1,16 @@
+"""A TaskVine manager on this machine, under a fresh project name."""
+
+import uuid
+
+from parsl.config import Config
+from parsl.executors.taskvine import TaskVineExecutor, TaskVineManagerConfig
+
+config = Config(
+    executors=[
+        TaskVineExecutor(
+            label="parsl-vine-example",
+            manager_config=TaskVineManagerConfig(project_name=f"parsl-vine-{uuid.uuid4()}"),
+        ),
+    ],
+    usage_tracking=1,
+)
