@@ -1,0 +1,1 @@
+"""Benchmarks that ship with Parsl: ``parsl-perf`` (``parsl.benchmark.perf``)."""
