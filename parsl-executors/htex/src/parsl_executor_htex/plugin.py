@@ -25,4 +25,5 @@ def parsl_register_executors(register: Register) -> None:
 
 @hookimpl
 def parsl_module_aliases() -> Mapping[str, str]:
-    return {"parsl.executors.high_throughput": "parsl_executor_htex"}
+    # parsl.curvezmq lives here because it needs zmq, which ``import parsl`` must not load
+    return {"parsl.executors.high_throughput": "parsl_executor_htex", "parsl.curvezmq": "parsl_executor_htex.curvezmq"}
