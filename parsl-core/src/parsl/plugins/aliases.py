@@ -17,7 +17,7 @@ import sys
 from types import ModuleType
 from typing import Sequence
 
-from parsl.plugins.known import distribution_for_module, planned_for_module
+from parsl.plugins.known import distribution_for_module, planned_for_module, replacement_for_module
 
 _PREFIXES = ("parsl.executors.", "parsl.providers.", "parsl.launchers.", "parsl.data_provider.",
              "parsl.monitoring", "parsl.curvezmq")
@@ -81,16 +81,30 @@ class PluginModuleFinder(importlib.abc.MetaPathFinder):
         aliases = get_plugin_manager().module_aliases
         for prefix in sorted(aliases, key=len, reverse=True):
             if fullname == prefix or fullname.startswith(prefix + "."):
-                return _alias_spec(fullname, aliases[prefix] + fullname[len(prefix):])
-        dist = distribution_for_module(fullname)
-        if dist is not None:
-            raise ModuleNotFoundError(
-                f"No module named {fullname!r}: it is provided by a plugin that is not installed: "
-                f"pip install {dist}", name=fullname)
-        planned = planned_for_module(fullname)
-        if planned is not None:
-            raise ModuleNotFoundError(f"No module named {fullname!r}: {planned.explain(fullname)}", name=fullname)
+                spec = _alias_spec(fullname, aliases[prefix] + fullname[len(prefix):])
+                if spec is None:
+                    _explain_missing(fullname, installed=True)
+                return spec
+        _explain_missing(fullname, installed=False)
         return None
+
+
+def _explain_missing(fullname: str, *, installed: bool) -> None:
+    """Raise the ``ModuleNotFoundError`` that says why Parsl module path ``fullname`` is missing, if we know.
+
+    ``installed``: a plugin serving the path's package is installed, so "pip install" would not help.
+    """
+    replacement = replacement_for_module(fullname)
+    if replacement is not None:
+        raise ModuleNotFoundError(f"No module named {fullname!r}: {replacement}", name=fullname)
+    dist = None if installed else distribution_for_module(fullname)
+    if dist is not None:
+        raise ModuleNotFoundError(
+            f"No module named {fullname!r}: it is provided by a plugin that is not installed: "
+            f"pip install {dist}", name=fullname)
+    planned = planned_for_module(fullname)
+    if planned is not None:
+        raise ModuleNotFoundError(f"No module named {fullname!r}: {planned.explain(fullname)}", name=fullname)
 
 
 def install() -> None:

@@ -148,3 +148,28 @@ def planned_for_module(module: str) -> Planned | None:
     """Return the planned distribution for Parsl module path ``module``, if nothing provides it yet."""
     found = _by_prefix(PLANNED_MODULES, module)
     return found if isinstance(found, Planned) else None
+
+_HTEX_INTERNAL = "an internal module of Parsl's HighThroughputExecutor; parsl-executor-htex is built differently"
+_NO_RADIOS = ("monitoring here needs no radios: worker reports travel inside task results "
+              "(remote_monitoring_radio= is accepted and ignored)")
+
+#: Parsl module paths whose job is done differently here -> what replaces them. Their import fails
+#: with that explanation; docs/compatibility.md lists them. A plugin that serves one takes precedence.
+REPLACED_MODULES: Mapping[str, str] = {
+    "parsl.executors.high_throughput.zmq_pipes": f"{_HTEX_INTERNAL} (its client is parsl_executor_htex.client)",
+    "parsl.executors.high_throughput.probe": f"{_HTEX_INTERNAL} (pools probe addresses in process_worker_pool)",
+    "parsl.executors.high_throughput.manager_record": f"{_HTEX_INTERNAL} (see parsl_executor_htex.interchange)",
+    "parsl.executors.high_throughput.monitoring_info": f"{_HTEX_INTERNAL}; {_NO_RADIOS}",
+    "parsl.monitoring.radios": _NO_RADIOS,
+    "parsl.monitoring.message_type": _NO_RADIOS,
+    "parsl.monitoring.types": _NO_RADIOS,
+    "parsl.monitoring.remote": "worker-side monitoring is parsl_monitoring.worker, applied through Monitor.wrap_task",
+    "parsl.monitoring.db_manager": "the database is written by one writer process, parsl_monitoring.writer",
+    "parsl.monitoring.visualization": "the web UI is parsl_monitoring.dashboard, started by parsl-visualize",
+}
+
+
+def replacement_for_module(module: str) -> str | None:
+    """Say what replaces Parsl module path ``module`` here, if it is one done differently."""
+    found = _by_prefix(REPLACED_MODULES, module)
+    return found if isinstance(found, str) else None

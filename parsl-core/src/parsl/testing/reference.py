@@ -1,0 +1,67 @@
+"""The published Parsl wheel our compatibility tests compare against, read without installing it.
+
+``reference_wheel()`` returns the wheel of ``REFERENCE`` from ``$PARSL_REFERENCE_WHEEL`` (the nox
+sessions download it once) or from a cache folder, downloading it there with pip when missing.
+The wheel is only ever opened as a zip file: real Parsl is never imported into our interpreter.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REFERENCE = "parsl==2026.10.26"
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "parsl-reference"
+
+
+def reference_wheel() -> Path:
+    """The path of the reference wheel; a clear ``RuntimeError`` when it can be neither found nor fetched."""
+    given = os.environ.get("PARSL_REFERENCE_WHEEL")
+    if given:
+        if not Path(given).is_file():
+            raise RuntimeError(f"PARSL_REFERENCE_WHEEL={given}: no such file")
+        return Path(given)
+    version = REFERENCE.split("==")[1]
+    cache = _cache_dir()
+    found = sorted(cache.glob(f"parsl-{version}-*.whl"))
+    if found:
+        return found[0]
+    cache.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(cache),
+               REFERENCE]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    found = sorted(cache.glob(f"parsl-{version}-*.whl"))
+    if done.returncode != 0 or not found:
+        raise RuntimeError(
+            f"cannot get the reference wheel {REFERENCE} (offline, or pip missing from this venv?): "
+            f"{' '.join(command)} exited {done.returncode}: {done.stderr.strip()[-500:]}. "
+            "Download it by hand and set PARSL_REFERENCE_WHEEL to its path.")
+    return found[0]
+
+
+def _module_name(path: str) -> str | None:
+    if not path.startswith("parsl/") or not path.endswith(".py") or path.startswith("parsl/tests/"):
+        return None
+    parts = path[: -len(".py")].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def wheel_modules(wheel: Path) -> dict[str, str]:
+    """Module path -> its file inside the wheel, for every module of Parsl but its tests."""
+    with zipfile.ZipFile(wheel) as z:
+        return {name: path for path in z.namelist() if (name := _module_name(path)) is not None}
+
+
+def wheel_source(wheel: Path, path: str) -> str:
+    """The text of ``path`` inside the wheel."""
+    with zipfile.ZipFile(wheel) as z:
+        return z.read(path).decode("utf-8")
