@@ -85,7 +85,7 @@ for _dist, _folder in DISTRIBUTIONS.items():
 def integration(session: nox.Session) -> None:
     """Every distribution installed together; the cross-distribution tests in tests/."""
     _install(session, *DISTRIBUTIONS.values())
-    session.install("hypothesis")
+    session.install("hypothesis", "pip")  # pip: the compatibility tests download the reference Parsl wheel
     _start_services(session, sorted({s for names in SERVICES.values() for s in names}))
     session.run("pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests"), *session.posargs)
 

@@ -7,7 +7,9 @@ The wheel is only ever opened as a zip file: real Parsl is never imported into o
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,6 +21,14 @@ REFERENCE = "parsl==2026.10.26"
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "parsl-reference"
+
+
+def _pip() -> list[str]:
+    """This interpreter's pip, else the one on PATH (venvs made by uv have none)."""
+    if importlib.util.find_spec("pip") is not None:
+        return [sys.executable, "-m", "pip"]
+    found = shutil.which("pip3") or shutil.which("pip")
+    return [found] if found else [sys.executable, "-m", "pip"]
 
 
 def reference_wheel() -> Path:
@@ -34,8 +44,7 @@ def reference_wheel() -> Path:
     if found:
         return found[0]
     cache.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(cache),
-               REFERENCE]
+    command = [*_pip(), "download", "--no-deps", "--only-binary=:all:", "-d", str(cache), REFERENCE]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     found = sorted(cache.glob(f"parsl-{version}-*.whl"))
     if done.returncode != 0 or not found:
@@ -65,3 +74,44 @@ def wheel_source(wheel: Path, path: str) -> str:
     """The text of ``path`` inside the wheel."""
     with zipfile.ZipFile(wheel) as z:
         return z.read(path).decode("utf-8")
+
+
+def _report() -> None:
+    """Child side of ``import_report``: import each module named on stdin, print one JSON line each."""
+    import importlib
+    import json
+
+    for name in sys.stdin.read().split():
+        try:
+            module = importlib.import_module(name)
+        except Exception as e:  # every failure is data for the test, whatever its type
+            print(json.dumps([name, type(e).__name__, str(e), isinstance(e, ImportError), None]), flush=True)
+            continue
+        config = getattr(module, "config", None) if name.startswith("parsl.configs.") else None
+        described = None
+        if config is not None:
+            described = {"type": type(config).__name__, "labels": [x.label for x in config.executors],
+                         "usage_tracking": config.usage_tracking}
+        print(json.dumps([name, "ok", "", False, described]), flush=True)
+
+
+def import_report(modules: list[str], *, wrapper: list[str] | None = None,
+                  env: dict[str, str] | None = None) -> dict[str, dict]:
+    """Import ``modules`` in a fresh interpreter (run under ``wrapper``, e.g. a network namespace).
+
+    Returns module -> ``{"outcome": "ok" or the exception type, "message", "import_error", "config"}``.
+    """
+    import json
+
+    script = "from parsl.testing.reference import _report; _report()"
+    command = [*(wrapper or []), sys.executable, "-c", script]
+    done = subprocess.run(command, input="\n".join(modules), capture_output=True, text=True, timeout=600,
+                          env=env)
+    report = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("["):
+            name, outcome, message, import_error, config = json.loads(line)
+            report[name] = {"outcome": outcome, "message": message, "import_error": import_error, "config": config}
+    if done.returncode != 0 or set(report) != set(modules):
+        raise RuntimeError(f"import report failed (exit {done.returncode}): {done.stderr[-2000:]}")
+    return report
