@@ -140,6 +140,7 @@ class ThreadPoolExecutor(ParslExecutor):
     """A pool of ``max_threads`` threads. Tasks share the process: nothing is serialized.
 
     Resource specifications are not supported (``InvalidResourceSpecification``).
+    ``remote_monitoring_radio`` is accepted for compatibility and unused: monitoring needs no radio.
     """
 
     label: str = "threads"
@@ -147,6 +148,7 @@ class ThreadPoolExecutor(ParslExecutor):
     thread_name_prefix: Optional[str] = None
     storage_access: Optional[List[Staging]] = None
     working_dir: Optional[str] = attrs.field(default=None, converter=lambda p: None if p is None else os.fspath(p))
+    remote_monitoring_radio: Optional[Any] = None
 
     executor: Optional[WorkerPool] = attrs.field(init=False, default=None, repr=False)
 
