@@ -74,11 +74,6 @@ def test_a_config_naming_a_planned_plugin_says_so(fake_manager: PluginManager) -
         fake_manager.get("executor", "workqueue")
 
 
-def test_a_module_done_differently_says_what_replaces_it() -> None:
-    with pytest.raises(ModuleNotFoundError, match="monitoring here needs no radios"):
-        import parsl.monitoring.radios.udp  # noqa: F401
-
-
 STAR_IMPORTS = """
 from parsl import *
 from parsl.executors import *
