@@ -167,6 +167,7 @@ REPLACED_MODULES: Mapping[str, str] = {
     "parsl.monitoring.types": _NO_RADIOS,
     "parsl.monitoring.remote": "worker-side monitoring is parsl_monitoring.worker, applied through Monitor.wrap_task",
     "parsl.monitoring.db_manager": "the database is written by one writer process, parsl_monitoring.writer",
+    # parsl.monitoring.visualization.app (cli_run) is served by parsl-monitoring; the Flask modules are not
     "parsl.monitoring.visualization": "the web UI is parsl_monitoring.dashboard, started by parsl-visualize",
 }
 
