@@ -28,9 +28,6 @@ from parsl.testing.reference import import_report, reference_wheel, wheel_module
 # entry then (to be removed when merging those branches).
 PENDING = ("parsl.usage_tracking", "parsl.logconfigs", "parsl.serialize.proxystore")
 
-#: Parsl's monitoring queries are a package there and a module here (parsl_monitoring.queries.Store).
-NOT_A_PACKAGE = {"parsl.monitoring.queries.pandas": "'parsl.monitoring.queries' is not a package"}
-
 #: Interfaces Parsl's site configurations name, created (as veth pairs) in the test's network namespace.
 SITE_INTERFACES = {"ib0": "192.0.2.7/24", "ens3f0": "192.0.2.8/24", "bond0": "192.0.2.9/24", "em3": "192.0.2.10/24"}
 
@@ -100,8 +97,6 @@ def test_module_path(report: dict[str, dict], module: str) -> None:
     elif (replacement := replacement_for_module(module)) is not None:
         assert got["outcome"] == "ModuleNotFoundError", got
         assert replacement in got["message"], got
-    elif module in NOT_A_PACKAGE:
-        assert got["outcome"] == "ModuleNotFoundError" and NOT_A_PACKAGE[module] in got["message"], got
     else:
         pytest.fail(f"{module} does not import: {got['outcome']}: {got['message']}")
 
