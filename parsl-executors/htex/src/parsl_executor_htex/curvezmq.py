@@ -9,7 +9,7 @@ directory (``encrypted=False``) the same calls make plain sockets.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import zmq
 import zmq.auth
@@ -59,6 +59,10 @@ class Context:
         sock.setsockopt(zmq.LINGER, linger)
         if (address and is_ipv6(address)) or address in ("*", "::"):
             sock.setsockopt(zmq.IPV6, 1)
+        return self.secure(sock, server=server)
+
+    def secure(self, sock: zmq.Socket, *, server: bool) -> zmq.Socket:
+        """Give ``sock`` its Curve role and keys (before it binds or connects); no-op without ``cert_dir``."""
         if self.cert_dir is None:
             return sock
         if server:
@@ -80,3 +84,56 @@ class Context:
             self._auth.stop()
             self._auth = None
         self.zmq.destroy(linger=linger)
+
+
+class BaseContext:
+    """Parsl's ``parsl.curvezmq`` interface: a context whose sockets take one Curve role.
+
+    ``ServerContext`` sockets authenticate clients holding the client key; ``ClientContext``
+    sockets hold it. ``cert_dir=None`` turns encryption off.
+    """
+
+    server: bool = False
+
+    def __init__(self, cert_dir: Optional[Union[str, os.PathLike]]) -> None:
+        self.cert_dir = None if cert_dir is None else os.fspath(cert_dir)
+        self._context = Context(self.cert_dir)
+
+    @property
+    def encrypted(self) -> bool:
+        return self.cert_dir is not None
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._context.zmq.closed)
+
+    def socket(self, socket_type: int, *args: Any, **kwargs: Any) -> zmq.Socket:
+        """A socket of ``socket_type`` (extra arguments go to ``zmq.Context.socket``), keys applied."""
+        sock = self._context.secure(self._context.zmq.socket(socket_type, *args, **kwargs), server=self.server)
+        sock.setsockopt(zmq.IPV6, 1)
+        return sock
+
+    def term(self) -> None:
+        """Stop authenticating and terminate the context (waits for sockets to be closed)."""
+        self._stop_auth()
+        self._context.zmq.term()
+
+    def destroy(self, linger: Optional[int] = None) -> None:
+        """Close every socket (with ``linger`` if given) and terminate the context."""
+        self._stop_auth()
+        self._context.zmq.destroy(linger)
+
+    def _stop_auth(self) -> None:
+        if self._context._auth is not None:
+            self._context._auth.stop()
+            self._context._auth = None
+
+
+class ServerContext(BaseContext):
+    """Sockets that bind and accept only clients holding the client key."""
+
+    server = True
+
+
+class ClientContext(BaseContext):
+    """Sockets that connect to a ``ServerContext`` socket."""
