@@ -7,8 +7,7 @@ their ``Config`` as on their site. Expected outcomes:
 
 - it imports (a ``parsl.configs`` module also builds a ``Config`` with Parsl's executor labels);
 - a planned capability (``parsl.plugins.known.PLANNED_*``): the error names the planned distribution;
-- a module done differently here (``REPLACED_MODULES``): the error says what replaces it;
-- PENDING: delivered by other work in progress (see below).
+- a module done differently here (``REPLACED_MODULES``): the error says what replaces it.
 """
 
 from __future__ import annotations
@@ -22,11 +21,6 @@ import pytest
 
 from parsl.plugins.known import planned_for, planned_for_module, replacement_for_module
 from parsl.testing.reference import import_report, reference_wheel, wheel_modules, wheel_source
-
-# Expected-pending: issue 18 items 5, 6 and 8 (usage tracking, logging configurations, ProxyStore)
-# are being built separately. Strict xfail: the day one lands, its XPASS fails here -- remove the
-# entry then (to be removed when merging those branches).
-PENDING = ("parsl.usage_tracking", "parsl.logconfigs", "parsl.serialize.proxystore")
 
 #: Interfaces Parsl's site configurations name, created (as veth pairs) in the test's network namespace.
 SITE_INTERFACES = {"ib0": "192.0.2.7/24", "ens3f0": "192.0.2.8/24", "bond0": "192.0.2.9/24", "em3": "192.0.2.10/24"}
@@ -70,17 +64,12 @@ def _labels_in_config(module: str) -> list[str]:
             if kw.arg == "label" and isinstance(kw.value, ast.Constant)]
 
 
-def _cases() -> list[object]:
-    return [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="pending: issue 18 items 5, 6, 8"))
-            if m.startswith(PENDING) else m for m in sorted(MODULES)]
-
-
 def test_the_wheel_lists_parsls_module_surface() -> None:
     assert len(MODULES) == 196
     assert {"parsl", "parsl.configs.htex_local", "parsl.benchmark.perf", "parsl.curvezmq"} <= set(MODULES)
 
 
-@pytest.mark.parametrize("module", _cases())
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_module_path(report: dict[str, dict], module: str) -> None:
     got = report[module]
     if got["outcome"] == "ok":  # a plugin serving a planned or replaced path takes precedence

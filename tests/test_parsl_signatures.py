@@ -25,9 +25,8 @@ from parsl.testing.reference import reference_wheel, wheel_modules, wheel_source
 
 COMPATIBILITY = Path(__file__).resolve().parents[1] / "docs" / "compatibility.md"
 
-#: Module paths not compared: site configurations (only a ``config`` object) and work in progress
-#: of issue 18 items 5, 6, 8 (to be removed from here when merging those branches).
-SKIPPED_PREFIXES = ("parsl.configs", "parsl.usage_tracking", "parsl.logconfigs", "parsl.serialize.proxystore")
+#: Module paths not compared: site configurations (they define only a ``config`` object).
+SKIPPED_PREFIXES = ("parsl.configs",)
 
 _KINDS = {
     inspect.Parameter.POSITIONAL_ONLY: "/",

@@ -7,6 +7,7 @@ from parsl.executors import HighThroughputExecutor
 from parsl.launchers import MpiRunLauncher
 from parsl.monitoring.monitoring import MonitoringHub
 from parsl.providers import PBSProProvider
+from parsl.usage_tracking.levels import LEVEL_1
 
 config = Config(
     executors=[
@@ -33,5 +34,5 @@ config = Config(
     strategy="simple",
     retries=3,
     memoizer=BasicMemoizer(checkpoint_mode="task_exit"),
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

@@ -9,6 +9,7 @@ from parsl.data_provider.http import HTTPInTaskStaging
 from parsl.data_provider.rsync import RSyncStaging
 from parsl.executors import HighThroughputExecutor
 from parsl.providers import AzureProvider
+from parsl.usage_tracking.levels import LEVEL_1
 
 #: The virtual machine to start: fill in each value.
 vm_reference = {
@@ -34,5 +35,5 @@ config = Config(
             ],
         ),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

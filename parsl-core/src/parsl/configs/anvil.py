@@ -4,6 +4,7 @@ from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.launchers import SrunLauncher
 from parsl.providers import SlurmProvider
+from parsl.usage_tracking.levels import LEVEL_1
 
 config = Config(
     executors=[
@@ -27,5 +28,5 @@ config = Config(
             ),
         ),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

@@ -3,6 +3,7 @@
 from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.providers import GridEngineProvider
+from parsl.usage_tracking.levels import LEVEL_1
 
 config = Config(
     executors=[
@@ -19,5 +20,5 @@ config = Config(
             ),
         ),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

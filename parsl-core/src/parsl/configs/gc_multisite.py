@@ -2,6 +2,7 @@
 
 from parsl.config import Config
 from parsl.executors import GlobusComputeExecutor
+from parsl.usage_tracking.levels import LEVEL_1
 
 # isort: split
 # after the plugin: without it, the error names the distribution, not the SDK
@@ -15,5 +16,5 @@ config = Config(
         GlobusComputeExecutor(executor=Executor(endpoint_id=perlmutter_endpoint), label="Perlmutter"),
         GlobusComputeExecutor(executor=Executor(endpoint_id=expanse_endpoint), label="Expanse"),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

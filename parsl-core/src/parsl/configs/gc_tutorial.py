@@ -2,6 +2,7 @@
 
 from parsl.config import Config
 from parsl.executors import GlobusComputeExecutor
+from parsl.usage_tracking.levels import LEVEL_1
 
 # isort: split
 # after the plugin: without it, the error names the distribution, not the SDK
@@ -13,5 +14,5 @@ config = Config(
     executors=[
         GlobusComputeExecutor(executor=Executor(endpoint_id=tutorial_endpoint), label="Tutorial_Endpoint_py3.11"),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

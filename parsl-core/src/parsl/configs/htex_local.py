@@ -3,6 +3,7 @@
 from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.providers import LocalProvider
+from parsl.usage_tracking.levels import LEVEL_1
 
 config = Config(
     executors=[
@@ -12,5 +13,5 @@ config = Config(
             provider=LocalProvider(init_blocks=1, max_blocks=1),
         ),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

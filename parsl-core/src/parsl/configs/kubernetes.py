@@ -4,6 +4,7 @@ from parsl.addresses import address_by_route
 from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.providers import KubernetesProvider
+from parsl.usage_tracking.levels import LEVEL_1
 
 config = Config(
     executors=[
@@ -25,5 +26,5 @@ config = Config(
             ),
         ),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

@@ -5,6 +5,7 @@ from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.launchers import MpiExecLauncher
 from parsl.providers import PBSProProvider
+from parsl.usage_tracking.levels import LEVEL_1
 
 config = Config(
     executors=[
@@ -28,5 +29,5 @@ config = Config(
             ),
         ),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

@@ -6,6 +6,7 @@ from parsl.data_provider.globus import GlobusStaging
 from parsl.executors import HighThroughputExecutor
 from parsl.launchers import SrunLauncher
 from parsl.providers import SlurmProvider
+from parsl.usage_tracking.levels import LEVEL_1
 
 config = Config(
     executors=[
@@ -29,5 +30,5 @@ config = Config(
             ],
         ),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

@@ -5,6 +5,7 @@ from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
 from parsl.launchers import JsrunLauncher
 from parsl.providers import LSFProvider
+from parsl.usage_tracking.levels import LEVEL_1
 
 config = Config(
     executors=[
@@ -25,5 +26,5 @@ config = Config(
             ),
         ),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )

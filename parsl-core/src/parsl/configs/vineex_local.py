@@ -4,6 +4,7 @@ import uuid
 
 from parsl.config import Config
 from parsl.executors.taskvine import TaskVineExecutor, TaskVineManagerConfig
+from parsl.usage_tracking.levels import LEVEL_1
 
 config = Config(
     executors=[
@@ -12,5 +13,5 @@ config = Config(
             manager_config=TaskVineManagerConfig(project_name=f"parsl-vine-{uuid.uuid4()}"),
         ),
     ],
-    usage_tracking=1,
+    usage_tracking=LEVEL_1,
 )
