@@ -87,6 +87,22 @@ def test_strategy_none_only_launches_init_blocks(make_executor: Callable[..., An
     assert len(executor.status_facade) == 1
 
 
+def test_strategy_none_replaces_lost_blocks_up_to_init_blocks(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=2, max_blocks=5)
+    strategy = Strategy(strategy="none", max_idletime=0)
+    strategy.add_executors([executor])
+    strategize(strategy, executor)
+    assert sorted(executor.status_facade) == ["0", "1"]
+    executor.scale_in_facade(1)  # scaled in on purpose: not replaced
+    executor.provider.cancel([executor.blocks_to_job_id["1"]])  # ended from outside, as a lost node
+    executor._last_poll_time = 0
+    strategize(strategy, executor)
+    assert states(executor) == {"0": "SCALED_IN", "1": "CANCELLED", "2": "PENDING"}
+    executor._last_poll_time = 0
+    strategize(strategy, executor)
+    assert len(executor.status_facade) == 3
+
+
 def test_strategy_literal_none_is_deprecated() -> None:
     with pytest.deprecated_call():
         Strategy(strategy=None, max_idletime=1)

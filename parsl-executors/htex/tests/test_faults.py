@@ -112,6 +112,11 @@ def test_unreachable_interchange_marks_the_block_failed_with_the_address(start_h
     assert "never connected to the interchange" in status["0"].message
     assert "tcp://192.0.2.1:" in status["0"].stderr_summary
     ex.handle_errors(status)
+    assert not ex.bad_state_is_set  # one block that never connected may be a bad node
+    ex.scale_out_facade(2)
+    status = wait_for(lambda: (s := ex.status()) and all(js.terminal for js in s.values()) and s, 30,
+                      "the next two blocks to end")
+    ex.handle_errors(status)
     with pytest.raises(BadStateException, match=r"tried tcp://192\.0\.2\.1:\d+"):
         future.result(timeout=5)
 

@@ -20,7 +20,7 @@ import threading
 import time
 from abc import abstractmethod
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException, ScalingFailed
@@ -59,6 +59,7 @@ class BlockProviderExecutor(ParslExecutor):
         self._tasks: Dict[object, Future] = {}
         self._last_poll_time = 0.0
         self.blocks_to_job_id: Dict[str, Any] = {}
+        self._connected_blocks: Set[str] = set()
         self.job_ids_to_block: Dict[Any, str] = {}
         # failures at submit time and scale-in decisions, which the provider cannot report
         self._simulated_status: Dict[str, JobStatus] = {}
@@ -100,6 +101,18 @@ class BlockProviderExecutor(ParslExecutor):
     def executor_exception(self) -> Optional[BaseException]:
         """Why the executor is in a bad state."""
         return self._executor_exception
+
+    def block_connected(self, block_id: str) -> None:
+        """Record that a worker of block ``block_id`` reached the executor.
+
+        Executors that can tell call this: the block error handler then treats the block's later
+        loss as a lost block to replace, not as a sign that the configuration is broken.
+        """
+        self._connected_blocks.add(str(block_id))
+
+    def connected_blocks(self) -> List[str]:
+        """Blocks at least one of whose workers has connected (see ``block_connected``)."""
+        return sorted(self._connected_blocks)
 
     def set_bad_state_and_fail_all(self, exception: BaseException) -> None:
         """Mark the executor as failed for good and fail every task it holds with ``exception``.

@@ -139,7 +139,6 @@ class HighThroughputExecutor(BlockProviderExecutor):
         self._client: Any = None
         self._task_ids = 0
         self._submit_lock = threading.Lock()
-        self._connected_blocks: set[str] = set()
         self._rejections: dict[str, str] = {}
         self._started = False
         self._template = self.launch_cmd or DEFAULT_LAUNCH_CMD
@@ -287,7 +286,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
     def _on_event(self, event: Dict[str, Any]) -> None:
         kind = event["type"]
         if kind == "manager_joined":
-            self._connected_blocks.add(str(event["block_id"]))
+            self.block_connected(str(event["block_id"]))
         elif kind == "manager_rejected":
             self._rejections[str(event["block_id"])] = event["message"]
             logger.error("%s: %s", self.label, event["message"])
@@ -307,10 +306,6 @@ class HighThroughputExecutor(BlockProviderExecutor):
     def connected_managers(self) -> List[Dict[str, Any]]:
         """What the interchange knows of each connected worker pool."""
         return self._client.command("managers")
-
-    def connected_blocks(self) -> List[str]:
-        """Blocks at least one of whose worker pools has registered with the interchange."""
-        return sorted(self._connected_blocks)
 
     # -- block status and scaling ------------------------------------------------------------
 
