@@ -129,7 +129,7 @@ def test_lost_blocks_are_replaced_and_their_task_retried_on_the_replacement(load
     ex = dfk.executors["htex"]
     future = hang_on_first_tries(str(rendezvous), 2)
     for block in ("0", "1"):  # the same fault twice in a row: the replacement dies too
-        wait_for(lambda: (rendezvous / f"try-{block}").exists(), 60, f"the task to start on block {block}")
+        wait_for((rendezvous / f"try-{block}").exists, 60, f"the task to start on block {block}")
         kill_block(mark, block)
     assert future.result(timeout=60) == "2"
     assert [add(i, 1).result(timeout=60) for i in range(3)] == [1, 2, 3]
@@ -154,7 +154,7 @@ def test_lost_block_fails_its_task_without_retries_and_later_tasks_run_on_the_re
 def test_blocks_that_never_connect_fail_the_executor_after_three_naming_why(load) -> None:
     from parsl.executors.errors import BadStateException
 
-    wrong = DEFAULT_LAUNCH_CMD.replace("-a {addresses}", "-a 192.0.2.1")  # TEST-NET-1: never routed
+    wrong = DEFAULT_LAUNCH_CMD.replace("-a {addresses}", "-a 127.0.0.2")  # the interchange binds 127.0.0.1 only
     dfk = load(executor_kwargs={"launch_cmd": wrong, "address_probe_timeout": 0.5},
                strategy_period=0.2, polling_interval=0.2)
     ex = dfk.executors["htex"]
@@ -162,7 +162,7 @@ def test_blocks_that_never_connect_fail_the_executor_after_three_naming_why(load
         add(1, 1).result(timeout=120)
     text = str(info.value)
     assert "the last 3 blocks of executor htex ended without any of their workers connecting" in text
-    assert "never connected to the interchange" in text and "tried tcp://192.0.2.1:" in text
+    assert "never connected to the interchange" in text and "tried tcp://127.0.0.2:" in text
     assert len(ex.blocks_to_job_id) == 3 and ex.connected_blocks() == []
 
 
