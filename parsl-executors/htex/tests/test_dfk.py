@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Any, Iterator
 
 import pytest
 from conftest import marked_processes, pool_processes, wait_for
 
-import parsl
 from parsl import python_app
-from parsl.config import Config
 from parsl_executor_htex.errors import ManagerLost, WorkerLost
-from parsl_executor_htex.executor import DEFAULT_LAUNCH_CMD, HighThroughputExecutor
+from parsl_executor_htex.executor import DEFAULT_LAUNCH_CMD
 
 
 @python_app
@@ -38,28 +35,6 @@ def nap(seconds: float) -> float:
 
     time.sleep(seconds)
     return seconds
-
-
-@pytest.fixture
-def load(make_provider, tmp_path, mark) -> Iterator[Any]:
-    loaded = []
-
-    def do_load(executor_kwargs: dict | None = None, provider_kwargs: dict | None = None,
-                polling_interval: float | None = None, **config: Any) -> Any:
-        provider = make_provider(**(provider_kwargs or {}))
-        if polling_interval is not None:
-            provider.polling_interval = polling_interval
-        ex = HighThroughputExecutor(label="htex", max_workers_per_node=2, provider=provider, **(executor_kwargs or {}))
-        dfk = parsl.load(Config(executors=[ex], run_dir=str(tmp_path / "runinfo"), **config))
-        loaded.append(dfk)
-        return dfk
-
-    yield do_load
-    for dfk in loaded:
-        if not dfk.cleanup_called:
-            dfk.cleanup()
-    parsl.clear()
-    wait_for(lambda: not marked_processes(mark), 10, "every block process to exit")
 
 
 def test_apps_run_and_init_blocks_start_at_load(load) -> None:
