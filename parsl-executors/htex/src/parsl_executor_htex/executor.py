@@ -145,6 +145,8 @@ class HighThroughputExecutor(BlockProviderExecutor):
             self.available_accelerators = [str(i) for i in range(self.available_accelerators)]
         else:
             self.available_accelerators = [str(a) for a in self.available_accelerators]
+        #: The address the interchange binds its worker port on (None: all interfaces).
+        self._bind_address: Optional[str]
         if self.address:
             self.all_addresses, self._bind_address = [self.address], self.address
         elif _pools_stay_on_this_host(self.provider):
