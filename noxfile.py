@@ -24,6 +24,7 @@ PARSL_REFERENCE = "parsl==2026.10.26"
 
 #: CI services (scripts in .ci/services/) a distribution's tests need running.
 SERVICES = {
+    "parsl-executor-htex": ["netns"],
     "parsl-provider-slurm": ["slurm"],
     "parsl-provider-gridengine": ["gridengine"],
     "parsl-staging-rsync": ["sshd"],

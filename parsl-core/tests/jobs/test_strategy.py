@@ -8,6 +8,7 @@ from typing import Any, Callable
 import pytest
 from block_executor import states
 
+from parsl.jobs.states import JobState
 from parsl.jobs.strategy import Strategy
 
 
@@ -87,6 +88,22 @@ def test_strategy_none_only_launches_init_blocks(make_executor: Callable[..., An
     assert len(executor.status_facade) == 1
 
 
+def test_strategy_none_replaces_lost_blocks_up_to_init_blocks(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=2, max_blocks=5)
+    strategy = Strategy(strategy="none", max_idletime=0)
+    strategy.add_executors([executor])
+    strategize(strategy, executor)
+    assert sorted(executor.status_facade) == ["0", "1"]
+    executor.scale_in_facade(1)  # scaled in on purpose: not replaced
+    executor.provider.cancel([executor.blocks_to_job_id["1"]])  # ended from outside, as a lost node
+    executor._last_poll_time = 0
+    strategize(strategy, executor)
+    assert states(executor) == {"0": "SCALED_IN", "1": "CANCELLED", "2": "PENDING"}
+    executor._last_poll_time = 0
+    strategize(strategy, executor)
+    assert len(executor.status_facade) == 3
+
+
 def test_strategy_literal_none_is_deprecated() -> None:
     with pytest.deprecated_call():
         Strategy(strategy=None, max_idletime=1)
@@ -134,3 +151,21 @@ def test_htex_auto_scale_scales_in_spare_blocks_through_an_idle_aware_scale_in(
     strategize(strategy, executor)
     assert asked == [(2, 30)]
     assert sorted(states(executor).values()) == ["PENDING", "SCALED_IN", "SCALED_IN"]
+
+
+def test_a_block_reported_lost_is_cancelled_and_replaced(make_executor: Callable[..., Any]) -> None:
+    executor = make_executor(init_blocks=1, max_blocks=1)
+    strategy = Strategy(strategy="simple", max_idletime=3600)
+    strategy.add_executors([executor])
+    strategize(strategy, executor)
+    job = executor.blocks_to_job_id["0"]
+    executor.load = 1
+    executor.block_lost("0", "no heartbeat for 9s")  # its job still runs: a hung node or a partition
+    strategize(strategy, executor)
+    lost = executor.status_facade["0"]
+    assert lost.state == JobState.FAILED and lost.message == "block 0 lost: no heartbeat for 9s"
+    assert states(executor) == {"0": "FAILED", "1": "PENDING"}
+    assert executor.provider.status([job])[0].terminal  # the job was cancelled, not left running
+    executor._last_poll_time = 0
+    strategize(strategy, executor)
+    assert executor.status_facade["0"] == lost  # the provider's later CANCELLED does not hide why

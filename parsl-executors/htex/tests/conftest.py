@@ -15,6 +15,8 @@ from typing import Any, Callable, Iterator
 import psutil
 import pytest
 
+import parsl
+from parsl.config import Config
 from parsl.providers.local.local import LocalProvider
 from parsl_executor_htex.executor import HighThroughputExecutor
 
@@ -90,4 +92,27 @@ def start_htex(make_provider: Callable[..., LocalProvider], tmp_path: Any,
     yield start
     for ex in started:
         ex.shutdown()
+    wait_for(lambda: not marked_processes(mark), 10, "every block process to exit")
+
+
+@pytest.fixture
+def load(make_provider: Callable[..., LocalProvider], tmp_path: Any, mark: str) -> Iterator[Callable[..., Any]]:
+    """Load a DataFlowKernel with one HighThroughputExecutor labelled ``htex``; clean it up afterwards."""
+    loaded: list[Any] = []
+
+    def do_load(executor_kwargs: dict | None = None, provider_kwargs: dict | None = None,
+                polling_interval: float | None = None, **config: Any) -> Any:
+        provider = make_provider(**(provider_kwargs or {}))
+        if polling_interval is not None:
+            provider.polling_interval = polling_interval
+        ex = HighThroughputExecutor(label="htex", max_workers_per_node=2, provider=provider, **(executor_kwargs or {}))
+        dfk = parsl.load(Config(executors=[ex], run_dir=str(tmp_path / "runinfo"), **config))
+        loaded.append(dfk)
+        return dfk
+
+    yield do_load
+    for dfk in loaded:
+        if not dfk.cleanup_called:
+            dfk.cleanup()
+    parsl.clear()
     wait_for(lambda: not marked_processes(mark), 10, "every block process to exit")

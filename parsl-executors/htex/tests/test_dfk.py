@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import signal
-from typing import Any, Iterator
 
 import pytest
 from conftest import marked_processes, pool_processes, wait_for
 
-import parsl
 from parsl import python_app
-from parsl.config import Config
 from parsl_executor_htex.errors import ManagerLost, WorkerLost
-from parsl_executor_htex.executor import HighThroughputExecutor
+from parsl_executor_htex.executor import DEFAULT_LAUNCH_CMD
 
 
 @python_app
@@ -37,25 +35,6 @@ def nap(seconds: float) -> float:
 
     time.sleep(seconds)
     return seconds
-
-
-@pytest.fixture
-def load(make_provider, tmp_path, mark) -> Iterator[Any]:
-    loaded = []
-
-    def do_load(executor_kwargs: dict | None = None, provider_kwargs: dict | None = None, **config: Any) -> Any:
-        ex = HighThroughputExecutor(label="htex", max_workers_per_node=2,
-                                    provider=make_provider(**(provider_kwargs or {})), **(executor_kwargs or {}))
-        dfk = parsl.load(Config(executors=[ex], run_dir=str(tmp_path / "runinfo"), **config))
-        loaded.append(dfk)
-        return dfk
-
-    yield do_load
-    for dfk in loaded:
-        if not dfk.cleanup_called:
-            dfk.cleanup()
-    parsl.clear()
-    wait_for(lambda: not marked_processes(mark), 10, "every block process to exit")
 
 
 def test_apps_run_and_init_blocks_start_at_load(load) -> None:
@@ -96,20 +75,70 @@ def test_running_time_through_the_dfk_fails_with_app_timeout(load) -> None:
     assert limited_nap(0, parsl_resource_specification={"running_time": 30, "cores": 1}).result(timeout=60) == 0
 
 
-def test_lost_pool_fails_its_task_and_a_new_block_replaces_it(load, mark) -> None:
-    # block_error_handler=False: with the simple handler, a workflow whose only block failed is
-    # declared failed (as in Parsl); here the strategy should replace the block instead.
-    dfk = load(executor_kwargs={"heartbeat_period": 0.5, "heartbeat_threshold": 2, "block_error_handler": False},
-               strategy_period=0.5)
+@python_app
+def hang_on_first_tries(rendezvous: str, hangs: int) -> str:
+    """Hang on the first ``hangs`` tries (each leaves a file in ``rendezvous``); then say which block ran it."""
+    import os
+    import time
+
+    tries = len(os.listdir(rendezvous))
+    if tries < hangs:
+        open(os.path.join(rendezvous, f"try-{tries}"), "w").close()
+        time.sleep(600)
+    return os.environ["PARSL_WORKER_BLOCK_ID"]
+
+
+def kill_block(mark: str, block_id: str) -> None:
+    """SIGKILL the process group of block ``block_id``'s job: its shell, worker pool and (by PDEATHSIG) workers."""
+    (pool,) = [p for p in pool_processes(mark) if f"--block_id={block_id}" in p.cmdline()]
+    os.killpg(os.getpgid(pool.pid), signal.SIGKILL)
+
+
+FAST_LOSS = {"heartbeat_period": 0.5, "heartbeat_threshold": 2}
+
+
+def test_lost_blocks_are_replaced_and_their_task_retried_on_the_replacement(load, mark, tmp_path) -> None:
+    rendezvous = tmp_path / "tries"
+    rendezvous.mkdir()
+    dfk = load(retries=2, executor_kwargs=FAST_LOSS, strategy_period=0.2, polling_interval=0.2)
+    ex = dfk.executors["htex"]
+    future = hang_on_first_tries(str(rendezvous), 2)
+    for block in ("0", "1"):  # the same fault twice in a row: the replacement dies too
+        wait_for((rendezvous / f"try-{block}").exists, 60, f"the task to start on block {block}")
+        kill_block(mark, block)
+    assert future.result(timeout=60) == "2"
+    assert [add(i, 1).result(timeout=60) for i in range(3)] == [1, 2, 3]
+    assert not ex.bad_state_is_set
+    assert ex.connected_blocks() == ["0", "1", "2"]
+    assert ex.provider.max_blocks == 1 and sum(not s.terminal for s in ex.status_facade.values()) == 1
+    assert future.task_record["fail_count"] == 2
+
+
+def test_lost_block_fails_its_task_without_retries_and_later_tasks_run_on_the_replacement(load, mark) -> None:
+    dfk = load(executor_kwargs=FAST_LOSS, strategy_period=0.2, polling_interval=0.2)
     ex = dfk.executors["htex"]
     long_task = nap(60)
     wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 1, what="the task to start")
-    (pool,) = pool_processes(mark)
-    pool.send_signal(signal.SIGKILL)
-    with pytest.raises(ManagerLost):
+    kill_block(mark, "0")
+    with pytest.raises(ManagerLost, match="no heartbeat"):
         long_task.result(timeout=60)
     assert nap(0).result(timeout=60) == 0
-    assert len(ex.blocks_to_job_id) == 2
+    assert ex.connected_blocks() == ["0", "1"] and not ex.bad_state_is_set
+
+
+def test_blocks_that_never_connect_fail_the_executor_after_three_naming_why(load) -> None:
+    from parsl.executors.errors import BadStateException
+
+    wrong = DEFAULT_LAUNCH_CMD.replace("-a {addresses}", "-a 127.0.0.2")  # the interchange binds 127.0.0.1 only
+    dfk = load(executor_kwargs={"launch_cmd": wrong, "address_probe_timeout": 0.5},
+               strategy_period=0.2, polling_interval=0.2)
+    ex = dfk.executors["htex"]
+    with pytest.raises(BadStateException) as info:
+        add(1, 1).result(timeout=120)
+    text = str(info.value)
+    assert "the last 3 blocks of executor htex ended without any of their workers connecting" in text
+    assert "never connected to the interchange" in text and "tried tcp://127.0.0.2:" in text
+    assert len(ex.blocks_to_job_id) == 3 and ex.connected_blocks() == []
 
 
 def test_killed_interchange_fails_the_workflow_and_cleanup_returns(load, mark) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import os
 import pickle
 import subprocess
 import sys
 import threading
 from typing import Any, Optional
 
-from parsl_monitoring.writer import FRAME, spill
+from parsl_monitoring.writer import FRAME, URL_VARIABLE, spill
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,9 @@ class WriterClient:
 
     def __init__(self, url: str, spill_path: str, lock_timeout: float, log_path: str, debug: bool,
                  interval: float = 0.2):
-        self.args = [url, spill_path, str(lock_timeout), log_path, "1" if debug else "0"]
+        # The URL travels in the environment, not the command line, which every user can read (ps).
+        self.env = dict(os.environ, **{URL_VARIABLE: url})
+        self.args = ["-", spill_path, str(lock_timeout), log_path, "1" if debug else "0"]
         self.spill_path = spill_path
         self.interval = interval
         self.pending: collections.deque[tuple[str, Any]] = collections.deque()
@@ -40,7 +43,7 @@ class WriterClient:
         self._thread = threading.Thread(target=self._run, name="parsl-monitoring-sender", daemon=True)
 
     def start(self) -> None:
-        self._proc = subprocess.Popen([sys.executable, "-m", "parsl_monitoring.writer", *self.args],
+        self._proc = subprocess.Popen([sys.executable, "-m", "parsl_monitoring.writer", *self.args], env=self.env,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         self._thread.start()
 

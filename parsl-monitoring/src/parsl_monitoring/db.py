@@ -22,6 +22,7 @@ from parsl_monitoring.errors import (
     MonitoringDatabaseError,
     SchemaMismatch,
 )
+from parsl_monitoring.redact import hide_password
 
 T = TypeVar("T")
 
@@ -32,11 +33,8 @@ CONNECT_TIMEOUT = 10
 
 
 def display_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
+    """The URL with any password hidden, for messages (also when the URL does not parse)."""
+    return hide_password(url)
 
 
 def url_for(target: str) -> str:

@@ -23,6 +23,7 @@ from parsl.plugins import hookimpl
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
 from parsl_monitoring.records import static_columns, transition
+from parsl_monitoring.redact import hide_password, repr_url
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class MonitoringHub(Monitor):
     hub_port: Any = None
     workflow_name: Optional[str] = None
     workflow_version: Optional[str] = None
-    logging_endpoint: Optional[str] = None
+    logging_endpoint: Optional[str] = attrs.field(default=None, repr=repr_url, metadata={"redact": hide_password})
     monitoring_debug: bool = False
     resource_monitoring_enabled: bool = True
     resource_monitoring_interval: float = 30

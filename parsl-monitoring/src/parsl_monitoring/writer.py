@@ -186,9 +186,18 @@ def read_frames(stream: BinaryIO) -> Any:
         yield pickle.loads(stream.read(size))
 
 
+#: The environment variable that carries the database URL to the writer process (see ``main``).
+URL_VARIABLE = "PARSL_MONITORING_WRITER_URL"
+
+
 def main(argv: list[str]) -> int:
-    """The writer process: ``python -m parsl_monitoring.writer URL SPILL_PATH LOCK_TIMEOUT LOG_PATH DEBUG``."""
+    """The writer process: ``python -m parsl_monitoring.writer URL SPILL_PATH LOCK_TIMEOUT LOG_PATH DEBUG``.
+
+    ``URL`` ``-`` takes the database URL from the ``PARSL_MONITORING_WRITER_URL`` environment variable.
+    """
     url, spill_path, lock_timeout, log_path, debug = argv
+    if url == "-":
+        url = os.environ.pop(URL_VARIABLE)
     try:
         os.nice(10)  # recording is less urgent than the workflow: yield the CPU to it when contended
     except (AttributeError, OSError):

@@ -1,7 +1,9 @@
 """Write a ``Config`` back out as TOML or YAML (``parsl config show``).
 
 Only settings that differ from their defaults are written, so the output reads like a config a
-person would write, and loading it gives an equal configuration back.
+person would write, and loading it gives an equal configuration back, except for secrets: a
+field whose attrs metadata has ``redact`` (a function) is written through it, so the password
+of a database URL is shown as ``***``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ def _settings_to_data(obj: Any, path: str) -> dict[str, Any]:
             continue
         key = field.alias or field.name
         raw = getattr(obj, field.name)
+        redact = field.metadata.get("redact")
+        if redact is not None and raw is not None:
+            raw = redact(raw)  # a secret (a password in a URL) is never printed
         if field.default is not attrs.NOTHING:
             default = field.default.factory() if isinstance(field.default, attrs.Factory) else field.default  # type: ignore[arg-type]
             if _stateless_like(raw, default):

@@ -20,7 +20,7 @@ import threading
 import time
 from abc import abstractmethod
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import BadStateException, ScalingFailed
@@ -59,6 +59,8 @@ class BlockProviderExecutor(ParslExecutor):
         self._tasks: Dict[object, Future] = {}
         self._last_poll_time = 0.0
         self.blocks_to_job_id: Dict[str, Any] = {}
+        self._connected_blocks: Set[str] = set()
+        self._lost_blocks: Dict[str, str] = {}  # block id -> why, until the poller ends its job
         self.job_ids_to_block: Dict[Any, str] = {}
         # failures at submit time and scale-in decisions, which the provider cannot report
         self._simulated_status: Dict[str, JobStatus] = {}
@@ -101,6 +103,47 @@ class BlockProviderExecutor(ParslExecutor):
         """Why the executor is in a bad state."""
         return self._executor_exception
 
+    def block_connected(self, block_id: str) -> None:
+        """Record that a worker of block ``block_id`` reached the executor.
+
+        Executors that can tell call this: the block error handler then treats the block's later
+        loss as a lost block to replace, not as a sign that the configuration is broken.
+        """
+        self._connected_blocks.add(str(block_id))
+
+    def connected_blocks(self) -> List[str]:
+        """Blocks at least one of whose workers has connected (see ``block_connected``)."""
+        return sorted(self._connected_blocks)
+
+    def block_lost(self, block_id: str, reason: str) -> None:
+        """Report that every worker of block ``block_id`` stopped answering.
+
+        Its job may still look alive to the scheduler (a hung node, a network partition); on its
+        next round the poller cancels it and records it ``FAILED`` with ``reason``, so that the
+        strategy replaces it and its workers cannot come back to run tasks again. Safe to call
+        from any thread.
+        """
+        self._lost_blocks[str(block_id)] = reason
+
+    def _end_lost_blocks(self) -> Dict[str, JobStatus]:
+        """Cancel the jobs of blocks reported lost; return their new status."""
+        changes: Dict[str, JobStatus] = {}
+        for block_id in list(self._lost_blocks):
+            reason = self._lost_blocks.pop(block_id)
+            current = self._status.get(block_id)
+            if current is not None and current.terminal:
+                continue
+            job_id = self.blocks_to_job_id.get(block_id)
+            if job_id is not None and self.provider is not None:
+                try:
+                    self.provider.cancel([job_id])
+                except Exception as e:
+                    logger.warning("Executor %s could not cancel lost block %s: %s", self.label, block_id, e)
+            logger.warning("Executor %s: block %s lost (%s): cancelled it", self.label, block_id, reason)
+            lost = JobStatus(JobState.FAILED, f"block {block_id} lost: {reason}")
+            self._simulated_status[block_id] = self._status[block_id] = changes[block_id] = lost
+        return changes
+
     def set_bad_state_and_fail_all(self, exception: BaseException) -> None:
         """Mark the executor as failed for good and fail every task it holds with ``exception``.
 
@@ -134,7 +177,9 @@ class BlockProviderExecutor(ParslExecutor):
         return self._status
 
     def poll_facade(self) -> None:
-        """Refresh ``status_facade`` when ``status_polling_interval`` has passed."""
+        """Refresh ``status_facade`` when ``status_polling_interval`` has passed (at once for lost blocks)."""
+        if self._lost_blocks:
+            self.send_monitoring_info(self._end_lost_blocks())
         now = time.time()
         if now < self._last_poll_time + self.status_polling_interval:
             return

@@ -3,7 +3,10 @@
 Names (``Config.strategy``): ``'simple'`` scales out with load and scales in after
 ``max_idletime`` seconds without tasks; ``'htex_auto_scale'`` also scales in idle blocks while
 other blocks are busy (executors whose ``scale_in`` takes ``max_idletime``); ``'none'`` (or the
-deprecated ``None``) only launches ``init_blocks``.
+deprecated ``None``) launches ``init_blocks`` and replaces those that end without being scaled
+in (a lost node, a killed pool, a walltime), never keeping more than ``init_blocks`` alive.
+Blocks that keep failing before they connect stop the replacement: the block error handler
+then fails the executor (``parsl.jobs.error_handlers``).
 
 Every strategy launches ``provider.init_blocks`` on the first poll of an executor. With
 ``parallelism`` p, the target is ``ceil(tasks * p)`` slots, a slot being one worker
@@ -17,7 +20,7 @@ import logging
 import math
 import time
 import warnings
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Set
 
 import attrs
 
@@ -33,6 +36,8 @@ class ExecutorState:
 
     idle_since: Optional[float] = None
     first: bool = True
+    #: Blocks that ended on their own and were already considered for replacement ('none').
+    replaced: Set[str] = attrs.field(factory=set)
 
 
 class Strategy:
@@ -69,6 +74,23 @@ class Strategy:
         for executor in executors:
             if not executor.bad_state_is_set:
                 self._init_blocks(executor)
+                self._replace_lost(executor)
+
+    def _replace_lost(self, executor: BlockProviderExecutor) -> None:
+        """Replace blocks that ended without being scaled in, keeping at most ``init_blocks`` alive."""
+        assert executor.provider is not None
+        state = self.executors[executor.label]
+        status = executor.status_facade
+        lost = [b for b, s in status.items()
+                if s.terminal and s.state != JobState.SCALED_IN and b not in state.replaced]
+        if not lost:
+            return
+        state.replaced.update(lost)
+        active = sum(1 for s in status.values() if not s.terminal)
+        n = min(len(lost), executor.provider.init_blocks - active)
+        if n > 0:
+            logger.info("Executor %s: replacing %d lost blocks", executor.label, n)
+            executor.scale_out_facade(n)
 
     def _strategy_simple(self, executors: List[BlockProviderExecutor]) -> None:
         self._general_strategy(executors, scale_in_busy=False)

@@ -75,12 +75,24 @@ def _candidate_addresses(loopback: str) -> list[str]:
     return list(dict.fromkeys(a for a in found if a))
 
 
+def _pools_stay_on_this_host(provider: Optional[ExecutionProvider]) -> bool:
+    """Whether every worker pool of ``provider``'s blocks runs on this host (a LocalProvider that
+    starts its command here, not through srun or mpiexec to other nodes)."""
+    from parsl.launchers.launchers import SimpleLauncher, SingleNodeLauncher
+    from parsl.providers.local.local import LocalProvider
+
+    return (isinstance(provider, LocalProvider)
+            and type(getattr(provider, "launcher", None)) in (SimpleLauncher, SingleNodeLauncher))
+
+
 @settings
 class HighThroughputExecutor(BlockProviderExecutor):
     """Parsl's HighThroughputExecutor: keywords, order and defaults as in Parsl 2026.10.26.
 
-    ``address`` is where worker pools reach the interchange (None: try this host's addresses,
-    binding all interfaces); ``loopback_address`` is where the interchange reaches this process
+    ``address`` is where worker pools reach the interchange, the only address it binds. None:
+    ``loopback_address`` when every pool runs on this host (a ``LocalProvider`` with the single-node
+    or simple launcher), otherwise this host's names and addresses, binding all interfaces
+    (CurveZMQ keeps strangers out); ``loopback_address`` is where the interchange reaches this process
     (``'127.0.0.1'`` or ``'::1'``). ``encrypted`` (default True) turns CurveZMQ on for every
     socket. ``remote_monitoring_radio`` is accepted for compatibility (monitoring is a plugin).
     """
@@ -133,13 +145,19 @@ class HighThroughputExecutor(BlockProviderExecutor):
             self.available_accelerators = [str(i) for i in range(self.available_accelerators)]
         else:
             self.available_accelerators = [str(a) for a in self.available_accelerators]
-        self.all_addresses = [self.address] if self.address else _candidate_addresses(self.loopback_address)
+        #: The address the interchange binds its worker port on (None: all interfaces).
+        self._bind_address: Optional[str]
+        if self.address:
+            self.all_addresses, self._bind_address = [self.address], self.address
+        elif _pools_stay_on_this_host(self.provider):
+            self.all_addresses, self._bind_address = [self.loopback_address], self.loopback_address
+        else:
+            self.all_addresses, self._bind_address = _candidate_addresses(self.loopback_address), None
         self._workers_per_node = self._compute_workers_per_node()
         self.cert_dir: Optional[str] = None
         self._client: Any = None
         self._task_ids = 0
         self._submit_lock = threading.Lock()
-        self._connected_blocks: set[str] = set()
         self._rejections: dict[str, str] = {}
         self._started = False
         self._template = self.launch_cmd or DEFAULT_LAUNCH_CMD
@@ -188,7 +206,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
             cert_dir=self.cert_dir, logdir=self.logdir, tasks=self._tasks,
             on_event=self._on_event, on_lost=self._on_interchange_lost)
         config = {
-            "interchange_address": self.address, "worker_port": self.worker_port,
+            "interchange_address": self._bind_address, "worker_port": self.worker_port,
             "worker_port_range": self.worker_port_range, "heartbeat_threshold": self.heartbeat_threshold,
             "cert_dir": self.cert_dir, "manager_selector": self.manager_selector, "run_id": self.run_id,
             "logging_level": logging.DEBUG if self.worker_debug else logging.INFO,
@@ -287,14 +305,18 @@ class HighThroughputExecutor(BlockProviderExecutor):
     def _on_event(self, event: Dict[str, Any]) -> None:
         kind = event["type"]
         if kind == "manager_joined":
-            self._connected_blocks.add(str(event["block_id"]))
+            self.block_connected(str(event["block_id"]))
         elif kind == "manager_rejected":
             self._rejections[str(event["block_id"])] = event["message"]
             logger.error("%s: %s", self.label, event["message"])
-        elif kind == "manager_lost" and event["task_ids"]:
-            logger.warning("%s: manager %s on %s (block %s) lost %d tasks: %s", self.label,
-                           event["manager_id"], event["hostname"], event["block_id"],
-                           len(event["task_ids"]), event["reason"])
+        elif kind == "manager_lost":
+            if event["task_ids"]:
+                logger.warning("%s: manager %s on %s (block %s) lost %d tasks: %s", self.label,
+                               event["manager_id"], event["hostname"], event["block_id"],
+                               len(event["task_ids"]), event["reason"])
+            if event.get("silent") and not event.get("block_managers_left"):
+                self.block_lost(str(event["block_id"]),
+                                f"its worker pool on {event['hostname']} was lost: {event['reason']}")
 
     def _on_interchange_lost(self, exc: BaseException) -> None:
         if not self._shutting_down:
@@ -307,10 +329,6 @@ class HighThroughputExecutor(BlockProviderExecutor):
     def connected_managers(self) -> List[Dict[str, Any]]:
         """What the interchange knows of each connected worker pool."""
         return self._client.command("managers")
-
-    def connected_blocks(self) -> List[str]:
-        """Blocks at least one of whose worker pools has registered with the interchange."""
-        return sorted(self._connected_blocks)
 
     # -- block status and scaling ------------------------------------------------------------
 

@@ -372,13 +372,20 @@ class Interchange:
             logger.warning("rejected tasks %s: their resource requests fit no connected pool", ids)
             self.results_out.send(wire.pack_results(ids, bytes([wire.REJECTED]) * len(ids), payloads))
 
-    def _lose(self, mid: bytes, reason: str) -> None:
+    def _lose(self, mid: bytes, reason: str, silent: bool = False) -> None:
+        """Drop manager ``mid`` and tell the executor which tasks it held.
+
+        ``silent``: it stopped answering (killed, hung, cut off) rather than saying it exits; the
+        executor then ends its block once no other manager of that block is left.
+        """
         rec = self.managers.pop(mid)
         self.ready.discard(mid)
         logger.warning("manager %s on %s (block %s) lost: %s; %d tasks lost",
                        mid, rec.hostname, rec.block_id, reason, len(rec.tasks))
+        block_left = sum(1 for other in self.managers.values() if other.block_id == rec.block_id)
         self._send_client(wire.EVENT, {"type": "manager_lost", "manager_id": mid, "hostname": rec.hostname,
-                                       "block_id": rec.block_id, "task_ids": sorted(rec.tasks), "reason": reason})
+                                       "block_id": rec.block_id, "task_ids": sorted(rec.tasks), "reason": reason,
+                                       "silent": silent, "block_managers_left": block_left})
         if self.resource_pending and self.managers:
             self._reject_impossible()
 
@@ -386,7 +393,7 @@ class Interchange:
         for mid, rec in list(self.managers.items()):
             if now - rec.last_seen > self.heartbeat_threshold:
                 self._lose(mid, f"no heartbeat for {now - rec.last_seen:.1f}s "
-                                f"(heartbeat_threshold={self.heartbeat_threshold:g}s)")
+                                f"(heartbeat_threshold={self.heartbeat_threshold:g}s)", silent=True)
                 self._send_manager(mid, [wire.STOP, b"missed heartbeats"])
         if os.getppid() != self.initial_ppid or not _alive(self.parent_pid):
             logger.error("the executor's process %d is gone: exiting", self.parent_pid)
