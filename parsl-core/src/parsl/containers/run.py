@@ -1,0 +1,105 @@
+"""Running one named container under a guard, so that no container outlives its task."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from typing import IO, Mapping, Optional, Sequence
+
+import attrs
+
+from parsl.app.errors import AppTimeout
+from parsl.containers import errors as ce
+from parsl.containers.runtime import ContainerRuntime, Mount
+
+_GUARD = os.path.join(os.path.dirname(__file__), "_guard.py")
+
+
+@attrs.frozen
+class Finished:
+    """A container that ran to its end."""
+
+    argv: list[str]
+    returncode: int
+    stderr: str
+
+
+def new_name() -> str:
+    """A fresh container name: ``parsl-`` and 16 hex digits."""
+    return f"parsl-{uuid.uuid4().hex[:16]}"
+
+
+def run_container(runtime: ContainerRuntime, image: str, command: Sequence[str], *,
+                  mounts: Sequence[Mount] = (), workdir: Optional[str] = None,
+                  env: Optional[Mapping[str, str]] = None, gpus: Optional[str] = None,
+                  host_network: bool = True, stdout: Optional[IO[str]] = None,
+                  stderr: Optional[IO[str]] = None, timeout: Optional[float] = None) -> Finished:
+    """Run ``command`` in ``image`` and wait for it; the container is removed however this ends.
+
+    The container's stderr is kept for error messages, and copied to ``stderr`` if given.
+    Raises ``ContainerRuntimeNotFound``, ``ContainerBindPathMissing``, ``AppTimeout`` (after
+    ``timeout`` seconds) and, when the run failed because the image is absent,
+    ``ContainerImageNotFound``.
+    """
+    program = runtime.program()
+    wanted = [runtime.executable] if runtime.executable else list(runtime.programs)
+    name = new_name()
+    env = {"PARSL_CONTAINER_NAME": name, **(env or {})}
+    argv = runtime.run_argv(program or wanted[0], image, command, name=name, mounts=mounts, workdir=workdir,
+                            env=env, gpus=gpus, host_network=host_network)
+    if program is None:
+        raise ce.ContainerRuntimeNotFound(f"container runtime {runtime.name!r} is not installed: "
+                                          f"{' or '.join(wanted)} is not on PATH", runtime.name, image, argv)
+    for mount in mounts:
+        if not os.path.exists(mount.source):
+            raise ce.ContainerBindPathMissing(f"bind path {mount.source!r} does not exist on the host",
+                                              runtime.name, image, argv)
+    runtime.prepare(image, mounts)
+    with tempfile.TemporaryFile("w+b") as capture:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=capture,
+                                start_new_session=True)
+        guard = _start_guard(runtime.remove_argv(program, name) if runtime.names_containers else None, proc.pid)
+        try:
+            returncode = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _abort(guard, proc)
+            raise AppTimeout(f"container {name} ({runtime.name}, image {image}) exceeded walltime: "
+                             f"{timeout} seconds; it was removed") from None
+        except BaseException:
+            _abort(guard, proc)
+            raise
+        _finish(guard)
+        capture.seek(0)
+        text = capture.read().decode(errors="replace")
+    if stderr is not None:
+        stderr.write(text)
+        stderr.flush()
+    if returncode != 0 and not runtime.image_present(program, image):
+        raise ce.ContainerImageNotFound(f"image {image!r} is not present locally (container apps never pull; "
+                                        f"build or pull it first)", runtime.name, image, argv, text)
+    return Finished(argv, returncode, text)
+
+
+def _start_guard(remove: Optional[list[str]], pgid: int) -> subprocess.Popen:
+    spec = json.dumps({"remove": remove, "pgid": pgid})
+    return subprocess.Popen([sys.executable, "-S", _GUARD, spec], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _finish(guard: subprocess.Popen) -> None:
+    assert guard.stdin is not None
+    guard.stdin.write(b"done")
+    guard.stdin.close()
+    guard.wait()
+
+
+def _abort(guard: subprocess.Popen, proc: subprocess.Popen) -> None:
+    """Let the guard remove the container, and wait until it has."""
+    assert guard.stdin is not None
+    guard.stdin.close()
+    guard.wait()
+    proc.wait()
