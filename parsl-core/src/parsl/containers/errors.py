@@ -29,7 +29,7 @@ class ContainerError(ParslError):
     """Something about running a command in a container failed."""
 
     def __init__(self, reason: str, runtime: str, image: str, command: Sequence[str], stderr: str = "") -> None:
-        super().__init__(reason, runtime, image, list(command), stderr)
+        Exception.__init__(self, reason, runtime, image, list(command), stderr)  # not the mixins of subclasses
         self.reason = reason
         self.runtime = runtime
         self.image = image
