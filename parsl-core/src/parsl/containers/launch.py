@@ -2,20 +2,27 @@
 
 What ``ContainerLauncher`` puts in a job script: the command (a worker pool) runs under
 ``/bin/bash -c`` in the container, guarded like a container app, so that cancelling the block
-(which kills this process) removes the container. Exits with the container's exit code.
+(a TERM to this process) removes the container before this process exits. Exits with the
+container's exit code.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 
 from parsl.containers.app import Container
 from parsl.containers.errors import ContainerError
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the run, which has the guard remove the container
+
+
 def main(argv: list[str]) -> int:
     container_json, command = argv
+    signal.signal(signal.SIGTERM, _terminated)
     container = Container(**json.loads(container_json))
     try:
         done = container.run(["/bin/bash", "-c", command], stdout=sys.stdout, stderr=sys.stderr)

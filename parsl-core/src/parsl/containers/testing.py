@@ -37,19 +37,30 @@ from parsl.executors.threads import ThreadPoolExecutor
 from parsl.testing.processes import process_alive
 
 
-def containers_running(name: str) -> list[int]:
-    """Processes whose environment says they run in container ``name`` (any runtime sets it)."""
-    wanted = f"PARSL_CONTAINER_NAME={name}".encode()
-    found = []
+def _container_processes() -> Iterator[tuple[int, str, str]]:
+    """(pid, container name, command line) of every live process in a container Parsl started."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/environ", "rb") as f:
-                    if wanted in f.read().split(b"\0") and process_alive(int(entry)):
-                        found.append(int(entry))
+                    env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-    return found
+            name = env.get(b"PARSL_CONTAINER_NAME")
+            if name and process_alive(int(entry)):
+                yield int(entry), name.decode(), cmdline
+
+
+def containers_running(name: str) -> list[int]:
+    """Processes whose environment says they run in container ``name`` (any runtime sets it)."""
+    return [pid for pid, container, _ in _container_processes() if container == name]
+
+
+def pool_containers() -> list[str]:
+    """Names of the containers an HTEX worker pool runs in."""
+    return sorted({c for _, c, cmdline in _container_processes() if "process_worker_pool" in cmdline})
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> None:
@@ -82,6 +93,10 @@ class ContainerRuntimeTests:
 
     def container(self, name: str, **kwargs: Any) -> Container:
         return Container(self.image(name), runtime=self.runtime, **kwargs)
+
+    def pool_containers(self) -> list[str]:
+        """Names of the containers an HTEX worker pool runs in (a runtime may also ask its daemon)."""
+        return pool_containers()
 
     def container_exists(self, name: str) -> bool:
         """Whether anything of container ``name`` is left (a runtime may also ask its daemon)."""
@@ -260,3 +275,39 @@ class ContainerRuntimeTests:
         finally:
             worker.kill()
             worker.wait()
+
+    # -- worker pools in containers -------------------------------------------------------------
+
+    def test_worker_pool_in_a_container(self, tmp_path: Any) -> None:
+        """An HTEX block whose pool runs in the ``pool`` image; its container goes with the block.
+
+        The image's Python cannot import Parsl, so the pool runs this test's Python environment,
+        bind-mounted at the same paths (as sites bind-mount a software stack into images).
+        """
+        import parsl_executor_htex
+        from parsl.launchers.container import ContainerLauncher
+        from parsl.providers.local.local import LocalProvider
+        from parsl_executor_htex.executor import HighThroughputExecutor
+
+        here = os.path.dirname(os.path.abspath(sys.modules[type(self).__module__].__file__ or ""))
+        packages = [os.path.dirname(os.path.dirname(os.path.abspath(m.__file__ or "")))
+                    for m in (parsl, parsl_executor_htex)]  # editable installs live outside the prefix
+        mounts = sorted({sys.prefix, sys.base_prefix, *packages, here})
+        # the container sees no host environment: the workers import this module by name
+        container = self.container("pool", mounts=mounts, env={"PYTHONPATH": here})
+        provider = LocalProvider(init_blocks=1, launcher=ContainerLauncher(container=container))
+        dfk = parsl.load(Config(executors=[HighThroughputExecutor(max_workers_per_node=1, provider=provider)],
+                                run_dir=str(tmp_path / "runinfo")))
+        try:
+            assert _image_name().result() == "pool"
+            assert len(self.pool_containers()) == 1
+        finally:
+            dfk.cleanup()
+        # removal starts when the block is cancelled; the provider waits a grace period for it
+        wait_for(lambda: not self.pool_containers(), 60, "the pool's container to be removed")
+
+
+@python_app
+def _image_name() -> str:
+    with open("/etc/parsl-ci-image") as f:
+        return f.read().strip()

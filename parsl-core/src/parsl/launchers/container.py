@@ -38,4 +38,8 @@ class ContainerLauncher(Launcher):
                             f"into the job script), not {self.container.runtime!r}")
         spec = json.dumps(attrs.asdict(self.container))
         python = self.python or sys.executable
-        return f"{shlex.quote(python)} -m parsl.containers.launch {shlex.quote(spec)} {shlex.quote(command)}"
+        # in the background, so that a TERM to the block makes the script wait until the container is removed
+        return (f"{shlex.quote(python)} -m parsl.containers.launch {shlex.quote(spec)} {shlex.quote(command)} &\n"
+                "PARSL_CONTAINER_LAUNCH=$!\n"
+                "trap 'wait $PARSL_CONTAINER_LAUNCH' TERM INT\n"
+                "wait $PARSL_CONTAINER_LAUNCH\n")
