@@ -143,9 +143,13 @@ class Container:
         return function_in_container
 
     def _python_failure(self, name: str, done: Finished) -> ce.ContainerError:
+        """The error for a Python app's container that left no result."""
         runtime = self.runtime_plugin()
         argv = [a if len(a) < 200 else "<bootstrap>" for a in done.argv]
-        if done.returncode == _UNUSABLE_PYTHON or runtime.command_not_found(done.returncode, done.stderr):
+        unusable = done.returncode == _UNUSABLE_PYTHON or runtime.command_not_found(done.returncode, done.stderr)
+        if not unusable:  # not every runtime says why the command did not start: ask the image
+            unusable = self.run([self.interpreter, "-c", "import dill"]).returncode != 0
+        if unusable:
             return ce.ContainerPythonError(f"python app {name!r}: the image has no usable Python "
                                            f"({self.interpreter!r} with dill)", runtime.name, self.image, argv,
                                            done.stderr)

@@ -72,7 +72,7 @@ def run_container(runtime: ContainerRuntime, image: str, command: Sequence[str],
         except BaseException:
             _abort(guard, proc)
             raise
-        _finish(guard)
+        _finish(guard, remove=not runtime.removes_on_exit)
         capture.seek(0)
         text = capture.read().decode(errors="replace")
     if stderr is not None:
@@ -90,9 +90,11 @@ def _start_guard(remove: Optional[list[str]], pgid: int) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def _finish(guard: subprocess.Popen) -> None:
+def _finish(guard: subprocess.Popen, remove: bool) -> None:
+    """Tell the guard the container ended (or, to have it removed, say nothing), and wait for it."""
     assert guard.stdin is not None
-    guard.stdin.write(b"done")
+    if not remove:
+        guard.stdin.write(b"done")
     guard.stdin.close()
     guard.wait()
 

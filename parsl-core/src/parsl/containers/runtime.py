@@ -56,12 +56,14 @@ class ContainerRuntime:
     programs: ClassVar[tuple[str, ...]] = ("docker",)
     #: Whether the runtime gives containers names (and so can remove one by name).
     names_containers: ClassVar[bool] = True
+    #: Whether a run removes its container when it ends (``--rm``); if not, the run removes it.
+    removes_on_exit: ClassVar[bool] = True
 
     # -- what a plugin may override ------------------------------------------------------------
 
     def run_verb(self) -> list[str]:
         """The sub-command and fixed options of a run (never pull: images must be local)."""
-        return ["run", "--rm", "--pull=never"]
+        return ["run", *(["--rm"] if self.removes_on_exit else []), "--pull=never"]
 
     def name_args(self, name: str) -> list[str]:
         return ["--name", name]

@@ -239,6 +239,21 @@ class ContainerRuntimeTests:
             anything().result()
         assert self.image("nopython") in str(info.value)
 
+    def test_python_container_exiting_without_a_result(self, dfk: Any) -> None:
+        @python_app
+        @self.container("py3").python
+        def exits() -> None:
+            import os
+            import sys
+
+            sys.stderr.write("leaving early\n")
+            sys.stderr.flush()
+            os._exit(5)
+
+        with pytest.raises(ce.ContainerExitError, match="exited with code 5 without a result") as info:
+            exits().result()
+        assert "leaving early" in str(info.value)
+
     # -- cleanup --------------------------------------------------------------------------------
 
     def test_walltime_removes_the_container(self, dfk: Any, tmp_path: Any) -> None:
