@@ -1,4 +1,5 @@
-"""The container-runtime conformance tests with the real Docker CLI, driving podman's Docker API."""
+"""The container-runtime conformance tests with the real Docker CLI, driving podman's Docker API
+(it asks the daemon what is left, through the same API)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class TestDocker(ContainerRuntimeTests):
     service = "podman"
 
     environment = {"DOCKER_HOST": f"unix://{SOCKET}"}
+    list_command = ("docker", "ps", "--all", "--format", "{{.Names}}")
 
     def image(self, name: str) -> str:
         return f"localhost/parsl-ci/{name}"

@@ -14,22 +14,19 @@ import sys
 
 from parsl.containers.app import Container
 from parsl.containers.errors import ContainerError
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the run, which has the guard remove the container
+from parsl.containers.run import stop_all
 
 
 def main(argv: list[str]) -> int:
     container_json, command = argv
-    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop_all())  # the run then removes the container
     container = Container(**json.loads(container_json))
     try:
         done = container.run(["/bin/bash", "-c", command], stdout=sys.stdout, stderr=sys.stderr)
     except ContainerError as e:
         print(f"parsl.containers.launch: {e}", file=sys.stderr)
         return 1
-    return done.returncode
+    return done.returncode if done.returncode >= 0 else 128 - done.returncode
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,26 @@ from parsl.containers import errors as ce
 from parsl.containers.runtime import ContainerRuntime, Mount
 
 _GUARD = os.path.join(os.path.dirname(__file__), "_guard.py")
+
+#: Process groups of the runtime clients running now, and whether ``stop_all`` was called.
+_clients: set[int] = set()
+_stopping = False
+
+
+def stop_all() -> None:
+    """Kill every runtime client this process runs, and any started later; each run then removes
+    its container and returns. Safe in a signal handler: it raises nothing into the run."""
+    global _stopping
+    _stopping = True
+    for pgid in list(_clients):
+        _kill_group(pgid)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 @attrs.frozen
@@ -62,6 +83,9 @@ def run_container(runtime: ContainerRuntime, image: str, command: Sequence[str],
     with tempfile.TemporaryFile("w+b") as capture:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=capture,
                                 start_new_session=True)
+        _clients.add(proc.pid)
+        if _stopping:
+            _kill_group(proc.pid)
         guard = _start_guard(runtime.remove_argv(program, name) if runtime.names_containers else None, proc.pid)
         try:
             returncode = proc.wait(timeout=timeout)
@@ -72,13 +96,16 @@ def run_container(runtime: ContainerRuntime, image: str, command: Sequence[str],
         except BaseException:
             _abort(guard, proc)
             raise
-        _finish(guard, remove=not runtime.removes_on_exit)
+        finally:
+            _clients.discard(proc.pid)
+        # a client killed by a signal may leave its container behind: have the guard remove it
+        _finish(guard, remove=returncode < 0 or not runtime.removes_on_exit)
         capture.seek(0)
         text = capture.read().decode(errors="replace")
     if stderr is not None:
         stderr.write(text)
         stderr.flush()
-    if returncode != 0 and not runtime.image_present(program, image):
+    if returncode > 0 and not runtime.image_present(program, image):
         raise ce.ContainerImageNotFound(f"image {image!r} is not present locally (container apps never pull; "
                                         f"build or pull it first)", runtime.name, image, argv, text)
     return Finished(argv, returncode, text)

@@ -87,6 +87,9 @@ class ContainerRuntimeTests:
     service: str = ""
     #: Environment variables the runtime's program needs (set for the test and its workers).
     environment: dict[str, str] = {}
+    #: For a runtime with a daemon: the command listing every container's name (docker's and
+    #: podman's ``ps --all --format {{.Names}}``), asked besides looking at processes.
+    list_command: tuple[str, ...] = ()
 
     def image(self, name: str) -> str:
         raise NotImplementedError
@@ -94,13 +97,20 @@ class ContainerRuntimeTests:
     def container(self, name: str, **kwargs: Any) -> Container:
         return Container(self.image(name), runtime=self.runtime, **kwargs)
 
+    def listed(self, *filters: str) -> list[str]:
+        """The container names ``list_command`` prints (with its ``--filter`` options)."""
+        if not self.list_command:
+            return []
+        return subprocess.run([*self.list_command, *(f"--filter={f}" for f in filters)], capture_output=True,
+                              text=True, check=True).stdout.split()
+
     def pool_containers(self) -> list[str]:
-        """Names of the containers an HTEX worker pool runs in (a runtime may also ask its daemon)."""
-        return pool_containers()
+        """Names of the containers an HTEX worker pool runs in, or that were made from the pool image."""
+        return sorted(set(pool_containers()) | set(self.listed(f"ancestor={self.image('pool')}")))
 
     def container_exists(self, name: str) -> bool:
-        """Whether anything of container ``name`` is left (a runtime may also ask its daemon)."""
-        return bool(containers_running(name))
+        """Whether anything of container ``name`` is left: a process, or a container the daemon lists."""
+        return bool(containers_running(name)) or name in self.listed()
 
     # -- fixtures ------------------------------------------------------------------------------
 
