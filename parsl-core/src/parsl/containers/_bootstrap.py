@@ -48,7 +48,7 @@ def main():
     with open(payload, "rb") as f:
         func, args, kwargs = dill.load(f)
     try:
-        outcome = (True, func(*_files(args), **{k: _files(v) for k, v in kwargs.items()}))
+        outcome: tuple = (True, func(*_files(args), **{k: _files(v) for k, v in kwargs.items()}))
     except BaseException as e:
         import traceback
 

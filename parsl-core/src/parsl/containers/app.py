@@ -30,7 +30,7 @@ import os
 import sys
 import tempfile
 import types
-from typing import IO, Any, Callable, Iterator, Optional, Sequence, Union
+from typing import IO, Any, Callable, Iterator, Optional, Sequence, Union, cast
 
 import attrs
 
@@ -57,8 +57,8 @@ class Container:
 
     image: str
     runtime: Union[str, ContainerRuntime] = "podman"
-    mounts: list[str] = attrs.Factory(list)
-    env: dict[str, str] = attrs.Factory(dict)
+    mounts: list[str] = attrs.field(factory=list)
+    env: dict[str, str] = attrs.field(factory=dict)
     gpus: Optional[str] = None
     host_network: bool = True
     interpreter: str = "python3"
@@ -67,6 +67,10 @@ class Container:
     def __attrs_post_init__(self) -> None:
         for spec in self.mounts:
             Mount.parse(spec)  # a malformed mount fails here, where it was written
+
+    def as_dict(self) -> dict[str, Any]:
+        """The keywords that rebuild this container: ``Container(**c.as_dict())``."""
+        return {f.name: getattr(self, f.name) for f in attrs.fields(cast(Any, type(self)))}
 
     def runtime_plugin(self) -> ContainerRuntime:
         """The runtime instance (a name is looked up among the container-runtime plugins)."""

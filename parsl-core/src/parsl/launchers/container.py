@@ -7,8 +7,6 @@ import logging
 import shlex
 import sys
 
-import attrs
-
 from parsl.containers.app import Container
 from parsl.launchers.base import Launcher
 from parsl.plugins.settings import settings
@@ -36,7 +34,7 @@ class ContainerLauncher(Launcher):
         if not isinstance(self.container.runtime, str):
             raise TypeError("ContainerLauncher needs the container's runtime by plugin name (it is rendered "
                             f"into the job script), not {self.container.runtime!r}")
-        spec = json.dumps(attrs.asdict(self.container))
+        spec = json.dumps(self.container.as_dict())
         python = self.python or sys.executable
         # in the background, so that a TERM to the block makes the script wait until the container is removed
         return (f"{shlex.quote(python)} -m parsl.containers.launch {shlex.quote(spec)} {shlex.quote(command)} &\n"
