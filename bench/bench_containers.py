@@ -5,8 +5,10 @@
 For each runtime, runs the same bash app and the same Python app ``--tasks`` times one after
 another (each waits for the previous, so the time is the task's latency) on a ThreadPoolExecutor,
 interleaving the plain and the container variants in the same run; prints one JSON line per
-variant (median seconds per task) and, per runtime, the median overhead and the ratio. Needs the
-CI test images (``.ci/services/podman.sh start``, ``.ci/services/charliecloud.sh start``).
+variant (median seconds per task) and, per runtime, the median overhead and the ratio. The
+``bare_runtime`` line is the runtime's own command line (the one a bash app's run renders, for
+the same command) run directly, so the part of the overhead that is Parsl's shows. Needs the CI
+test images (``.ci/services/podman.sh start``, ``.ci/services/charliecloud.sh start``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import functools
 import json
 import os
 import statistics
+import subprocess
 import tempfile
 import time
 from typing import Any, Callable
@@ -27,7 +30,7 @@ from parsl.containers.app import Container
 from parsl.executors.threads import ThreadPoolExecutor
 
 CACHE = os.environ.get("CONTAINER_CI_CACHE", "/var/cache/parsl-ci-containers")
-IMAGES = {"podman": "localhost/parsl-ci/py3", "docker": "localhost/parsl-ci/py3",
+IMAGES = {"podman": "localhost/parsl-ci/py3",
           "charliecloud": os.path.join(CACHE, "images", "py3")}
 
 
@@ -62,6 +65,17 @@ def main() -> None:
                 "python": (functools.partial(python_app(square), 3),
                            functools.partial(python_app(container.python(square)), 3)),
             }
+            plugin = container.runtime_plugin()
+            bare_times = []
+            for i in range(args.tasks):
+                bare = plugin.run_argv(plugin.program() or runtime, container.image, ["/bin/bash", "-c", command()],
+                                       name=f"parsl-bench-{os.getpid()}-{i}")
+                start = time.perf_counter()
+                subprocess.run(bare, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                bare_times.append(time.perf_counter() - start)
+            print(json.dumps({"bench": "container_task_latency", "runtime": runtime, "app": "bash",
+                              "variant": "bare_runtime", "tasks": args.tasks,
+                              "median_s": round(statistics.median(bare_times), 5)}), flush=True)
             for kind, (plain, contained) in variants.items():
                 plain_times, container_times = [], []
                 for _ in range(args.tasks):  # interleaved: load on the machine hits both alike
