@@ -53,6 +53,33 @@ def _container_processes() -> Iterator[tuple[int, str, str]]:
                 yield int(entry), name.decode(), cmdline
 
 
+def _read(pid: int, what: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/{what}", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _parent(pid: int) -> int:
+    stat = _read(pid, "stat")
+    return int(stat.rsplit(b")", 1)[1].split()[1]) if stat else 0
+
+
+def starter_of(name: str) -> int:
+    """The process that started container ``name``: the parent of the runtime client, whose
+    command line or environment names the container."""
+    wanted = f"PARSL_CONTAINER_NAME={name}".encode()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            pid = int(entry)
+            if wanted in _read(pid, "cmdline").split(b"\0") or wanted in _read(pid, "environ").split(b"\0"):
+                parent = _parent(pid)
+                if b"PARSL_CONTAINER_NAME" not in _read(parent, "environ") and parent > 1:
+                    return parent
+    raise AssertionError(f"no process started container {name}")
+
+
 def containers_running(name: str) -> list[int]:
     """Processes whose environment says they run in container ``name`` (any runtime sets it)."""
     return [pid for pid, container, _ in _container_processes() if container == name]
@@ -280,6 +307,27 @@ class ContainerRuntimeTests:
         with pytest.raises(AppTimeout):
             future.result()
         assert not self.container_exists(name)
+
+    @pytest.mark.parametrize("dfk", ["htex"], indirect=True)
+    def test_killed_htex_worker_leaves_no_container(self, dfk: Any, tmp_path: Any) -> None:
+        """SIGKILL the HTEX worker running a container app: the task fails, the container goes."""
+        from parsl_executor_htex.errors import WorkerLost
+
+        @bash_app
+        @self.container("py3").bash
+        def sleeps() -> str:
+            return 'echo "$PARSL_CONTAINER_NAME" > name.txt; exec sleep 600'
+
+        future = sleeps()
+        wait_for(lambda: (tmp_path / "name.txt").exists() and (tmp_path / "name.txt").read_text().strip(),
+                 60, "the container to start")
+        name = (tmp_path / "name.txt").read_text().strip()
+        worker = starter_of(name)
+        assert b"parsl_executor_htex" in _read(worker, "cmdline")
+        os.kill(worker, signal.SIGKILL)
+        with pytest.raises(WorkerLost):
+            future.result()
+        wait_for(lambda: not self.container_exists(name), 60, f"container {name} to be removed")
 
     def test_killed_worker_leaves_no_container(self, tmp_path: Any) -> None:
         """The process that started the container is SIGKILLed: its guard removes the container."""
