@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import uuid
 from typing import Any, Callable
 
 import parsl
@@ -42,6 +43,20 @@ def square(x: int) -> int:
     return x * x
 
 
+class _Done:
+    def result(self) -> None:
+        return None
+
+
+def _bare(container: Container) -> _Done:
+    """Run the runtime's own command line for ``command()`` directly, outside Parsl."""
+    plugin = container.runtime_plugin()
+    argv = plugin.run_argv(plugin.program() or "", container.image, ["/bin/bash", "-c", command()],
+                           name=f"parsl-bench-{uuid.uuid4().hex[:12]}")
+    subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    return _Done()
+
+
 def latency(submit: Callable[[], Any]) -> float:
     """Seconds from submitting one task to its result."""
     start = time.perf_counter()
@@ -60,36 +75,25 @@ def main() -> None:
     try:
         for runtime in args.runtime or ["podman", "charliecloud"]:
             container = Container(IMAGES[runtime], runtime=runtime)
-            variants = {
-                "bash": (bash_app(command), bash_app(container.bash(command))),
-                "python": (functools.partial(python_app(square), 3),
-                           functools.partial(python_app(container.python(square)), 3)),
+            apps: dict[str, dict[str, Callable[[], Any]]] = {
+                "bash": {"plain": bash_app(command), "container": bash_app(container.bash(command)),
+                         "bare_runtime": functools.partial(_bare, container)},
+                "python": {"plain": functools.partial(python_app(square), 3),
+                           "container": functools.partial(python_app(container.python(square)), 3)},
             }
-            plugin = container.runtime_plugin()
-            bare_times = []
-            for i in range(args.tasks):
-                bare = plugin.run_argv(plugin.program() or runtime, container.image, ["/bin/bash", "-c", command()],
-                                       name=f"parsl-bench-{os.getpid()}-{i}")
-                start = time.perf_counter()
-                subprocess.run(bare, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-                bare_times.append(time.perf_counter() - start)
-            print(json.dumps({"bench": "container_task_latency", "runtime": runtime, "app": "bash",
-                              "variant": "bare_runtime", "tasks": args.tasks,
-                              "median_s": round(statistics.median(bare_times), 5)}), flush=True)
-            for kind, (plain, contained) in variants.items():
-                plain_times, container_times = [], []
-                for _ in range(args.tasks):  # interleaved: load on the machine hits both alike
-                    plain_times.append(latency(plain))
-                    container_times.append(latency(contained))
-                plain_median = statistics.median(plain_times)
-                container_median = statistics.median(container_times)
-                for variant, median in (("plain", plain_median), ("container", container_median)):
+            for kind, variants in apps.items():
+                times: dict[str, list[float]] = {variant: [] for variant in variants}
+                for _ in range(args.tasks):  # interleaved: load on the machine hits every variant alike
+                    for variant, submit in variants.items():
+                        times[variant].append(latency(submit))
+                medians = {variant: statistics.median(values) for variant, values in times.items()}
+                for variant, median in medians.items():
                     print(json.dumps({"bench": "container_task_latency", "runtime": runtime, "app": kind,
                                       "variant": variant, "tasks": args.tasks, "median_s": round(median, 5)}),
                           flush=True)
                 print(json.dumps({"bench": "container_overhead", "runtime": runtime, "app": kind,
-                                  "median_overhead_s": round(container_median - plain_median, 4),
-                                  "ratio_container_over_plain": round(container_median / plain_median, 1)}),
+                                  "median_overhead_s": round(medians["container"] - medians["plain"], 4),
+                                  "ratio_container_over_plain": round(medians["container"] / medians["plain"], 1)}),
                       flush=True)
     finally:
         parsl.dfk().cleanup()
