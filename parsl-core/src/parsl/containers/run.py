@@ -120,9 +120,12 @@ def _start_guard(remove: Optional[list[str]], pgid: int) -> subprocess.Popen:
 def _finish(guard: subprocess.Popen, remove: bool) -> None:
     """Tell the guard the container ended, or (to have it removed) say nothing and wait for it."""
     assert guard.stdin is not None
-    if not remove:
-        guard.stdin.write(b"done")
-    guard.stdin.close()
+    try:
+        if not remove:
+            guard.stdin.write(b"done")
+        guard.stdin.close()
+    except BrokenPipeError:  # the guard is gone already (killed with this process's group)
+        pass
     if remove:
         guard.wait()
     # else the guard just exits; not waiting keeps its start-up out of the task's time (a Popen
