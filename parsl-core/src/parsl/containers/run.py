@@ -124,7 +124,7 @@ def _finish(guard: subprocess.Popen, remove: bool) -> None:
         if not remove:
             guard.stdin.write(b"done")
         guard.stdin.close()
-    except BrokenPipeError:  # the guard is gone already (killed with this process's group)
+    except BrokenPipeError:  # the guard was killed: the run itself ended normally
         pass
     if remove:
         guard.wait()
