@@ -351,6 +351,18 @@ class ContainerRuntimeTests:
 
     # -- worker pools in containers -------------------------------------------------------------
 
+    def test_container_launcher_in_a_config_file(self) -> None:
+        from parsl.configfile import config_from_data, config_to_data
+
+        container = {"image": self.image("pool"), "runtime": self.runtime, "mounts": ["/opt:/opt"]}
+        data = {"executors": [{"type": "htex", "provider": {"type": "local", "launcher": {
+            "type": "container", "container": container}}}]}
+        launcher = config_from_data(data).executors[0].provider.launcher
+        assert launcher.container.as_dict() == Container(**container).as_dict()
+        again = config_from_data(config_to_data(config_from_data(data))).executors[0].provider.launcher
+        assert again.container.as_dict() == launcher.container.as_dict()
+        assert " -m parsl.containers.launch " in launcher("pool --port=1", 1, 1)
+
     def test_worker_pool_in_a_container(self, tmp_path: Any) -> None:
         """An HTEX block whose pool runs in the ``pool`` image; its container goes with the block.
 
