@@ -161,4 +161,3 @@ def test_bad_input_errors(host: Container, tmp_path: Any) -> None:
         no_runtime().result()
     with pytest.raises(ContainerBindPathMissing, match="'/nonexistent-parsl-folder' does not exist"):
         writes(outputs=[File("/nonexistent-parsl-folder/x")]).result()
-
