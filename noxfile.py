@@ -29,13 +29,16 @@ SERVICES = {
     "parsl-provider-gridengine": ["gridengine"],
     "parsl-staging-rsync": ["sshd"],
     "parsl-monitoring": ["postgres", "chromium"],
+    "parsl-container-podman": ["podman"],
+    "parsl-container-docker": ["podman"],
+    "parsl-container-charliecloud": ["charliecloud"],
 }
 
 
 def _distributions() -> dict[str, Path]:
     """Distribution name -> folder, for every folder holding a pyproject.toml."""
     folders = [ROOT / "parsl-core", ROOT / "parsl-monitoring"]
-    for group in ("parsl-executors", "parsl-providers", "parsl-staging"):
+    for group in ("parsl-executors", "parsl-providers", "parsl-staging", "parsl-containers"):
         folders += sorted(p.parent for p in (ROOT / group).glob("*/pyproject.toml"))
     dists = {}
     for folder in folders:
@@ -57,6 +60,14 @@ def _has_test_extra(folder: Path) -> bool:
     return "test" in project.get("optional-dependencies", {})
 
 
+def _local_test_dependencies(folder: Path) -> list[Path]:
+    """Folders of this repository's distributions that ``folder``'s test extra names (e.g. htex)."""
+    project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+    wanted = [req.split(">")[0].split("=")[0].split("[")[0].strip()
+              for req in project.get("optional-dependencies", {}).get("test", [])]
+    return [DISTRIBUTIONS[name] for name in wanted if name in DISTRIBUTIONS]
+
+
 def _install(session: nox.Session, *folders: Path) -> None:
     specs = [f"{f}[test]" if _has_test_extra(f) else str(f) for f in folders]
     session.install("pytest", *[arg for spec in specs for arg in ("-e", spec)])
@@ -70,7 +81,7 @@ def _start_services(session: nox.Session, names: list[str]) -> None:
 def _make_dist_session(dist: str, folder: Path) -> None:
     @nox.session(name=_session_name(dist))
     def tests(session: nox.Session) -> None:
-        _install(session, *dict.fromkeys([DISTRIBUTIONS["parsl-core"], folder]))
+        _install(session, *dict.fromkeys([DISTRIBUTIONS["parsl-core"], *_local_test_dependencies(folder), folder]))
         _start_services(session, SERVICES.get(dist, []))
         session.run("pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), *session.posargs)
 

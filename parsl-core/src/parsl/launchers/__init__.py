@@ -4,6 +4,6 @@ from parsl.plugins.lazy import module_getattr
 
 __all__ = ["SimpleLauncher", "WrappedLauncher", "SingleNodeLauncher", "GnuParallelLauncher",
            "MpiExecLauncher", "MpiRunLauncher", "SrunLauncher", "SrunMPILauncher", "AprunLauncher",
-           "JsrunLauncher"]
+           "JsrunLauncher", "ContainerLauncher"]
 
 __getattr__ = module_getattr("launcher", __name__)

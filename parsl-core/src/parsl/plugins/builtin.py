@@ -34,6 +34,7 @@ def parsl_register_providers(register: Register) -> None:
 @hookimpl
 def parsl_register_launchers(register: Register) -> None:
     from parsl.launchers import launchers as L
+    from parsl.launchers.container import ContainerLauncher
 
     register(L.SimpleLauncher, name="simple")
     register(L.SingleNodeLauncher, name="single-node", aliases=("single_node",))
@@ -45,6 +46,7 @@ def parsl_register_launchers(register: Register) -> None:
     register(L.JsrunLauncher, name="jsrun")
     register(L.GnuParallelLauncher, name="gnu-parallel", aliases=("gnu_parallel",))
     register(L.WrappedLauncher, name="wrapped")
+    register(ContainerLauncher, name="container")
 
 
 @hookimpl

@@ -83,6 +83,14 @@ def parsl_register_logconfigs(register: Register) -> None:
 
 
 @hookspec
+def parsl_register_container_runtimes(register: Register) -> None:
+    """Offer container runtimes (subclasses of ``parsl.containers.runtime.ContainerRuntime``).
+
+    Added in plugin API 1.1.
+    """
+
+
+@hookspec
 def parsl_module_aliases() -> Mapping[str, str]:
     """Map Parsl module paths onto this plugin's modules.
 

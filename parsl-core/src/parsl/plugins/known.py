@@ -37,6 +37,13 @@ KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
         **_names("parsl-staging-globus", "globus", "GlobusStaging"),
     },
     "monitor": _names(_MONITORING, "hub", "MonitoringHub"),
+    "container_runtime": {
+        **_names("parsl-container-podman", "podman", "PodmanRuntime"),
+        **_names("parsl-container-docker", "docker", "DockerRuntime"),
+        **_names("parsl-container-apptainer", "apptainer", "singularity", "ApptainerRuntime"),
+        **_names("parsl-container-shifter", "shifter", "ShifterRuntime"),
+        **_names("parsl-container-charliecloud", "charliecloud", "ch-run", "CharliecloudRuntime"),
+    },
 }
 
 #: Parsl module path -> distribution whose plugin provides it (through ``parsl_module_aliases``).

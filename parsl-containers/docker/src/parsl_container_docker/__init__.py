@@ -1,0 +1,1 @@
+"""Parsl container runtime ``docker``."""
