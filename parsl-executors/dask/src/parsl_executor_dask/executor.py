@@ -93,8 +93,9 @@ class DaskExecutor(ParslExecutor):
                 elif self.address is not None:
                     self._client = Client(self.address, timeout=self.connect_timeout, set_as_default=False)
                 else:
-                    self._own_cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=self.threads_per_worker,
-                                                     host="127.0.0.1", dashboard_address=None)
+                    self._own_cluster = LocalCluster(n_workers=self.n_workers, host="127.0.0.1",
+                                                     threads_per_worker=self.threads_per_worker,
+                                                     dashboard_address=None)
                     self._client = Client(self._own_cluster, timeout=self.connect_timeout, set_as_default=False)
             except (OSError, TimeoutError) as e:
                 raise EngineUnreachable(self, ENGINE, self.scheduler_address, str(e)) from e
