@@ -32,14 +32,11 @@ def kill_my_worker() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-@python_app
 def die_once(marker: str) -> str:
-    import os
-    import signal
-
-    if not os.path.exists(marker):
-        open(marker, "w").close()
-        os.kill(os.getpid(), signal.SIGKILL)
+    """Kill the worker on the first try (leaving ``marker``), succeed on the next."""
+    if not Path(marker).exists():
+        Path(marker).touch()
+        kill_my_worker()
     return "second try"
 
 
@@ -133,7 +130,7 @@ def test_a_killed_worker_is_an_engine_failure(executor: DaskExecutor, dask_clust
 def test_a_lost_worker_is_retried_by_parsl(dask_cluster: str, tmp_path: Path) -> None:
     dfk = parsl.load(Config(executors=[DaskExecutor(address=dask_cluster)], run_dir=str(tmp_path / "run"), retries=1))
     try:
-        assert die_once(str(tmp_path / "marker")).result(timeout=120) == "second try"
+        assert python_app(die_once)(str(tmp_path / "marker")).result(timeout=120) == "second try"
     finally:
         dfk.cleanup()
         parsl.clear()
