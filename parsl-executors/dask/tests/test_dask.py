@@ -204,3 +204,15 @@ def test_submit_after_shutdown_is_refused(executor: DaskExecutor) -> None:
     executor.shutdown()
     with pytest.raises(RuntimeError, match="shut down"):
         executor.submit(add, {}, 1)
+
+
+def test_config_file_names_the_executor_and_round_trips(tmp_path: Path) -> None:
+    from parsl.config import load_config_file
+    from parsl.configfile.dump import dumps
+
+    path = tmp_path / "dask.toml"
+    path.write_text('[[executors]]\ntype = "dask"\naddress = "tcp://127.0.0.1:8786"\nconnect_timeout = 5\n')
+    config = load_config_file(str(path))
+    (ex,) = config.executors
+    assert isinstance(ex, DaskExecutor) and ex.address == "tcp://127.0.0.1:8786" and ex.connect_timeout == 5.0
+    assert 'type = "dask"' in dumps(config, "toml") and 'address = "tcp://127.0.0.1:8786"' in dumps(config, "toml")
