@@ -216,3 +216,12 @@ def test_config_file_names_the_executor_and_round_trips(tmp_path: Path) -> None:
     (ex,) = config.executors
     assert isinstance(ex, DaskExecutor) and ex.address == "tcp://127.0.0.1:8786" and ex.connect_timeout == 5.0
     assert 'type = "dask"' in dumps(config, "toml") and 'address = "tcp://127.0.0.1:8786"' in dumps(config, "toml")
+
+
+def echo_keywords(**kwargs: object) -> dict:
+    return kwargs
+
+
+def test_task_keywords_named_like_dask_options_reach_the_task(executor: DaskExecutor) -> None:
+    kwargs = {"key": "mine", "resources": "also mine", "pure": 1}
+    assert executor.submit(echo_keywords, {}, **kwargs).result(timeout=120) == kwargs

@@ -37,12 +37,13 @@ class Collector:
                                         daemon=True)
         self._thread.start()
 
-    def submit(self, call: Callable[..., Any], key: str, options: Dict[str, Any]) -> Future:
+    def submit(self, func: Callable[..., Any], args: Any, kwargs: Dict[str, Any], key: str,
+               options: Dict[str, Any]) -> Future:
         fut = LightFuture()
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"DaskExecutor {self._executor.label!r} has been shut down")
-            dfut = self._client.submit(call, key=key, pure=False, **options)
+            dfut = self._client.submit(func, *args, key=key, pure=False, **options, **kwargs)
             self._pending[key] = (fut, dfut)
         dfut.add_done_callback(self._finished.put)
         return fut

@@ -1,7 +1,9 @@
 """``DaskExecutor``: Parsl apps as tasks of a Dask cluster the user already runs (or a ``LocalCluster``).
 
-Each Parsl try becomes one ``client.submit(..., pure=False)``: never deduplicated by Dask's key
-hashing, so a retry really runs again. Finished Dask futures are handed to one collector thread
+Each Parsl try becomes one ``client.submit(func, *args, pure=False, **kwargs)``: never
+deduplicated by Dask's key hashing, so a retry really runs again; the function itself is
+submitted (not a wrapper made per call), so Dask's cache of pickled functions serves every call
+of an app. Finished Dask futures are handed to one collector thread
 (``collector``) that fetches results in batches with one ``gather`` per batch, as a direct Dask
 user would, instead of one blocking round trip per task.
 
@@ -111,9 +113,10 @@ class DaskExecutor(ParslExecutor):
         options: Dict[str, Any] = {}
         if resource_specification:
             options = self._dask_options(resource_specification)
-        name = getattr(func, "__name__", "task")
-        call = functools.partial(func, *args, **kwargs) if args or kwargs else func
-        return self._collector.submit(call, f"{name}-{uuid.uuid4().hex}", options)
+        key = f"{getattr(func, '__name__', 'task')}-{uuid.uuid4().hex}"
+        if kwargs.keys() & _submit_parameters():  # the task's keywords would be taken as Dask's options
+            return self._collector.submit(functools.partial(func, *args, **kwargs), (), {}, key, options)
+        return self._collector.submit(func, args, kwargs, key, options)
 
     def _dask_options(self, spec: Dict[str, Any]) -> Dict[str, Any]:
         check_resource_spec(spec, RESOURCE_VALIDATORS, "the DaskExecutor")
@@ -160,6 +163,16 @@ class DaskExecutor(ParslExecutor):
 
     def monitor_resources(self) -> bool:
         return True
+
+
+@functools.cache
+def _submit_parameters() -> frozenset:
+    """The keywords ``Client.submit`` keeps for itself (``key``, ``resources``, ``pure``...)."""
+    import inspect
+
+    from distributed import Client
+
+    return frozenset(inspect.signature(Client.submit).parameters) - {"self", "func", "args", "kwargs"}
 
 
 def _close_quietly(closable: Any, timeout: float, label: str) -> None:
