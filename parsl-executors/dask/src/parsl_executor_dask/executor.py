@@ -135,12 +135,12 @@ class DaskExecutor(ParslExecutor):
     def scale_out(self, workers: int) -> None:
         """Ask the cluster for ``workers`` more workers (its ``scale``); connected by address there is none."""
         cluster = self._scalable_cluster()
-        cluster.scale(len(cluster.workers) + workers)
+        cluster.scale(_planned_workers(cluster) + workers)
 
     def scale_in(self, workers: int) -> None:
         """Ask the cluster to retire ``workers`` workers."""
         cluster = self._scalable_cluster()
-        cluster.scale(max(0, len(cluster.workers) - workers))
+        cluster.scale(max(0, _planned_workers(cluster) - workers))
 
     def _scalable_cluster(self) -> Any:
         cluster = self.cluster if self.cluster is not None else self._own_cluster
@@ -163,6 +163,12 @@ class DaskExecutor(ParslExecutor):
 
     def monitor_resources(self) -> bool:
         return True
+
+
+def _planned_workers(cluster: Any) -> int:
+    """Workers the cluster is asked for: its ``plan`` (a worker just requested may not run yet)."""
+    plan = getattr(cluster, "plan", None)
+    return len(plan) if plan is not None else len(cluster.workers)
 
 
 @functools.cache
