@@ -112,7 +112,7 @@ ENGINES: Dict[str, Callable[[], Engine]] = {"dask": Dask, "ray": Ray}
 
 #: Ray's settings for the benchmark: no token file, no metrics agent, patient start-up on a busy machine.
 RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_enable_metrics_collection": "0", "RAY_USAGE_STATS_ENABLED": "0",
-           "RAY_agent_register_timeout_ms": "300000", "RAY_raylet_start_wait_time_s": "300"}
+           "RAY_agent_register_timeout_ms": "300000"}
 
 
 def run_ray_isolated(argv: List[str]) -> None:
