@@ -45,7 +45,6 @@ def test_a_planned_capability_moves_to_the_known_tables_when_its_distribution_la
     ("parsl.executors", "TaskVineExecutor", "parsl-executor-taskvine"),
     ("parsl.executors", "FluxExecutor", "parsl-executor-flux"),
     ("parsl.executors", "RadicalPilotExecutor", "parsl-executor-radical"),
-    ("parsl.executors", "GlobusComputeExecutor", "parsl-executor-globus-compute"),
     ("parsl.providers", "KubernetesProvider", "parsl-provider-kubernetes"),
     ("parsl.providers", "AWSProvider", "parsl-provider-aws"),
     ("parsl.providers", "GoogleCloudProvider", "parsl-provider-googlecloud"),

@@ -19,7 +19,12 @@ def _names(dist: str, *names: str) -> dict[str, str]:
 
 #: kind -> plugin name (short name or Parsl class name) -> distribution of ours that provides it
 KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
-    "executor": _names(_HTEX, "htex", "HighThroughputExecutor", "mpi", "MPIExecutor"),
+    "executor": {
+        **_names(_HTEX, "htex", "HighThroughputExecutor", "mpi", "MPIExecutor"),
+        **_names("parsl-executor-dask", "dask", "DaskExecutor"),
+        **_names("parsl-executor-ray", "ray", "RayExecutor"),
+        **_names("parsl-executor-globus-compute", "globus_compute", "GlobusComputeExecutor"),
+    },
     "provider": {
         **_names("parsl-provider-slurm", "slurm", "SlurmProvider"),
         **_names("parsl-provider-gridengine", "gridengine", "GridEngineProvider"),
@@ -50,6 +55,9 @@ KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
 KNOWN_MODULES: Mapping[str, str] = {
     "parsl.executors.high_throughput": _HTEX,
     "parsl.curvezmq": _HTEX,
+    "parsl.executors.dask": "parsl-executor-dask",
+    "parsl.executors.ray": "parsl-executor-ray",
+    "parsl.executors.globus_compute": "parsl-executor-globus-compute",
     "parsl.providers.slurm": "parsl-provider-slurm",
     "parsl.providers.grid_engine": "parsl-provider-gridengine",
     "parsl.providers.pbspro": "parsl-provider-pbspro",
@@ -84,7 +92,6 @@ _WORKQUEUE = Planned("parsl-executor-workqueue")
 _TASKVINE = Planned("parsl-executor-taskvine")
 _FLUX = Planned("parsl-executor-flux")
 _RADICAL = Planned("parsl-executor-radical")
-_GLOBUS_COMPUTE = Planned("parsl-executor-globus-compute")
 _AWS = Planned("parsl-provider-aws", 11)
 _KUBERNETES = Planned("parsl-provider-kubernetes", 11)
 _GOOGLECLOUD = Planned("parsl-provider-googlecloud", 11)
@@ -97,7 +104,6 @@ PLANNED_PLUGINS: Mapping[str, Mapping[str, Planned]] = {
         **_planned(_TASKVINE, "taskvine", "TaskVineExecutor"),
         **_planned(_FLUX, "flux", "FluxExecutor"),
         **_planned(_RADICAL, "radical", "RadicalPilotExecutor"),
-        **_planned(_GLOBUS_COMPUTE, "globus_compute", "GlobusComputeExecutor"),
     },
     "provider": {
         **_planned(_AWS, "aws", "AWSProvider"),
@@ -113,7 +119,6 @@ PLANNED_MODULES: Mapping[str, Planned] = {
     "parsl.executors.taskvine": _TASKVINE,
     "parsl.executors.flux": _FLUX,
     "parsl.executors.radical": _RADICAL,
-    "parsl.executors.globus_compute": _GLOBUS_COMPUTE,
     "parsl.providers.aws": _AWS,
     "parsl.providers.kubernetes": _KUBERNETES,
     "parsl.providers.googlecloud": _GOOGLECLOUD,

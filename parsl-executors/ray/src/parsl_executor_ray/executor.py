@@ -1,0 +1,167 @@
+"""``RayExecutor``: Parsl apps as Ray tasks (``ray.remote``), on a Ray cluster or a local ``ray.init()``.
+
+Each Parsl try is one call of a single remote function that runs ``func(*args, **kwargs)``,
+with the try's resource request as ``.options(...)``. Ray's ``ObjectRef.future()`` completes the
+Parsl future; Ray's own failures (a worker that died, a cancelled task, an object lost) become
+``EngineTaskFailed``, a task's own exception keeps its type (Ray's ``RayTaskError`` is also an
+instance of the task's exception class) and its remote traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+from typing import Any, Callable, Dict, List, Optional
+
+import attrs
+
+from parsl.data_provider.staging import Staging
+from parsl.dataflow.lightfuture import LightFuture
+from parsl.executors.base import ParslExecutor
+from parsl.executors.engine import (
+    EngineTaskFailed,
+    EngineUnreachable,
+    check_resource_spec,
+    non_negative_number,
+    resource_amounts,
+    unsatisfiable,
+)
+from parsl.executors.errors import InvalidResourceSpecification
+from parsl.plugins.settings import settings
+
+logger = logging.getLogger(__name__)
+
+ENGINE = "Ray cluster"
+
+#: Resource-specification keys and what they become in Ray: ``num_cpus``, ``num_gpus``,
+#: ``memory`` (MB, as in the HighThroughputExecutor; Ray counts bytes) and ``resources``
+#: (Ray custom resources).
+RESOURCE_VALIDATORS = {"num_cpus": non_negative_number, "num_gpus": non_negative_number,
+                       "memory": non_negative_number, "resources": resource_amounts}
+_RAY_NAMES = {"num_cpus": "CPU", "num_gpus": "GPU", "memory": "memory"}
+
+
+def _call(func: Callable[..., Any], args: Any, kwargs: Dict[str, Any]) -> Any:
+    """Run the task; box its result, since Ray would treat a returned generator as a streaming task."""
+    return (func(*args, **kwargs),)
+
+
+@settings
+class RayExecutor(ParslExecutor):
+    """Run tasks on Ray: connect to ``address`` (``"ray://host:10001"``, ``"auto"``...) or start Ray locally.
+
+    A Ray already initialised in this process (by the user) is used as is and left running; a Ray
+    the executor initialised is shut down with it. ``num_cpus`` sizes a local Ray only.
+    ``init_kwargs`` are passed to ``ray.init``.
+    """
+
+    label: str = "ray"
+    address: Optional[str] = None
+    num_cpus: Optional[int] = None
+    init_kwargs: Dict[str, Any] = attrs.field(factory=dict)
+    storage_access: Optional[List[Staging]] = None
+    working_dir: Optional[str] = None
+
+    _remote: Any = attrs.field(init=False, default=None, repr=False)
+    _owns_ray: bool = attrs.field(init=False, default=False, repr=False)
+    _pending: Dict[Any, LightFuture] = attrs.field(init=False, factory=dict, repr=False)
+    _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock, repr=False)
+    _closed: bool = attrs.field(init=False, default=False, repr=False)
+
+    @property
+    def ray_address(self) -> str:
+        return self.address or "a local Ray"
+
+    def start(self) -> None:
+        """Connect to (or start) Ray; a cluster that refuses the connection is ``EngineUnreachable``."""
+        import ray
+
+        if not ray.is_initialized():
+            options = {"include_dashboard": False, **self.init_kwargs}
+            if self.num_cpus is not None:
+                options["num_cpus"] = self.num_cpus
+            try:
+                ray.init(address=self.address, **options)
+            except (ConnectionError, TimeoutError, OSError) as e:
+                raise EngineUnreachable(self, ENGINE, self.ray_address, str(e)) from e
+            self._owns_ray = True
+        self._remote = ray.remote(max_retries=0)(_call)  # retries are Parsl's (Config.retries)
+
+    def submit(self, func: Callable[..., Any], resource_specification: Dict[str, Any],
+               *args: Any, **kwargs: Any) -> Future:
+        """Run ``func(*args, **kwargs)`` as one Ray task with the specification's resources."""
+        if self._remote is None:
+            raise RuntimeError(f"RayExecutor {self.label!r} has not been started")
+        remote = self._remote.options(**self._ray_options(resource_specification)) \
+            if resource_specification else self._remote
+        fut = LightFuture()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"RayExecutor {self.label!r} has been shut down")
+            ref = remote.remote(func, args, kwargs)
+            self._pending[ref] = fut
+        ref.future().add_done_callback(lambda rf: self._resolve(ref, rf))
+        return fut
+
+    def _ray_options(self, spec: Dict[str, Any]) -> Dict[str, Any]:
+        import ray
+
+        check_resource_spec(spec, RESOURCE_VALIDATORS, "the RayExecutor")
+        options = {k: v for k, v in spec.items() if k != "resources"}
+        if "memory" in options:
+            options["memory"] = int(options["memory"] * 1024 * 1024)
+        if spec.get("resources"):
+            options["resources"] = dict(spec["resources"])
+        request = {_RAY_NAMES[k]: v for k, v in options.items() if k in _RAY_NAMES}
+        request.update(options.get("resources", {}))
+        problem = unsatisfiable(request, [n["Resources"] for n in ray.nodes() if n["Alive"]])
+        if problem:
+            raise InvalidResourceSpecification(set(spec), f"on the Ray cluster at {self.ray_address} {problem}")
+        return options
+
+    def _resolve(self, ref: Any, ray_future: Future) -> None:
+        with self._lock:
+            fut = self._pending.pop(ref, None)
+        if fut is None:  # failed at shutdown already
+            return
+        try:
+            fut.set_result(ray_future.result()[0])
+        except BaseException as e:
+            fut.set_exception(self._translate(e))
+
+    def _translate(self, e: BaseException) -> BaseException:
+        """The task's own exception as Ray raised it; Ray's failures, unserializable results: ``EngineTaskFailed``."""
+        from ray.exceptions import RayTaskError
+
+        if isinstance(e, RayTaskError) and _raised_by_the_task(e):
+            return e
+        reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        return EngineTaskFailed(self, ENGINE, self.ray_address, reason)
+
+    def shutdown(self) -> None:
+        """Cancel and fail unfinished tasks, then shut Ray down if the executor started it."""
+        import ray
+
+        with self._lock:
+            self._closed = True
+            left, self._pending = self._pending, {}
+        for ref, fut in left.items():
+            fut.set_exception(EngineTaskFailed(self, ENGINE, self.ray_address,
+                                               "the executor shut down before the task finished"))
+            try:
+                ray.cancel(ref, force=True)
+            except Exception as e:
+                logger.warning("%s: cancelling a Ray task: %s", self.label, e)
+        if self._owns_ray:
+            ray.shutdown()
+            self._owns_ray = False
+
+
+def _raised_by_the_task(e: Any) -> bool:
+    """Whether a ``RayTaskError`` came from the task's code (its traceback passes through ``_call``).
+
+    Ray reports its failure to serialize a result as a ``RayTaskError`` too, with a traceback
+    that starts in Ray's own pickler.
+    """
+    return f"{__name__.replace('.', '/')}.py" in str(e)
