@@ -46,6 +46,7 @@ KINDS: Mapping[str, tuple[str, str]] = {
     "stager": ("parsl_register_stagers", "parsl.data_provider.staging:Staging"),
     "monitor": ("parsl_register_monitors", "parsl.plugins.monitor:Monitor"),
     "logconfig": ("parsl_register_logconfigs", "parsl.logconfigs.base:LogConfig"),
+    "site": ("parsl_register_sites", "parsl.sites:Site"),
 }
 
 
