@@ -31,10 +31,17 @@ SERVICES = {
     "parsl-monitoring": ["postgres", "chromium"],
 }
 
+#: Other distributions a distribution's tests need beside the core (parsl-sites checks each site's
+#: rendered config, which names these plugins).
+TEST_PEERS = {
+    "parsl-sites": ["parsl-executor-htex", "parsl-provider-slurm", "parsl-provider-pbspro", "parsl-provider-lsf",
+                    "parsl-provider-condor", "parsl-provider-gridengine"],
+}
+
 
 def _distributions() -> dict[str, Path]:
     """Distribution name -> folder, for every folder holding a pyproject.toml."""
-    folders = [ROOT / "parsl-core", ROOT / "parsl-monitoring"]
+    folders = sorted(p.parent for p in ROOT.glob("parsl-*/pyproject.toml"))  # core and capabilities
     for group in ("parsl-executors", "parsl-providers", "parsl-staging"):
         folders += sorted(p.parent for p in (ROOT / group).glob("*/pyproject.toml"))
     dists = {}
@@ -70,11 +77,14 @@ def _start_services(session: nox.Session, names: list[str]) -> None:
 def _make_dist_session(dist: str, folder: Path) -> None:
     @nox.session(name=_session_name(dist))
     def tests(session: nox.Session) -> None:
-        _install(session, *dict.fromkeys([DISTRIBUTIONS["parsl-core"], folder]))
+        peers = [DISTRIBUTIONS[peer] for peer in TEST_PEERS.get(dist, [])]
+        _install(session, *dict.fromkeys([DISTRIBUTIONS["parsl-core"], *peers, folder]))
         _start_services(session, SERVICES.get(dist, []))
         session.run("pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), *session.posargs)
 
     alone = "parsl-core alone" if dist == "parsl-core" else f"only parsl-core and {dist} installed"
+    if dist in TEST_PEERS:
+        alone = f"parsl-core, {dist} and the plugins it is tested with ({', '.join(TEST_PEERS[dist])})"
     tests.__doc__ = f"{dist}: its own tests, with {alone}."
 
 

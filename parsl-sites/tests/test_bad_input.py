@@ -96,8 +96,10 @@ def test_a_valid_template_parses() -> None:
 
 
 @pytest.mark.parametrize(("edit", "problem"), [
-    (('retries = "{{nodes}}"', 'retries = "{{node}}"'), r"config: placeholder \{\{node\}\} names no declared parameter"),
-    (('type = "int"', 'type = "integer"'), r"parameters.nodes.type: expected one of str, int, float, bool, got 'integer'"),
+    (('retries = "{{nodes}}"', 'retries = "{{node}}"'),
+     r"config: placeholder \{\{node\}\} names no declared parameter"),
+    (('type = "int"', 'type = "integer"'),
+     r"parameters.nodes.type: expected one of str, int, float, bool, got 'integer'"),
     (("default = 1", 'default = "1"'), r"parameters.nodes.default: expected int, got '1'"),
     (("default = 1", "default = 1\nrequired = true"), r"parameters.nodes: a required parameter has no default"),
     (('login_host = "h"', ""), r"site.login_host: required string"),

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import tomllib
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
+from conftest import run_cli
 
 from parsl.cli.main import main
 from parsl.plugins.manager import get_plugin_manager
 from parsl_sites.site import TemplateSite
-
-from conftest import run_cli
 
 SHIPPED = sorted(p.name.removesuffix(".toml") for p in files("parsl_sites").joinpath("templates").iterdir()
                  if p.name.endswith(".toml"))

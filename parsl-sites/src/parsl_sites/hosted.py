@@ -24,7 +24,6 @@ import re
 import shutil
 import ssl
 import tempfile
-import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -33,6 +32,7 @@ from typing import Any, Iterator
 
 import attrs
 import tomli_w
+import tomllib
 
 from parsl_sites.template import SiteError, parse_template
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
@@ -12,7 +11,8 @@ from parsl_sites.template import SiteTemplate, parse_template
 
 
 class TemplateSite(Site):
-    """A site whose config comes from a template file; read on first use, so registering is cheap."""
+    """A site whose config comes from a template file, read when used (so registering is cheap, and a
+    registry update is seen by the next use)."""
 
     source: ClassVar[Traversable | Path]
     site_name: ClassVar[str]
@@ -20,19 +20,15 @@ class TemplateSite(Site):
 
     @classmethod
     def template(cls) -> SiteTemplate:
-        return _parse(cls.source, cls.site_name)
+        return parse_template(cls.source.read_text(encoding="utf-8"), cls.site_name, str(cls.source))
 
     @classmethod
     def config_data(cls, params: Mapping[str, Any]) -> dict[str, Any]:
         return cls.template().render(params)
 
 
-@functools.lru_cache(maxsize=None)
-def _parse(source: Traversable | Path, name: str) -> SiteTemplate:
-    return parse_template(source.read_text(encoding="utf-8"), name, str(source))
-
-
-def template_site(source: Traversable | Path, name: str | None = None, origin: str = "parsl-sites") -> type[TemplateSite]:
+def template_site(source: Traversable | Path, name: str | None = None,
+                  origin: str = "parsl-sites") -> type[TemplateSite]:
     """A ``TemplateSite`` class for a template file, to pass to ``register`` in ``parsl_register_sites``.
 
     ``name`` defaults to the file name without ``.toml``; the class is named after it

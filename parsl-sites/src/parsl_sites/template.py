@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from typing import Any, Mapping
 
 import attrs
+import tomllib
 
 from parsl.errors import ConfigurationError
 
@@ -39,7 +39,7 @@ class Parameter:
     def check(self, site: str, value: Any) -> Any:
         """Return ``value`` if it has this parameter's type, else raise naming the parameter."""
         expected = TYPES[self.type]
-        if isinstance(value, bool) and self.type != "bool" or not isinstance(value, expected):
+        if (isinstance(value, bool) and self.type != "bool") or not isinstance(value, expected):
             raise SiteError(f"site {site!r}: parameter {self.name!r}: expected {self.type}, got {value!r}")
         return value
 
