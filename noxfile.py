@@ -102,6 +102,16 @@ def integration(session: nox.Session) -> None:
 
 
 @nox.session
+def tutorials(session: nox.Session) -> None:
+    """Execute every cell of the tutorial notebooks on fresh kernels: on local threads, then on local HTEX."""
+    _install(session, *(DISTRIBUTIONS[d] for d in ("parsl-core", "parsl-executor-htex", "parsl-monitoring")))
+    session.install("nbclient", "nbformat", "ipykernel")
+    runner = str(ROOT / "tutorials" / "run_notebooks.py")
+    session.run("python", runner, *session.posargs)
+    session.run("python", runner, "--config", str(ROOT / "examples" / "htex-local.toml"), *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff over the whole repository."""
     session.install("ruff")
