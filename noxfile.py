@@ -112,6 +112,16 @@ def tutorials(session: nox.Session) -> None:
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (MkDocs + mkdocstrings), strict: a warning, a broken link or an unresolved
+    cross-reference fails the build; nothing is fetched from the network."""
+    _install(session, DISTRIBUTIONS["parsl-core"], DISTRIBUTIONS["parsl-sites"])
+    session.install("mkdocs>=1.6", "mkdocstrings[python]>=0.26")
+    session.run("mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
+                "--site-dir", str(Path(session.virtualenv.location) / "site"))
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff over the whole repository."""
     session.install("ruff")
