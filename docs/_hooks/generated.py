@@ -25,10 +25,14 @@ def _templates() -> list[Any]:
     return [parse_template(p.read_text(), p.name.removesuffix(".toml"), p.name) for p in sources]
 
 
+def _default(p: Any) -> str:
+    if p.required:
+        return "required"
+    return "unset" if p.default is None else f"`{p.default!r}`"
+
+
 def _site_page(t: Any) -> str:
-    rows = "\n".join(
-        f"| `{p.name}` | {p.type} | {'required' if p.required else f'`{p.default!r}`' if p.default is not None else 'unset'}"
-        f" | {p.description} |" for p in t.parameters.values())
+    rows = "\n".join(f"| `{p.name}` | {p.type} | {_default(p)} | {p.description} |" for p in t.parameters.values())
     required = " ".join(f"--set {p.name}=..." for p in t.parameters.values() if p.required)
     return f"""# {t.title}
 
