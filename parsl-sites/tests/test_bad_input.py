@@ -101,10 +101,11 @@ def test_a_valid_template_parses() -> None:
     (('type = "int"', 'type = "integer"'),
      r"parameters.nodes.type: expected one of str, int, float, bool, got 'integer'"),
     (("default = 1", 'default = "1"'), r"parameters.nodes.default: expected int, got '1'"),
-    (("default = 1", "default = 1\nrequired = true"), r"parameters.nodes: a required parameter has no default"),
+    (("default = 1", "default = 1\nrequired = true"), r"parameters.nodes: a required parameter cannot have a default"),
     (('login_host = "h"', ""), r"site.login_host: required string"),
     (('title = "T"', 'title = "T"\nqueue = "q"'), r"site.queue: unknown key"),
     (("[config]", "[configs]"), r"unknown top-level table 'configs'"),
+    (("default = 1", 'default = 1\nrequired = "yes"'), r"parameters.nodes.required: expected true or false, got 'yes'"),
 ])
 def test_template_problems_name_the_key(edit: tuple[str, str], problem: str) -> None:
     with pytest.raises(SiteError, match=rf"invalid site template t.toml:\n(.*\n)*  {problem}"):

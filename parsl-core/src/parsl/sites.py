@@ -38,5 +38,5 @@ def expand_site(data: Mapping[str, Any]) -> dict[str, Any]:
         name, params = spec["name"], {k: v for k, v in spec.items() if k != "name"}
     else:
         raise ConfigurationError(f"site: expected a site name or a table with a 'name' key, got {spec!r}")
-    site = get_plugin_manager().get("site", name)
+    site: type[Site] = get_plugin_manager().get("site", name)  # registration checked it subclasses Site
     return {**site.config_data(params), **rest}

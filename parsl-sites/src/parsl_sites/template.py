@@ -159,7 +159,9 @@ def _parameter(name: str, decl: Any, problems: list[str]) -> Parameter | None:
     if extra:
         problems.append(f"{where}.{extra[0]}: unknown key")
     ptype, required = decl.get("type"), decl.get("required", False)
-    if ptype not in TYPES:
+    if not isinstance(required, bool):
+        problems.append(f"{where}.required: expected true or false, got {required!r}")
+    if not isinstance(ptype, str) or ptype not in TYPES:
         problems.append(f"{where}.type: expected one of {', '.join(TYPES)}, got {ptype!r}")
         return None
     if not isinstance(decl.get("description"), str):
@@ -167,7 +169,7 @@ def _parameter(name: str, decl: Any, problems: list[str]) -> Parameter | None:
         return None
     param = Parameter(name, ptype, decl["description"], bool(required), decl.get("default"))
     if required and "default" in decl:
-        problems.append(f"{where}: a required parameter has no default")
+        problems.append(f"{where}: a required parameter cannot have a default")
     elif "default" in decl:
         try:
             param.check("template", decl["default"])
