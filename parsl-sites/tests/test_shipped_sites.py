@@ -100,3 +100,13 @@ def test_optional_parameter_left_unset_leaves_its_key_out(tmp_path: Path) -> Non
     assert "account" not in provider and "partition" not in provider
     assert get_plugin_manager().get("site", "generic-slurm").config_data({"partition": "debug"})[
         "executors"][0]["provider"]["partition"] == "debug"
+
+
+def test_the_core_names_this_distribution_for_every_shipped_site() -> None:
+    from parsl.plugins.known import KNOWN_PLUGINS
+    from parsl.plugins.manager import PluginManager
+
+    assert set(KNOWN_PLUGINS["site"]) == set(SHIPPED)
+    without_sites = PluginManager()  # nothing loaded: as when parsl-sites is not installed
+    assert without_sites.explain_missing("site", "frontera") == (
+        "site plugin 'frontera' is not installed: pip install parsl-sites")

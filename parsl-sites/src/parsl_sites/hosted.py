@@ -165,7 +165,11 @@ def _fetch(registry: Registry, url: str) -> bytes:
 
 
 def _public_key(key: str, where: str) -> Any:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        raise RegistryError("hosted site registries need the cryptography library: "
+                            "pip install 'parsl-sites[hosted]'") from None
 
     try:
         raw = base64.b64decode(key, validate=True)

@@ -37,6 +37,9 @@ KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
         **_names("parsl-staging-globus", "globus", "GlobusStaging"),
     },
     "monitor": _names(_MONITORING, "hub", "MonitoringHub"),
+    "site": _names("parsl-sites", "frontera", "perlmutter", "polaris", "frontier", "delta", "anvil", "expanse",
+                   "midway", "osg", "cc-in2p3", "generic-slurm", "generic-pbs", "generic-lsf",
+                   "generic-kubernetes", "generic-aws"),
 }
 
 #: Parsl module path -> distribution whose plugin provides it (through ``parsl_module_aliases``).
