@@ -54,7 +54,8 @@ def test_site_renders_to_a_config_that_checks(name: str, tmp_path: Path, capsys:
         # the plugin's usual "not installed" message (pip install X, or X is planned), with its key path
         provider = data["executors"][0]["provider"]["type"]
         assert code == 1
-        assert f"executors[0].provider.type: {get_plugin_manager().explain_missing('provider', provider)}" in captured.err
+        usual = get_plugin_manager().explain_missing("provider", provider)
+        assert f"executors[0].provider.type: {usual}" in captured.err
         assert NOT_YET_PUBLISHED[name] in captured.err
     else:
         assert code == 0, captured.err
