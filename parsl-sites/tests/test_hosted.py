@@ -81,6 +81,10 @@ def test_update_verifies_caches_and_works_offline(registry: tuple[HTTPSServer, P
     assert main(["site", "update"]) == 0
     assert capsys.readouterr().out.strip() == "acme: 1 sites: acme"
     assert _worker_init(fresh_manager) == "v1"
+    assert main(["site", "registry", "list"]) == 0
+    assert capsys.readouterr().out.split() == ["acme", server.url("index.json")]
+    assert main(["site", "list"]) == 0
+    assert "acme/acme                ACME cluster  [parsl-sites]" in capsys.readouterr().out
 
     # a tampered template: the index's hash no longer matches
     (root / "sites" / "acme.toml").write_text(ACME.format(version="evil"))
