@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -45,11 +44,3 @@ def fresh_manager() -> Iterator[Callable[..., PluginManager]]:
 
     yield build
     reset_plugin_manager(None)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    """Run ``parsl ARGV`` in a child process (a fresh plugin manager, as a user gets)."""
-    import subprocess
-
-    proc = subprocess.run([sys.executable, "-m", "parsl", *argv], capture_output=True, text=True, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from conftest import run_cli
 from https_registry import HTTPSServer, new_key, publish, self_signed_cert
+from site_helpers import run_cli
 
 from parsl.cli.main import main
 from parsl.plugins.manager import PluginManager

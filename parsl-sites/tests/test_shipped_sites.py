@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import tomllib
-from conftest import run_cli
+from site_helpers import run_cli
 
 from parsl.cli.main import main
 from parsl.plugins.manager import get_plugin_manager
