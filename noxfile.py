@@ -34,10 +34,11 @@ SERVICES = {
     "parsl-container-charliecloud": ["charliecloud"],
 }
 
-
+#: Other distributions a distribution's tests need beside the core (parsl-sites checks each site's
+#: rendered config, which names these plugins).
 def _distributions() -> dict[str, Path]:
     """Distribution name -> folder, for every folder holding a pyproject.toml."""
-    folders = [ROOT / "parsl-core", ROOT / "parsl-monitoring"]
+    folders = sorted(p.parent for p in ROOT.glob("parsl-*/pyproject.toml"))  # core and capabilities
     for group in ("parsl-executors", "parsl-providers", "parsl-staging", "parsl-containers"):
         folders += sorted(p.parent for p in (ROOT / group).glob("*/pyproject.toml"))
     dists = {}
@@ -81,11 +82,14 @@ def _start_services(session: nox.Session, names: list[str]) -> None:
 def _make_dist_session(dist: str, folder: Path) -> None:
     @nox.session(name=_session_name(dist))
     def tests(session: nox.Session) -> None:
-        _install(session, *dict.fromkeys([DISTRIBUTIONS["parsl-core"], *_local_test_dependencies(folder), folder]))
+        peers = _local_test_dependencies(folder)
+        _install(session, *dict.fromkeys([DISTRIBUTIONS["parsl-core"], *peers, folder]))
         _start_services(session, SERVICES.get(dist, []))
         session.run("pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), *session.posargs)
 
     alone = "parsl-core alone" if dist == "parsl-core" else f"only parsl-core and {dist} installed"
+    if peers := [p.name for p in _local_test_dependencies(folder)]:
+        alone = f"parsl-core, {dist} and the plugins its tests use ({', '.join(peers)})"
     tests.__doc__ = f"{dist}: its own tests, with {alone}."
 
 
@@ -100,6 +104,26 @@ def integration(session: nox.Session) -> None:
     session.install("hypothesis", "pip")  # pip: the compatibility tests download the reference Parsl wheel
     _start_services(session, sorted({s for names in SERVICES.values() for s in names}))
     session.run("pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests"), *session.posargs)
+
+
+@nox.session
+def tutorials(session: nox.Session) -> None:
+    """Execute every cell of the tutorial notebooks on fresh kernels: on local threads, then on local HTEX."""
+    _install(session, *(DISTRIBUTIONS[d] for d in ("parsl-core", "parsl-executor-htex", "parsl-monitoring")))
+    session.install("nbclient", "nbformat", "ipykernel")
+    runner = str(ROOT / "tutorials" / "run_notebooks.py")
+    session.run("python", runner, *session.posargs)
+    session.run("python", runner, "--config", str(ROOT / "examples" / "htex-local.toml"), *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (MkDocs + mkdocstrings), strict: a warning, a broken link or an unresolved
+    cross-reference fails the build; nothing is fetched from the network."""
+    _install(session, DISTRIBUTIONS["parsl-core"], DISTRIBUTIONS["parsl-sites"])
+    session.install("mkdocs>=1.6", "mkdocstrings[python]>=0.26")
+    session.run("mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
+                "--site-dir", str(Path(session.virtualenv.location) / "site"))
 
 
 @nox.session

@@ -78,6 +78,13 @@ def config_from_data(data: Any, source: str = "<data>") -> Config:
     """Build a ``Config`` from plain data (nested dicts and lists, as TOML and YAML give)."""
     if not isinstance(data, Mapping):
         raise ConfigFileError(source, [f"the top level must be a table of Config settings, got {data!r}"])
+    if "site" in data:
+        from parsl.sites import expand_site
+
+        try:
+            data = expand_site(data)
+        except ConfigurationError as e:
+            raise ConfigFileError(source, [f"site: {e}"]) from None
     converter = _converter()
     try:
         config = converter.structure(data, Config)

@@ -752,10 +752,18 @@ class DataFlowKernelLoader:
         cls._dfk = None
 
     @classmethod
-    def load(cls, config: Union[Config, str, os.PathLike[str], None] = None) -> DataFlowKernel:
-        """Start a DataFlowKernel for ``config`` (a ``Config``, a TOML/YAML file path, or None for the default)."""
+    def load(cls, config: Union[Config, str, os.PathLike[str], None] = None, *, site: Optional[str] = None,
+             **site_params: Any) -> DataFlowKernel:
+        """Start a DataFlowKernel for ``config`` (a ``Config``, a TOML/YAML file path, or None for the default),
+        or for a site template: ``load(site="frontera", account="abc")``."""
         if cls._dfk is not None:
             raise ConfigurationError("Config has already been loaded")
+        if site is not None or site_params:
+            if config is not None or site is None:
+                raise ConfigurationError("load() takes either a config or site=NAME with its parameters")
+            from parsl.configfile import config_from_data
+
+            config = config_from_data({"site": {"name": site, **site_params}}, f"site {site!r}")
         if isinstance(config, (str, os.PathLike)):
             from parsl.config import load_config_file
 

@@ -91,6 +91,15 @@ def parsl_register_container_runtimes(register: Register) -> None:
 
 
 @hookspec
+def parsl_register_sites(register: Register) -> None:
+    """Offer site templates (subclasses of ``parsl.sites.Site``): named, parameterised configs, used
+    as ``parsl.load(site="frontera", account="abc")`` and ``site = "frontera"`` in config files.
+
+    Added in plugin API 1.1.
+    """
+
+
+@hookspec
 def parsl_module_aliases() -> Mapping[str, str]:
     """Map Parsl module paths onto this plugin's modules.
 

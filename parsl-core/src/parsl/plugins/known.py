@@ -49,6 +49,9 @@ KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
         **_names("parsl-container-shifter", "shifter", "ShifterRuntime"),
         **_names("parsl-container-charliecloud", "charliecloud", "ch-run", "CharliecloudRuntime"),
     },
+    "site": _names("parsl-sites", "frontera", "perlmutter", "polaris", "frontier", "delta", "anvil", "expanse",
+                   "midway", "osg", "cc-in2p3", "generic-slurm", "generic-pbs", "generic-lsf",
+                   "generic-kubernetes", "generic-aws"),
 }
 
 #: Parsl module path -> distribution whose plugin provides it (through ``parsl_module_aliases``).

@@ -47,6 +47,7 @@ KINDS: Mapping[str, tuple[str, str]] = {
     "monitor": ("parsl_register_monitors", "parsl.plugins.monitor:Monitor"),
     "logconfig": ("parsl_register_logconfigs", "parsl.logconfigs.base:LogConfig"),
     "container_runtime": ("parsl_register_container_runtimes", "parsl.containers.runtime:ContainerRuntime"),
+    "site": ("parsl_register_sites", "parsl.sites:Site"),
 }
 
 
