@@ -44,9 +44,12 @@ def load(module: str, computed: Mapping[str, Any] | None = None) -> Config:
 def _set(data: Any, path: str, value: Any) -> None:
     """Set ``value`` at ``path`` (``a.b[0].c``) in nested tables and lists that already exist."""
     steps = [key if key else int(index) for key, index in _STEP.findall(path)]
-    for step in steps[:-1]:
-        data = data[step]
-    data[steps[-1]] = value
+    try:
+        for step in steps[:-1]:
+            data = data[step]
+        data[steps[-1]] = value
+    except (KeyError, IndexError, TypeError):
+        raise ValueError(f"no place for a computed value at {path!r} in the site configuration") from None
 
 
 def _missing_plugins(error: BaseException) -> list[str]:
