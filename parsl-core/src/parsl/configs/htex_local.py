@@ -1,17 +1,5 @@
 """One HighThroughputExecutor pool on this machine: one worker per core."""
 
-from parsl.config import Config
-from parsl.executors import HighThroughputExecutor
-from parsl.providers import LocalProvider
-from parsl.usage_tracking.levels import LEVEL_1
+from parsl.configs._load import load
 
-config = Config(
-    executors=[
-        HighThroughputExecutor(
-            label="htex_local",
-            cores_per_worker=1,
-            provider=LocalProvider(init_blocks=1, max_blocks=1),
-        ),
-    ],
-    usage_tracking=LEVEL_1,
-)
+config = load(__name__)

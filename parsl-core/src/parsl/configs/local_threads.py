@@ -1,7 +1,5 @@
 """Run apps in threads of the workflow's own process (no plugin needed)."""
 
-from parsl.config import Config
-from parsl.executors.threads import ThreadPoolExecutor
-from parsl.usage_tracking.levels import LEVEL_1
+from parsl.configs._load import load
 
-config = Config(executors=[ThreadPoolExecutor()], usage_tracking=LEVEL_1)
+config = load(__name__)

@@ -2,16 +2,6 @@
 
 import uuid
 
-from parsl.config import Config
-from parsl.executors.taskvine import TaskVineExecutor, TaskVineManagerConfig
-from parsl.usage_tracking.levels import LEVEL_1
+from parsl.configs._load import load
 
-config = Config(
-    executors=[
-        TaskVineExecutor(
-            label="parsl-vine-example",
-            manager_config=TaskVineManagerConfig(project_name=f"parsl-vine-{uuid.uuid4()}"),
-        ),
-    ],
-    usage_tracking=LEVEL_1,
-)
+config = load(__name__, {"executors[0].manager_config.project_name": f"parsl-vine-{uuid.uuid4()}"})

@@ -2,14 +2,6 @@
 
 import uuid
 
-from parsl.config import Config
-from parsl.executors import WorkQueueExecutor
-from parsl.usage_tracking.levels import LEVEL_1
+from parsl.configs._load import load
 
-config = Config(
-    executors=[
-        WorkQueueExecutor(label="parsl-wq-example", project_name=f"parsl-wq-{uuid.uuid4()}", port=9123,
-                          shared_fs=False),
-    ],
-    usage_tracking=LEVEL_1,
-)
+config = load(__name__, {"executors[0].project_name": f"parsl-wq-{uuid.uuid4()}"})
