@@ -271,7 +271,7 @@ class _Bound:
 
 
 def _complete_task(row: dict[str, Any]) -> dict[str, Any]:
-    out = {c: None for c in _TASK_STATIC}
+    out: dict[str, Any] = {c: None for c in _TASK_STATIC}
     out.update(task_func_name="unknown", task_memoize="False", task_fail_count=0, task_fail_cost=0.0)
     out.update(row)
     return out

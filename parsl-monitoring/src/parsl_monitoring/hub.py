@@ -15,7 +15,7 @@ import os
 import socket
 import sys
 import warnings
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 import attrs
 
@@ -24,6 +24,12 @@ from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
 from parsl_monitoring.records import static_columns, transition
 from parsl_monitoring.redact import hide_password, repr_url
+
+if TYPE_CHECKING:
+    from parsl.dataflow.states import States
+    from parsl.jobs.states import JobStatus
+    from parsl.plugins.protocols import DataFlowKernelView
+    from parsl_monitoring.client import WriterClient
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +64,12 @@ class MonitoringHub(Monitor):
 
     #: Seconds a write waits for another process's lock on a SQLite database.
     lock_timeout: float = attrs.field(init=False, default=10.0, repr=False)
-    run_id: Any = _state()
-    url: Any = _state()
-    error: Any = _state()
-    _dfk: Any = _state()
-    _writer: Any = _state()
-    _seen: Any = _state()
+    run_id: Optional[str] = _state()
+    url: Optional[str] = _state()
+    error: Optional[Exception] = _state()
+    _dfk: Optional[DataFlowKernelView] = _state()
+    _writer: Optional[WriterClient] = _state()
+    _seen: set[int] = _state()
 
     def __attrs_post_init__(self) -> None:
         for name, message in _DEPRECATED.items():
@@ -78,7 +84,7 @@ class MonitoringHub(Monitor):
 
     # -- lifetime -------------------------------------------------------------------------------
 
-    def start(self, dfk: Any) -> None:
+    def start(self, dfk: DataFlowKernelView) -> None:
         """Open the database and start the writer; on failure, warn and leave monitoring off."""
         from parsl_monitoring.client import WriterClient
         from parsl_monitoring.db import open_for_writing
@@ -123,7 +129,7 @@ class MonitoringHub(Monitor):
     # -- monitor hooks --------------------------------------------------------------------------
 
     @hookimpl
-    def parsl_workflow_start(self, dfk: Any) -> None:
+    def parsl_workflow_start(self, dfk: DataFlowKernelView) -> None:
         if self._writer is None or dfk is not self._dfk:
             return
         began = datetime.datetime.now()
@@ -142,19 +148,20 @@ class MonitoringHub(Monitor):
         })
 
     @hookimpl
-    def parsl_task_state(self, dfk: Any, task_record: Mapping[str, Any], state: Any) -> None:
-        writer = self._writer
-        if writer is None or dfk is not self._dfk:
+    def parsl_task_state(self, dfk: DataFlowKernelView, task_record: Mapping[str, Any], state: States) -> None:
+        writer, run_id = self._writer, self.run_id
+        if writer is None or run_id is None or dfk is not self._dfk:
             return
         task_id = task_record["id"]
         static = None
         if task_id not in self._seen:
             self._seen.add(task_id)
             static = static_columns(task_record)
-        writer.put("task", transition(self.run_id, task_record, state, static))
+        writer.put("task", transition(run_id, task_record, state, static))
 
     @hookimpl
-    def parsl_block_state(self, dfk: Any, executor_label: str, block_id: str, job_id: Any, status: Any) -> None:
+    def parsl_block_state(self, dfk: DataFlowKernelView, executor_label: str, block_id: str, job_id: object,
+                          status: JobStatus) -> None:
         if self._writer is None or dfk is not self._dfk:
             return
         state = getattr(status, "state", status)
@@ -165,7 +172,7 @@ class MonitoringHub(Monitor):
         })
 
     @hookimpl
-    def parsl_workflow_end(self, dfk: Any) -> None:
+    def parsl_workflow_end(self, dfk: DataFlowKernelView) -> None:
         if self._writer is None or dfk is not self._dfk:
             return
         self._writer.put("workflow_end", {"run_id": self.run_id, "time_completed": datetime.datetime.now()})

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from parsl.plugins import hookimpl
 from parsl.plugins.hookspecs import Register
+
+if TYPE_CHECKING:
+    import argparse
+
+    from parsl.plugins.protocols import DataFlowKernelView
 
 PARSL_PLUGIN_API = ">=1.0,<2"
 
@@ -23,14 +28,14 @@ def parsl_module_aliases() -> Mapping[str, str]:
 
 
 @hookimpl
-def parsl_cli_commands(subparsers: Any) -> None:
+def parsl_cli_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from parsl_monitoring.cli.commands import add_commands
 
     add_commands(subparsers)
 
 
 @hookimpl
-def parsl_workflow_start(dfk: Any) -> None:
+def parsl_workflow_start(dfk: DataFlowKernelView) -> None:
     """Attach a live progress display when one is wanted (a terminal under ``parsl run``, Jupyter)."""
     from parsl_monitoring.progress import attach_if_wanted
 

@@ -13,9 +13,13 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from parsl.plugins import hookimpl
+
+if TYPE_CHECKING:
+    from parsl.dataflow.states import States
+    from parsl.plugins.protocols import DataFlowKernelView
 
 #: Task state name -> the column it is counted in.
 COLUMN = {"pending": "pending", "launched": "running", "running": "running", "running_ended": "running",
@@ -65,7 +69,7 @@ def describe(s: Mapping[str, Any]) -> str:
 class ProgressDisplay:
     """A monitor-hook observer for one DataFlowKernel that redraws a view on a timer thread."""
 
-    def __init__(self, dfk: Any, view: View, period: float = 0.25):
+    def __init__(self, dfk: DataFlowKernelView, view: View, period: float = 0.25) -> None:
         self.dfk = dfk
         self.view = view
         self.counts = Counts()
@@ -85,12 +89,12 @@ class ProgressDisplay:
                 return
 
     @hookimpl
-    def parsl_task_state(self, dfk: Any, task_record: Mapping[str, Any], state: Any) -> None:
+    def parsl_task_state(self, dfk: DataFlowKernelView, task_record: Mapping[str, Any], state: States) -> None:
         if dfk is self.dfk:
             self.counts.move(task_record["id"], getattr(state, "name", str(state)))
 
     @hookimpl
-    def parsl_workflow_end(self, dfk: Any) -> None:
+    def parsl_workflow_end(self, dfk: DataFlowKernelView) -> None:
         if dfk is not self.dfk:
             return
         self._stop.set()
@@ -211,7 +215,7 @@ def wanted_view(stream: Any = None) -> Optional[View]:
     return None
 
 
-def attach_if_wanted(dfk: Any) -> Optional[ProgressDisplay]:
+def attach_if_wanted(dfk: DataFlowKernelView) -> Optional[ProgressDisplay]:
     """Start a progress display for ``dfk`` and register it for the monitor hooks, if one is wanted."""
     view = wanted_view()
     if view is None:

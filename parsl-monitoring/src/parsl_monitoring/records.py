@@ -11,13 +11,16 @@ import datetime
 import operator
 import time
 import traceback
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
+if TYPE_CHECKING:
+    from parsl.dataflow.states import States
 
 #: The states after which a task has failed; a traceback is captured for these.
 FAILURE_STATES = frozenset({"failed", "fail_retryable"})
 
 
-def state_name(state: Any) -> str:
+def state_name(state: object) -> str:
     """The name Parsl stores for a state (``exec_done``), whether an enum or a string."""
     return getattr(state, "name", None) or str(state)
 
@@ -75,10 +78,10 @@ TASK_EVENT = ("run_id", "task_id", "try_id", "task_status_name", "timestamp", "t
               "task_fail_cost", "task_fail_history", "task_executor", "task_time_invoked", "task_time_returned",
               "task_try_time_launched", "task_try_time_returned", "task_joins", "static", "failure")
 
-_names: dict[Any, str] = {}
+_names: dict[States, str] = {}
 
 
-def transition(run_id: str, record: Mapping[str, Any], state: Any,
+def transition(run_id: str, record: Mapping[str, Any], state: States,
                static: Optional[dict[str, Any]]) -> tuple[Any, ...]:
     """Everything the database records about one transition of one task (fields: TASK_EVENT).
 
@@ -103,7 +106,7 @@ def task_event(event: tuple[Any, ...]) -> dict[str, Any]:
     return e
 
 
-def failure_of(record: Mapping[str, Any]) -> Optional[dict[str, str]]:
+def failure_of(record: Mapping[str, Any]) -> Optional[dict[str, Optional[str]]]:
     """The exception of a failed try, with its traceback, if the record still holds it."""
     exc = record.get("exception")
     if exc is None:

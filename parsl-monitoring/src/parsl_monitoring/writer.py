@@ -20,7 +20,7 @@ import pickle
 import struct
 import sys
 import time
-from typing import Any, BinaryIO, Optional
+from typing import Any, BinaryIO, Callable, Mapping, Optional
 
 from parsl_monitoring.batch import Known, Plan, _Bound
 from parsl_monitoring.errors import DatabaseLocked, DatabaseUnavailable, MonitoringDatabaseError
@@ -236,7 +236,11 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-_compiled: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str, Any, list[int]]] = {}
+#: A row's values in the order of a statement's binds.
+_Getter = Callable[[Mapping[str, Any]], tuple[Any, ...]]
+#: (statement, SQL, getter, bind names if the driver takes dicts, positions of dates) per statement,
+#: dialect and row keys; the statement is kept so that its id is not reused.
+_compiled: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str, _Getter, Optional[list[str]], list[int]]] = {}
 
 
 def executemany(conn: Any, stmt: Any, rows: list[dict[str, Any]]) -> None:
@@ -257,20 +261,23 @@ def executemany(conn: Any, stmt: Any, rows: list[dict[str, Any]]) -> None:
     if entry is None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
         names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-        getter = itemgetter(*names) if len(names) > 1 else (lambda row, _n=names[0]: (row[_n],))
+        getter: _Getter = itemgetter(*names) if len(names) > 1 else _single_getter(names[0])
         dates = [i for i, n in enumerate(names) if isinstance(compiled.binds[n].type, DateTime)]
-        entry = _compiled[cache_key] = (stmt, compiled.string, getter, dates if dialect.name == "sqlite" else [])
-        if not compiled.positional:
-            entry = _compiled[cache_key] = (stmt, compiled.string, (names, getter), entry[3])
-    _, sql, getter, dates = entry
-    if isinstance(getter, tuple):
-        names, get = getter
-        params: list[Any] = [dict(zip(names, get(row))) for row in rows]
+        entry = _compiled[cache_key] = (stmt, compiled.string, getter, None if compiled.positional else names,
+                                        dates if dialect.name == "sqlite" else [])
+    _, sql, get, named, dates = entry
+    if named is not None:
+        params: list[Any] = [dict(zip(named, get(row))) for row in rows]
     else:
-        params = [getter(row) for row in rows]
+        params = [get(row) for row in rows]
         if dates:
             params = [_dates_as_text(p, dates) for p in params]
     conn.exec_driver_sql(sql, params)
+
+
+def _single_getter(name: str) -> _Getter:
+    """``itemgetter(name)``, but returning a 1-tuple as ``itemgetter`` does for several names."""
+    return lambda row: (row[name],)
 
 
 def _dates_as_text(values: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:

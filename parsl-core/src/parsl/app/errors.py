@@ -142,6 +142,6 @@ def wrap_error(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except Exception:
-            return RemoteExceptionWrapper(*sys.exc_info())  # type: ignore[arg-type]
+            return RemoteExceptionWrapper(*sys.exc_info())
 
     return wrapper

@@ -111,7 +111,7 @@ class ConfigConverter:
         c.register_structure_hook(float, _strict(float, (int, float), (bool,)))
         c.register_structure_hook(str, _strict(str, (str,)))
         c.register_structure_hook_func(_is_callable_type, _structure_callable)
-        c.register_structure_hook_func(lambda t: typing.get_origin(t) is typing.Literal, _structure_literal)
+        c.register_structure_hook_func(_is_literal_type, _structure_literal)
         c.register_structure_hook_func(_is_union_type, self._structure_union)
         c.register_structure_hook_func(_is_sequence_type, self._structure_sequence)
         c.register_structure_hook_func(lambda t: t in self.bases, self._structure_plugin)
@@ -218,6 +218,10 @@ def _is_sequence_type(tp: Any) -> bool:
 
     origin = typing.get_origin(tp) or tp
     return origin in (list, tuple, collections.abc.Sequence, collections.abc.MutableSequence)
+
+
+def _is_literal_type(tp: Any) -> bool:
+    return typing.get_origin(tp) is typing.Literal
 
 
 def _is_callable_type(tp: Any) -> bool:

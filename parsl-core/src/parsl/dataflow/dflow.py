@@ -53,6 +53,8 @@ from parsl.log_utils import initialize_dfk_logging, listened
 from parsl.version import VERSION
 
 if TYPE_CHECKING:
+    from parsl.jobs.job_status_poller import JobStatusPoller
+    from parsl.jobs.states import JobStatus
     from parsl.plugins.manager import PluginManager
     from parsl.plugins.monitor import Monitor
 
@@ -103,7 +105,7 @@ class DataFlowKernel:
         self.dependency_resolver = config.dependency_resolver or dependency_resolvers.SHALLOW_DEPENDENCY_RESOLVER
         self._shallow = dependency_resolvers.is_plain_shallow(self.dependency_resolver)
         self.executors: Dict[str, ParslExecutor] = {}
-        self.job_status_poller: Any = None
+        self.job_status_poller: Optional[JobStatusPoller] = None
         self.monitoring: Optional[Monitor] = None
         self._monitor_hooks = self._task_hooks = self._started = False
         self._log_tasks = listened(task_logger, logging.INFO)
@@ -213,7 +215,7 @@ class DataFlowKernel:
         self._monitor_hooks = self._plugins.has_monitor_hooks()
         self._task_hooks = bool(self._hook.parsl_task_state.get_hookimpls())
 
-    def monitor_block_state(self, executor_label: str, block_id: str, job_id: Any, status: Any) -> None:
+    def monitor_block_state(self, executor_label: str, block_id: str, job_id: object, status: JobStatus) -> None:
         """Report a block's new status to monitors (called by the job status poller)."""
         self._notify("parsl_block_state", dfk=self, executor_label=executor_label, block_id=block_id,
                      job_id=job_id, status=status)

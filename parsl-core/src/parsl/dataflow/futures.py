@@ -48,7 +48,7 @@ class AppFuture(LightFuture):
     @property
     def tid(self) -> int:
         """The task id (``dfk.tasks`` key)."""
-        return self.task_record.id  # type: ignore[no-any-return]
+        return self.task_record.id
 
     @property
     def outputs(self) -> Sequence[DataFuture]:
@@ -57,7 +57,7 @@ class AppFuture(LightFuture):
 
     def task_status(self) -> str:
         """The name of the task's current ``States`` member (may run ahead of ``done()``)."""
-        return self.task_record.status.name  # type: ignore[no-any-return]
+        return self.task_record.status.name
 
     def cancel(self) -> bool:
         raise NotImplementedError("Cancel not implemented")
@@ -89,7 +89,7 @@ class ExecDoneFuture(LightFuture):
 
     @property
     def tid(self) -> int:
-        return self.task_record.id  # type: ignore[no-any-return]
+        return self.task_record.id
 
     def __repr__(self) -> str:
         return f"<ExecDoneFuture tid={self.task_record.id} state={self._state.lower()}>"

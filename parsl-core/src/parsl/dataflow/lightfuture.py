@@ -44,7 +44,7 @@ class LightFuture(Future):
 
     # -- lazily created internals, under the names the stdlib Future and wait() use -------------
 
-    @property  # type: ignore[misc]
+    @property
     def _condition(self) -> threading.Condition:  # type: ignore[override]
         cond = self._cond
         if cond is None:
@@ -54,13 +54,13 @@ class LightFuture(Future):
                 cond = self._cond
         return cond
 
-    @property  # type: ignore[misc]
+    @property
     def _waiters(self) -> List[Any]:  # type: ignore[override]  # only touched with the condition held
         if self._w is None:
             self._w = []
         return self._w
 
-    @property  # type: ignore[override, misc]
+    @property
     def _done_callbacks(self) -> List[Callable[[Future], Any]]:  # appended under _lock
         if self._cb is None:
             self._cb = []

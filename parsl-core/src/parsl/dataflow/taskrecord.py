@@ -11,7 +11,15 @@ from __future__ import annotations
 import weakref
 from collections.abc import MutableMapping
 from types import MappingProxyType
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
+
+if TYPE_CHECKING:
+    import datetime
+    import threading
+    from concurrent.futures import Future
+
+    from parsl.dataflow.dflow import DataFlowKernel
+    from parsl.dataflow.states import States
 
 #: Parsl's task-record keys, in Parsl's order.
 KEYS = (
@@ -29,24 +37,24 @@ _NO_SPEC: Mapping[str, Any] = MappingProxyType({})
 class TaskRecord(MutableMapping):
     """One task's record; a mapping over Parsl's keys (unset keys are absent, as in Parsl)."""
 
-    dfk: Any
+    dfk: DataFlowKernel
     func_name: str
-    status: Any
-    depends: Any
-    exec_fu: Any
+    status: States
+    depends: Sequence[Future[Any]]
+    exec_fu: Optional[Future[Any]]
     executor: str
     fail_count: int
     fail_cost: float
     checkpoint: Any
     hashsum: Optional[str]
-    task_launch_lock: Any
-    func: Any
-    args: Any
+    task_launch_lock: threading.Lock
+    func: Callable[..., Any]
+    args: Sequence[Any]
     kwargs: Dict[str, Any]
-    time_invoked: Any
-    time_returned: Any
-    try_time_launched: Any
-    try_time_returned: Any
+    time_invoked: datetime.datetime
+    time_returned: Optional[datetime.datetime]
+    try_time_launched: Optional[datetime.datetime]
+    try_time_returned: Optional[datetime.datetime]
     memoize: bool
     ignore_for_cache: Any
     from_memo: Optional[bool]
@@ -55,7 +63,7 @@ class TaskRecord(MutableMapping):
     resource_specification: Mapping[str, Any]
     join: bool
     joins: Any
-    join_lock: Any
+    join_lock: threading.Lock
     _app_fu: Any
     _fail_history: List[str]
     _waiting: int
@@ -66,8 +74,9 @@ class TaskRecord(MutableMapping):
     __slots__ = (*(k for k in KEYS if k not in ("app_fu", "fail_history")),
                  "_app_fu", "_fail_history", "_waiting", "_launched_try", "_extra", "__weakref__")
 
-    def __init__(self, dfk: Any, task_id: int, func: Any, args: Any, kwargs: Dict[str, Any], executor: str,
-                 memoize: bool, ignore_for_cache: Any, join: bool, time_invoked: Any) -> None:
+    def __init__(self, dfk: DataFlowKernel, task_id: int, func: Callable[..., Any], args: Sequence[Any],
+                 kwargs: Dict[str, Any], executor: str, memoize: bool, ignore_for_cache: Any, join: bool,
+                 time_invoked: datetime.datetime) -> None:
         self.dfk = dfk
         self.id = task_id
         self.func = func
@@ -157,7 +166,7 @@ class TaskRecord(MutableMapping):
 
     def __contains__(self, key: object) -> bool:
         if key in _KEYSET:
-            return hasattr(self, key)  # type: ignore[arg-type]
+            return hasattr(self, key)
         return key in self._extras()
 
     def __iter__(self) -> Iterator[str]:
@@ -178,7 +187,7 @@ class TaskRecord(MutableMapping):
         state = getattr(self, "status", None)
         return f"<TaskRecord id={getattr(self, 'id', '?')} func={getattr(self, 'func_name', '?')} status={state}>"
 
-    __hash__ = object.__hash__  # type: ignore[assignment]
+    __hash__ = object.__hash__
 
     def __eq__(self, other: object) -> bool:
         return self is other

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 ErrorHandler = Callable[["BlockProviderExecutor", Dict[str, JobStatus]], None]
 #: Called as ``(executor_label, block_id, job_id, status)`` whenever a block changes state.
-BlockStateCallback = Callable[[str, str, Any, JobStatus], None]
+BlockStateCallback = Callable[[str, str, object, JobStatus], None]
 
 
 class BlockProviderExecutor(ParslExecutor):

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
 from parsl.executors.status_handling import BlockProviderExecutor
 from parsl.jobs.strategy import Strategy
+
+if TYPE_CHECKING:
+    from parsl.dataflow.dflow import DataFlowKernel
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ class JobStatusPoller:
     """Polls and scales block executors on a background thread."""
 
     def __init__(self, *, strategy: Optional[str], strategy_period: float, max_idletime: float,
-                 dfk: Any = None) -> None:
+                 dfk: Optional[DataFlowKernel] = None) -> None:
         self._executors: List[BlockProviderExecutor] = []
         self._strategy = Strategy(strategy=strategy, max_idletime=max_idletime)
         self.strategy_period = max(0.0, float(strategy_period))

@@ -23,12 +23,17 @@ Every hook was added in plugin API 1.0 unless its docstring says otherwise.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
     import argparse
+
+    from parsl.dataflow.states import States
+    from parsl.dataflow.taskrecord import TaskRecord
+    from parsl.jobs.states import JobStatus
+    from parsl.plugins.protocols import DataFlowKernelView
 
 PROJECT_NAME = "parsl"
 
@@ -109,7 +114,7 @@ def parsl_module_aliases() -> Mapping[str, str]:
 
 
 @hookspec
-def parsl_cli_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
+def parsl_cli_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add sub-commands to the ``parsl`` command line (for example ``parsl status``).
 
     Each parser added must set a ``handler`` default: ``parser.set_defaults(handler=fn)``, where
@@ -121,17 +126,17 @@ def parsl_cli_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 @hookspec
-def parsl_workflow_start(dfk: Any) -> None:
+def parsl_workflow_start(dfk: DataFlowKernelView) -> None:
     """A DataFlowKernel has started (its run directory and executors exist)."""
 
 
 @hookspec
-def parsl_workflow_end(dfk: Any) -> None:
+def parsl_workflow_end(dfk: DataFlowKernelView) -> None:
     """A DataFlowKernel is cleaning up; every task it will run has reached a final state."""
 
 
 @hookspec
-def parsl_task_state(dfk: Any, task_record: Mapping[str, Any], state: Any) -> None:
+def parsl_task_state(dfk: DataFlowKernelView, task_record: TaskRecord, state: States) -> None:
     """A task moved to ``state`` (a ``parsl.dataflow.states.States``).
 
     Called on every transition, from whichever thread made it; ``task_record['try_id']`` tells
@@ -141,8 +146,13 @@ def parsl_task_state(dfk: Any, task_record: Mapping[str, Any], state: Any) -> No
 
 
 @hookspec
-def parsl_block_state(dfk: Any, executor_label: str, block_id: str, job_id: Any, status: Any) -> None:
-    """A block of an executor changed state (``status`` is a ``parsl.jobs.states.JobStatus``)."""
+def parsl_block_state(dfk: DataFlowKernelView, executor_label: str, block_id: str, job_id: object,
+                      status: JobStatus) -> None:
+    """A block of an executor changed state.
+
+    ``job_id`` is the provider's job id for the block, as ``submit`` returned it (None before it
+    is known).
+    """
 
 
 #: Hooks that observe a running workflow, in the order listed in the docs.

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from parsl.dataflow.taskrecord import TaskRecord
+    from parsl.plugins.protocols import DataFlowKernelView
 
 
 class Monitor:
@@ -20,15 +24,15 @@ class Monitor:
     channel. An exception from either is logged and ignored.
     """
 
-    def wrap_task(self, task_record: Mapping[str, Any], func: Callable[..., Any]) -> Callable[..., Any]:
+    def wrap_task(self, task_record: TaskRecord, func: Callable[..., Any]) -> Callable[..., Any]:
         """The function to run on the worker instead of ``func`` (by default ``func`` itself)."""
         return func
 
-    def unwrap_result(self, task_record: Mapping[str, Any], outcome: Any) -> Any:
+    def unwrap_result(self, task_record: TaskRecord, outcome: Any) -> Any:
         """The task's own result or exception, taken out of a wrapped try's ``outcome``."""
         return outcome
 
-    def start(self, dfk: Any) -> None:
+    def start(self, dfk: DataFlowKernelView) -> None:
         """Prepare to observe ``dfk`` (open databases, start threads)."""
 
     def close(self) -> None:

@@ -41,7 +41,7 @@ def settings(cls: C | None = None, **attrs_kwargs: Any) -> Any:
     def wrap(c: C) -> C:
         options: dict[str, Any] = {"slots": False, "eq": False, "field_transformer": _add_type_checks}
         options.update(attrs_kwargs)
-        return attrs.define(c, **options)  # type: ignore[no-any-return]
+        return attrs.define(c, **options)
 
     return wrap if cls is None else wrap(cls)
 

@@ -32,7 +32,7 @@ class _ReferenceCheckingPickler(pickle.Pickler):
 class PickleSerializer(SerializerBase):
     """pickle: fast, for data whose code can be imported by name wherever it is loaded."""
 
-    identifier = b"01"  # type: ignore[assignment]
+    identifier = b"01"
 
     def serialize(self, data: Any) -> bytes:
         buf = io.BytesIO()
@@ -46,7 +46,7 @@ class PickleSerializer(SerializerBase):
 class DillSerializer(SerializerBase):
     """dill: functions, closures and classes by value, for what pickle cannot carry."""
 
-    identifier = b"02"  # type: ignore[assignment]
+    identifier = b"02"
 
     def serialize(self, data: Any) -> bytes:
         import dill
@@ -79,7 +79,7 @@ class DillCallableSerializer(SerializerBase):
     Callables are taken to be immutable; a callable that cannot be hashed is serialized anew.
     """
 
-    identifier = b"C2"  # type: ignore[assignment]
+    identifier = b"C2"
 
     def serialize(self, data: Any) -> bytes:
         try:

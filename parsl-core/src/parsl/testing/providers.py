@@ -179,7 +179,7 @@ class ProviderConformance:
         assert provider.cancel(slow) == [True, True, True]
 
     def test_poller_starts_init_blocks_and_close_cancels_them(self, provider: ExecutionProvider) -> None:
-        provider.init_blocks, provider.max_blocks = 2, 2  # type: ignore[attr-defined]
+        provider.init_blocks, provider.max_blocks = 2, 2
         executor = CommandBlockExecutor(provider=provider, launch_command=LONG_COMMAND)
         poller = JobStatusPoller(strategy="simple", strategy_period=3600, max_idletime=3600)
         try:

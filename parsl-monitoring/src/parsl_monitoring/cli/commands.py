@@ -9,7 +9,7 @@ from typing import Any, Callable
 TARGET_HELP = "a run directory (runinfo or runinfo/003), a monitoring.db file or a database URL"
 
 
-def add_commands(subparsers: Any) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     status = subparsers.add_parser("status", help="summarize a running or finished monitored workflow",
                                    description="Summarize a workflow recorded by MonitoringHub: tasks by "
                                                "state and by app, and failures.")
@@ -20,7 +20,12 @@ def add_commands(subparsers: Any) -> None:
 
     monitor = subparsers.add_parser("monitor", help="the monitoring dashboard and provenance export")
     sub = monitor.add_subparsers(dest="monitor_command", metavar="COMMAND")
-    monitor.set_defaults(handler=lambda args: (monitor.print_help(), 2)[1])
+
+    def monitor_usage(args: argparse.Namespace) -> int:
+        monitor.print_help()
+        return 2
+
+    monitor.set_defaults(handler=monitor_usage)
 
     serve = sub.add_parser("serve", help="serve the web dashboard",
                            description="Serve the monitoring dashboard (all assets bundled; works offline).")

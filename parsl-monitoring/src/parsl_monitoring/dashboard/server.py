@@ -30,7 +30,7 @@ def _static(name: str) -> bytes | None:
     if "/" in name or name.startswith("."):
         return None
     try:
-        return resources.files("parsl_monitoring.dashboard").joinpath("static", name).read_bytes()
+        return resources.files("parsl_monitoring.dashboard").joinpath("static").joinpath(name).read_bytes()
     except (FileNotFoundError, IsADirectoryError):
         return None
 
@@ -78,26 +78,37 @@ def make_handler(store: Store, debug: bool = False) -> type[BaseHTTPRequestHandl
     return Handler
 
 
-def make_server(url: str, host: str = "127.0.0.1", port: int = 8080, debug: bool = False) -> ThreadingHTTPServer:
+class DashboardServer(ThreadingHTTPServer):
+    """The dashboard's HTTP server, holding the database its pages read."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, store: Store, debug: bool) -> None:
+        super().__init__((host, port), make_handler(store, debug))
+        self.store = store
+
+    @property
+    def url(self) -> str:
+        """Where to browse, as bound (with ``port=0``, the port the system chose)."""
+        host, port = self.server_address[:2]
+        return f"http://{host if isinstance(host, str) else host.decode()}:{port}/"
+
+
+def make_server(url: str, host: str = "127.0.0.1", port: int = 8080, debug: bool = False) -> DashboardServer:
     """A dashboard server for the database at ``url`` (opened now, so a bad database fails here)."""
-    store = Store(url)
-    server = ThreadingHTTPServer((host, port), make_handler(store, debug))
-    server.daemon_threads = True
-    server.store = store  # type: ignore[attr-defined]
-    return server
+    return DashboardServer(host, port, Store(url), debug)
 
 
 def serve(url: str, host: str = "127.0.0.1", port: int = 8080, debug: bool = False) -> int:
     """Serve until interrupted."""
     server = make_server(url, host, port, debug)
-    bound_host, bound_port = server.server_address[:2]
-    print(f"Parsl monitoring dashboard for {server.store.url} at http://{bound_host}:{bound_port}/ "  # type: ignore[attr-defined]
-          f"(Ctrl-C to stop)", file=sys.stderr, flush=True)
+    print(f"Parsl monitoring dashboard for {server.store.url} at {server.url} (Ctrl-C to stop)",
+          file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-        server.store.close()  # type: ignore[attr-defined]
+        server.store.close()
     return 0

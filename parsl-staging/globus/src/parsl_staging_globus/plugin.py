@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from parsl.plugins import hookimpl
 from parsl.plugins.hookspecs import Register
+
+if TYPE_CHECKING:
+    import argparse
 
 PARSL_PLUGIN_API = ">=1.0,<2"
 
@@ -23,7 +26,7 @@ def parsl_module_aliases() -> Mapping[str, str]:
 
 
 @hookimpl
-def parsl_cli_commands(subparsers: Any) -> None:
+def parsl_cli_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from parsl_staging_globus.cli import add_parser
 
     add_parser(subparsers)
