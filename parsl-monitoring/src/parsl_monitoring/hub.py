@@ -69,7 +69,7 @@ class MonitoringHub(Monitor):
     error: Optional[Exception] = _state()
     _dfk: Optional[DataFlowKernelView] = _state()
     _writer: Optional[WriterClient] = _state()
-    _seen: set[int] = _state()
+    _seen: set[int] = attrs.field(init=False, factory=set, repr=False)
 
     def __attrs_post_init__(self) -> None:
         for name, message in _DEPRECATED.items():
