@@ -24,7 +24,7 @@ import types
 from abc import ABCMeta, abstractmethod
 from concurrent.futures import Future
 from functools import lru_cache, singledispatch
-from typing import Any, Dict, List, Literal, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Sequence
 
 import attrs
 
@@ -32,6 +32,9 @@ from parsl.dataflow.errors import BadCheckpoint
 from parsl.errors import ConfigurationError
 from parsl.plugins.settings import settings
 from parsl.utils import Timer, get_all_checkpoints
+
+if TYPE_CHECKING:
+    from parsl.dataflow.taskrecord import TaskRecord
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +110,7 @@ def _register_file() -> None:
 _register_file()
 
 
-def make_hash(task: Any) -> str:
+def make_hash(task: TaskRecord) -> str:
     """The memoization hash of a task: its outputs (as output references), other kwargs, function, args."""
     kwargs = dict(task["kwargs"])
     for k in task["ignore_for_cache"]:
@@ -130,15 +133,15 @@ class Memoizer(metaclass=ABCMeta):
         """Prepare, given this run's directory and the config's base ``run_dir``."""
 
     @abstractmethod
-    def check_memo(self, task: Any) -> Optional[Future]:
+    def check_memo(self, task: TaskRecord) -> Optional[Future]:
         """A completed future to use instead of running ``task``, or None to run it."""
 
     @abstractmethod
-    def update_memo_result(self, task: Any, r: Any) -> None:
+    def update_memo_result(self, task: TaskRecord, r: Any) -> None:
         """``task`` succeeded with ``r``."""
 
     @abstractmethod
-    def update_memo_exception(self, task: Any, e: BaseException) -> None:
+    def update_memo_exception(self, task: TaskRecord, e: BaseException) -> None:
         """``task`` failed with ``e``."""
 
     @abstractmethod
@@ -196,7 +199,7 @@ class BasicMemoizer(Memoizer):
         if self.checkpoint_mode is not None:
             self.checkpoint_queue()
 
-    def check_memo(self, task: Any) -> Optional[Future]:
+    def check_memo(self, task: TaskRecord) -> Optional[Future]:
         if not self.memoize or not task["memoize"]:
             task["hashsum"] = None
             return None
@@ -204,19 +207,19 @@ class BasicMemoizer(Memoizer):
         task["hashsum"] = hashsum
         return self.memo_lookup_table.get(hashsum)
 
-    def update_memo_result(self, task: Any, r: Any) -> None:
+    def update_memo_result(self, task: TaskRecord, r: Any) -> None:
         self._update_memo(task)
         if self.checkpoint_mode is not None and task.get("hashsum"):
             self._record(task, r)
 
-    def update_memo_exception(self, task: Any, e: BaseException) -> None:
+    def update_memo_exception(self, task: TaskRecord, e: BaseException) -> None:
         self._update_memo(task)
 
-    def _update_memo(self, task: Any) -> None:
+    def _update_memo(self, task: TaskRecord) -> None:
         if self.memoize and task["memoize"] and isinstance(task.get("hashsum"), str):
             self.memo_lookup_table[task["hashsum"]] = task["app_fu"]
 
-    def _record(self, task: Any, result: Any) -> None:
+    def _record(self, task: TaskRecord, result: Any) -> None:
         entry = (task["id"], task["hashsum"], result)
         if self.checkpoint_mode == "task_exit":
             with self._lock:
