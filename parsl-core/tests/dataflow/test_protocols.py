@@ -7,12 +7,13 @@ the values a plugin relies on (a run directory that exists, executors under thei
 from __future__ import annotations
 
 import os
-from typing import Any, List
+from typing import Any, List, Sequence
 
 from parsl.config import Config
+from parsl.data_provider.files import File
 from parsl.executors.base import ParslExecutor
 from parsl.plugins.monitor import Monitor
-from parsl.plugins.protocols import DataFlowKernelView
+from parsl.plugins.protocols import DataFlowKernelView, DataManagerView
 
 
 def members(protocol: type) -> List[str]:
@@ -41,3 +42,16 @@ def test_a_monitor_is_started_with_every_member_of_the_dataflow_kernel_view(make
     assert view.executors and all(isinstance(e, ParslExecutor) and e.label == label
                                   for label, e in view.executors.items())
     assert isinstance(view.workflow_name, str) and isinstance(view.workflow_version, str)
+
+
+def test_stagers_are_handed_a_data_manager_with_every_member_of_its_view(dfk: Any) -> None:
+    dm = dfk.data_manager
+    assert members(DataManagerView) == ["dfk", "stage_in_task", "submit_staging_task"]
+    assert dm.dfk is dfk
+    assert dm.submit_staging_task(pow, 2, 10).result(timeout=60) == 1024
+    staged = File("file:///tmp/staged-by-a-fake-fetch")
+    assert dm.stage_in_task(staged, None, fake_fetch, "token").result(timeout=60) is staged
+
+
+def fake_fetch(token: str, parent_fut: Any = None, outputs: Sequence[File] = ()) -> None:
+    assert token == "token" and parent_fut is None and len(outputs) == 1

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from parsl.data_provider.atomic_files import remove_if_present
 
 if TYPE_CHECKING:
     from parsl.data_provider.files import File
+    from parsl.plugins.protocols import DataManagerView
 
 _SANDBOX_PREFIX = "parsl-sandbox-"
 
 
-def working_dir_of(dm: Any, executor: str) -> str | None:
+def working_dir_of(dm: DataManagerView, executor: str) -> str | None:
     """The ``working_dir`` of the executor labelled ``executor``, if it has one."""
     return getattr(dm.dfk.executors[executor], "working_dir", None)
 
 
-def set_local_path(dm: Any, executor: str, file: File, *, sandbox: bool = False) -> str:
+def set_local_path(dm: DataManagerView, executor: str, file: File, *, sandbox: bool = False) -> str:
     """Decide where ``file`` lives next to the task and record it as ``file.local_path``.
 
     It is ``<working_dir>/<filename>`` (relative to the worker's directory without a

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from parsl.data_provider.files import File
+    from parsl.plugins.protocols import DataManagerView
 
 
 def stage_in_task(fetch: Fetch, cache: NodeCache | None, parent_fut: Any = None,
@@ -114,34 +115,34 @@ class SeparateTaskStaging(DownloadStaging):
     The file lands in the executor's ``working_dir``, which the workers must share.
     """
 
-    def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Future | None) -> Future | None:
+    def stage_in(self, dm: DataManagerView, executor: str, file: File, parent_fut: Future | None) -> Future | None:
         set_local_path(dm, executor, file)
-        return dm.stage_in_task(file, parent_fut, stage_in_task, self.fetcher(), self.node_cache())  # type: ignore[no-any-return]
+        return dm.stage_in_task(file, parent_fut, stage_in_task, self.fetcher(), self.node_cache())
 
-    def stage_out(self, dm: Any, executor: str, file: File, app_fu: Future) -> Future | None:
+    def stage_out(self, dm: DataManagerView, executor: str, file: File, app_fu: Future) -> Future | None:
         upload = self.uploader()
         if upload is None:
             return None
         set_local_path(dm, executor, file)
-        return dm.submit_staging_task(stage_out_task, upload, app_fu, inputs=[file])  # type: ignore[no-any-return]
+        return dm.submit_staging_task(stage_out_task, upload, app_fu, inputs=[file])
 
 
 class InTaskStaging(DownloadStaging):
     """Stage in and out on the worker, around the app: no shared file system needed."""
 
-    def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Future | None) -> Future | None:
+    def stage_in(self, dm: DataManagerView, executor: str, file: File, parent_fut: Future | None) -> Future | None:
         set_local_path(dm, executor, file)
         return None
 
-    def stage_out(self, dm: Any, executor: str, file: File, app_fu: Future) -> Future | None:
+    def stage_out(self, dm: DataManagerView, executor: str, file: File, app_fu: Future) -> Future | None:
         set_local_path(dm, executor, file)
         return None
 
-    def replace_task(self, dm: Any, executor: str, file: File, func: Callable) -> Callable | None:
+    def replace_task(self, dm: DataManagerView, executor: str, file: File, func: Callable) -> Callable | None:
         assert file.local_path is not None
         return in_task_stage_in(func, self.fetcher(), file.url, file.local_path, self.node_cache())
 
-    def replace_task_stage_out(self, dm: Any, executor: str, file: File, func: Callable) -> Callable | None:
+    def replace_task_stage_out(self, dm: DataManagerView, executor: str, file: File, func: Callable) -> Callable | None:
         upload = self.uploader()
         if upload is None:
             return None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from parsl.data_provider.files import File
+    from parsl.plugins.protocols import DataManagerView
 
 
 class Staging:
@@ -26,14 +27,16 @@ class Staging:
     def can_stage_out(self, file: File) -> bool:
         return False
 
-    def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Optional[Future]) -> Optional[Future]:
+    def stage_in(self, dm: DataManagerView, executor: str,
+                 file: File, parent_fut: Optional[Future]) -> Optional[Future]:
         return None
 
-    def stage_out(self, dm: Any, executor: str, file: File, app_fu: Future) -> Optional[Future]:
+    def stage_out(self, dm: DataManagerView, executor: str, file: File, app_fu: Future) -> Optional[Future]:
         return None
 
-    def replace_task(self, dm: Any, executor: str, file: File, func: Callable) -> Optional[Callable]:
+    def replace_task(self, dm: DataManagerView, executor: str, file: File, func: Callable) -> Optional[Callable]:
         return None
 
-    def replace_task_stage_out(self, dm: Any, executor: str, file: File, func: Callable) -> Optional[Callable]:
+    def replace_task_stage_out(self, dm: DataManagerView, executor: str,
+                               file: File, func: Callable) -> Optional[Callable]:
         return None

@@ -8,7 +8,7 @@ staging task is submitted with ``dm.submit_staging_task(func, ...)``.
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from parsl.data_provider.atomic_files import install_atomically, partial_path
 from parsl.data_provider.checksums import expected_checksum, file_digest, without_fragment
@@ -27,10 +27,13 @@ from parsl.data_provider.staging_errors import StagingError, describe, redact
 from parsl.data_provider.transfers import Fetch, Upload, fetch_to, upload_from
 from parsl.dataflow.internal import INTERNAL_EXECUTOR
 
+if TYPE_CHECKING:
+    from parsl.plugins.protocols import DataManagerView
 
-def submit_staging_task(dm: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+
+def submit_staging_task(dm: DataManagerView, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
     """``dm.submit_staging_task(func, *args, **kwargs)``, under its former name."""
-    return dm.submit_staging_task(func, *args, **kwargs)  # type: ignore[no-any-return]
+    return dm.submit_staging_task(func, *args, **kwargs)
 
 
 __all__ = [

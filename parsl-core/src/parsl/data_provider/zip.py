@@ -17,7 +17,7 @@ import os
 import shutil
 import zipfile
 from concurrent.futures import Future
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
 
 from parsl.data_provider.atomic_files import partial_path, remove_if_present
 from parsl.data_provider.files import File
@@ -26,6 +26,9 @@ from parsl.data_provider.staging import Staging
 from parsl.data_provider.staging_errors import StagingError, describe
 from parsl.errors import ParslError
 from parsl.plugins.settings import settings
+
+if TYPE_CHECKING:
+    from parsl.plugins.protocols import DataManagerView
 
 
 class ZipAuthorityError(ParslError):
@@ -57,17 +60,19 @@ class ZipFileStaging(Staging):
             raise ZipAuthorityError(file)
         return True
 
-    def stage_out(self, dm: Any, executor: str, file: File, parent_fut: Optional[Future]) -> Optional[Future]:
+    def stage_out(self, dm: DataManagerView, executor: str,
+                  file: File, parent_fut: Optional[Future]) -> Optional[Future]:
         zip_path, inside_path = zip_path_split(file.path)
         file.local_path = os.path.join(_working_dir(dm, executor), inside_path)
         os.makedirs(os.path.dirname(file.local_path), exist_ok=True)
-        return dm.submit_staging_task(_zip_stage_out, zip_path, inside_path, inputs=[file],  # type: ignore[no-any-return]
+        return dm.submit_staging_task(_zip_stage_out, zip_path, inside_path, inputs=[file],
                                       parent_fut=parent_fut)
 
-    def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Optional[Future]) -> Optional[Future]:
+    def stage_in(self, dm: DataManagerView, executor: str,
+                 file: File, parent_fut: Optional[Future]) -> Optional[Future]:
         zip_path, inside_path = zip_path_split(file.path)
         file.local_path = os.path.join(_working_dir(dm, executor), inside_path)
-        return dm.stage_in_task(file, parent_fut, _zip_stage_in, zip_path, inside_path)  # type: ignore[no-any-return]
+        return dm.stage_in_task(file, parent_fut, _zip_stage_in, zip_path, inside_path)
 
 
 def zip_path_split(path: str) -> Tuple[str, str]:
@@ -78,7 +83,7 @@ def zip_path_split(path: str) -> Tuple[str, str]:
     return path[:index + 4], path[index + 5:]
 
 
-def _working_dir(dm: Any, executor: str) -> str:
+def _working_dir(dm: DataManagerView, executor: str) -> str:
     working_dir = working_dir_of(dm, executor)
     if not working_dir:
         raise ValueError(f"zip file staging requires the executor {executor!r} to have a working_dir")

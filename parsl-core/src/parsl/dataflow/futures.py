@@ -104,4 +104,4 @@ def deferred_getattr(o: Any, name: str) -> Any:
 
 
 def _lifted(fut: AppFuture, func: Any, arg: Any) -> AppFuture:
-    return fut.task_record.dfk.submit_internal(func, fut, arg)  # type: ignore[no-any-return]
+    return fut.task_record.dfk.submit_internal(func, fut, arg)

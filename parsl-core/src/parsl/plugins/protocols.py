@@ -10,12 +10,15 @@ core hands them to a plugin (``Monitor.start``, the stagers' ``stage_in``...).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Protocol
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from parsl.app.futures import DataFuture
     from parsl.config import Config
+    from parsl.data_provider.files import File
+    from parsl.dataflow.futures import AppFuture
     from parsl.executors.base import ParslExecutor
 
 
@@ -54,5 +57,9 @@ class DataManagerView(Protocol):
     def dfk(self) -> DataFlowKernelView:
         """The DataFlowKernel whose tasks' files are staged."""
 
-    def submit_staging_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+    def submit_staging_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> AppFuture:
         """Run ``func(*args, **kwargs)`` as an internal task of the workflow; return its future."""
+
+    def stage_in_task(self, file: File, parent_fut: Optional[Future[Any]], func: Callable[..., Any],
+                      *args: Any) -> DataFuture:
+        """Run ``func(*args, parent_fut=parent_fut, outputs=[file])`` as a staging task; ``file``'s future."""

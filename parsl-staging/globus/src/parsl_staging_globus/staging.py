@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from parsl.data_provider.files import File
+    from parsl.plugins.protocols import DataManagerView
 
 
 @settings
@@ -54,19 +55,19 @@ class GlobusStaging(Staging):
                                      f"{working_dir!r}")
         return os.path.normpath(os.path.join(self.endpoint_path, os.path.relpath(working_dir, local)))
 
-    def _place(self, dm: Any, executor: str, file: File) -> str:
+    def _place(self, dm: DataManagerView, executor: str, file: File) -> str:
         working_dir = working_dir_of(dm, executor)
         endpoint_dir = self.endpoint_dir(working_dir)
         file.local_path = os.path.join(str(working_dir), file.filename)
         return endpoint_dir
 
-    def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Future | None) -> Future | None:
+    def stage_in(self, dm: DataManagerView, executor: str, file: File, parent_fut: Future | None) -> Future | None:
         endpoint_dir = self._place(dm, executor, file)
-        return dm.stage_in_task(file, parent_fut, globus_stage_in, self, endpoint_dir)  # type: ignore[no-any-return]
+        return dm.stage_in_task(file, parent_fut, globus_stage_in, self, endpoint_dir)
 
-    def stage_out(self, dm: Any, executor: str, file: File, app_fu: Future) -> Future | None:
+    def stage_out(self, dm: DataManagerView, executor: str, file: File, app_fu: Future) -> Future | None:
         endpoint_dir = self._place(dm, executor, file)
-        return dm.submit_staging_task(globus_stage_out, self, endpoint_dir, app_fu, inputs=[file])  # type: ignore[no-any-return]
+        return dm.submit_staging_task(globus_stage_out, self, endpoint_dir, app_fu, inputs=[file])
 
 
 def globus_stage_in(provider: GlobusStaging, endpoint_dir: str, parent_fut: Any = None,

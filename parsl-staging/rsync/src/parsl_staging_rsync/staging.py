@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from parsl.data_provider.local_paths import set_local_path
 from parsl.data_provider.protocol_staging import InTaskStaging, in_task_stage_in, in_task_stage_out
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from parsl.data_provider.files import File
+    from parsl.plugins.protocols import DataManagerView
 
 
 @settings
@@ -59,18 +60,18 @@ class RSyncStaging(InTaskStaging):
     def can_stage_out(self, file: File) -> bool:
         return self._handles(file)
 
-    def stage_in(self, dm: Any, executor: str, file: File, parent_fut: Future | None) -> None:
+    def stage_in(self, dm: DataManagerView, executor: str, file: File, parent_fut: Future | None) -> None:
         set_local_path(dm, executor, file, sandbox=self.sandbox)
 
-    def stage_out(self, dm: Any, executor: str, file: File, app_fu: Future) -> None:
+    def stage_out(self, dm: DataManagerView, executor: str, file: File, app_fu: Future) -> None:
         set_local_path(dm, executor, file, sandbox=self.sandbox)
 
-    def replace_task(self, dm: Any, executor: str, file: File, func: Callable) -> Callable:
+    def replace_task(self, dm: DataManagerView, executor: str, file: File, func: Callable) -> Callable:
         assert file.local_path is not None
         return in_task_stage_in(func, self.fetcher(), self._remote_url(file), file.local_path,
                                 self.node_cache(), cleanup=self.sandbox)
 
-    def replace_task_stage_out(self, dm: Any, executor: str, file: File, func: Callable) -> Callable:
+    def replace_task_stage_out(self, dm: DataManagerView, executor: str, file: File, func: Callable) -> Callable:
         assert file.local_path is not None
         return in_task_stage_out(func, self.uploader(), file.local_path, self._remote_url(file),
                                  cleanup=self.sandbox)
