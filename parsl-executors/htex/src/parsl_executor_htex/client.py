@@ -115,6 +115,11 @@ class InterchangeClient:
         self.worker_port = int(ready["worker_port"])
         return self.worker_port
 
+    @property
+    def pid(self) -> Optional[int]:
+        """The interchange's process id (None before ``start``)."""
+        return None if self.proc is None else self.proc.pid
+
     # -- the submit side --------------------------------------------------------------------
 
     def submit(self, task_id: int, buf: bytes, priority: float = wire.NO_PRIORITY, ctx: bytes = b"",

@@ -29,7 +29,7 @@ E = TypeVar("E", bound=type)
 def error(cls: E) -> E:
     """An exception class whose fields are its constructor arguments, kept in ``args`` as well (so
     it pickles unchanged); equality, hashing, ``repr`` and ``str`` stay the plain exception's."""
-    return attrs.define(cls, auto_exc=True, slots=False, repr=False)  # type: ignore[no-any-return]
+    return attrs.define(cls, auto_exc=True, slots=False, repr=False)
 
 
 @error

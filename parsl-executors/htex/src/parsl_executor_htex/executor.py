@@ -26,7 +26,7 @@ import sys
 import threading
 from collections import defaultdict
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import attrs
 
@@ -40,6 +40,9 @@ from parsl.providers.base import ExecutionProvider
 from parsl.serialize import pack_apply_message
 from parsl_executor_htex import placement, wire
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
+
+if TYPE_CHECKING:
+    from parsl_executor_htex.client import InterchangeClient
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +158,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
             self.all_addresses, self._bind_address = _candidate_addresses(self.loopback_address), None
         self._workers_per_node = self._compute_workers_per_node()
         self.cert_dir: Optional[str] = None
-        self._client: Any = None
+        self._client: Optional[InterchangeClient] = None
         self._task_ids = 0
         self._submit_lock = threading.Lock()
         self._rejections: dict[str, str] = {}
@@ -220,7 +223,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
         self.launch_cmd = self._compose_launch_cmd()
         self._started = True
         logger.info("%s started: interchange pid %d, workers connect to port %d",
-                    self.label, self._client.proc.pid, self.worker_port)
+                    self.label, self._client.pid, self.worker_port)
 
     def _compose_launch_cmd(self) -> str:
         cap = self.max_workers_per_node
@@ -327,8 +330,11 @@ class HighThroughputExecutor(BlockProviderExecutor):
         return getattr(self, "_closing", False)
 
     def connected_managers(self) -> List[Dict[str, Any]]:
-        """What the interchange knows of each connected worker pool."""
-        return self._client.command("managers")
+        """What the interchange knows of each connected worker pool (none before ``start``)."""
+        if self._client is None:
+            return []
+        managers: List[Dict[str, Any]] = self._client.command("managers")
+        return managers
 
     # -- block status and scaling ------------------------------------------------------------
 
@@ -356,7 +362,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
             if js.state not in TERMINAL_STATES and block_id in self.blocks_to_job_id:
                 idle[block_id] = float("inf")
         try:
-            managers = self.connected_managers() if self._client is not None else []
+            managers = self.connected_managers()
         except Exception as e:
             logger.warning("%s: cannot list managers for scale-in: %s", self.label, e)
             managers = []
@@ -369,9 +375,12 @@ class HighThroughputExecutor(BlockProviderExecutor):
         if max_idletime is not None:
             order = [b for b in order if idle[b] > max_idletime and tasks[b] == 0]
         chosen = order[:blocks]
+        client = self._client
         for block_id in chosen:
+            if client is None:  # not started: no worker pool to hold
+                break
             try:
-                self._client.command("hold_block", block_id)
+                client.command("hold_block", block_id)
             except Exception as e:
                 logger.info("%s: could not hold block %s before cancelling it: %s", self.label, block_id, e)
         if not chosen or self.provider is None:
