@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from parsl.jobs.states import JobState
+from parsl.jobs.states import JobState, JobStatus
 from parsl.providers.errors import JobPathError
-from parsl.providers.shell import execute_wait
+from parsl.providers.shell import CommandResult, execute_wait
 from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance, wait_terminal
 from parsl_provider_gridengine.grid_engine import GridEngineProvider, _accounted_status
 
@@ -110,3 +110,15 @@ def test_parsl_import_path_resolves_to_the_plugin() -> None:
 
     assert ByParslPath.__name__ == "GridEngineProvider"
     assert get_plugin_manager().find("provider", "gridengine") is GridEngineProvider
+
+
+def test_a_job_qacct_does_not_know_yet_keeps_its_last_status_for_the_grace_period(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    provider = make_provider(tmp_path)
+    provider.resources["7"] = {"job_id": "7", "status": JobStatus(JobState.RUNNING),
+                               "job_stdout_path": str(tmp_path / "7.out"), "job_stderr_path": str(tmp_path / "7.err")}
+    monkeypatch.setattr(provider, "execute_wait", lambda cmd, timeout=None, stdin_path=None:
+                        CommandResult(1, "", "error: job id 7 not found"))
+    assert provider._finished_status("7").state == JobState.RUNNING
+    monkeypatch.setattr(GridEngineProvider, "accounting_grace", 0)
+    assert provider._finished_status("7").state == JobState.MISSING

@@ -39,7 +39,7 @@ import logging
 import re
 import shlex
 from string import Template
-from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, TypedDict
 
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
@@ -50,6 +50,15 @@ from parsl.providers.scripts import JobFiles, job_files, plain_path, write_scrip
 from parsl.providers.shell import Command, CommandResult, display, execute_wait
 
 logger = logging.getLogger(__name__)
+
+
+class JobRecord(TypedDict):
+    """What a cluster provider keeps of one job, under Parsl's keys (``provider.resources[job_id]``)."""
+
+    job_id: str
+    status: JobStatus
+    job_stdout_path: Optional[str]
+    job_stderr_path: Optional[str]
 
 
 class ClusterProvider(ExecutionProvider):
@@ -86,7 +95,7 @@ class ClusterProvider(ExecutionProvider):
 
     def __attrs_post_init__(self) -> None:
         self.script_dir = None
-        self.resources: Dict[str, Dict[str, Any]] = {}
+        self.resources: Dict[str, JobRecord] = {}
 
     @property
     def label(self) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import ClassVar, Iterator, Mapping, Optional
+from typing import ClassVar, Dict, Iterator, Mapping, Optional
 
 import attrs
 
@@ -80,6 +80,11 @@ class GridEngineProvider(ClusterProvider):
     cmd_timeout: int = 60
     queue: Optional[str] = None
 
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        #: When qacct was first asked in vain about each job (its records may lag behind qstat).
+        self._accounting_missing_since: Dict[str, float] = {}
+
     def _directive_path(self, path: str) -> str:
         """``path`` for ``-o``/``-e``, whose syntax is ``[[host]:]path``: a path with ``:`` gets an empty host."""
         variable = _PATH_VARIABLES.search(path)
@@ -115,7 +120,7 @@ class GridEngineProvider(ClusterProvider):
             return record["status"]
         if result.retcode != 0:
             submitted_here = record["job_stdout_path"] is not None
-            first_missed = record.setdefault("missing_since", time.monotonic())
+            first_missed = self._accounting_missing_since.setdefault(job_id, time.monotonic())
             if submitted_here and time.monotonic() - first_missed < self.accounting_grace:
                 return record["status"]
             return super()._finished_status(job_id)
