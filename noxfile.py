@@ -133,15 +133,16 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", str(ROOT))
 
 
-#: Type information for third-party libraries that ship none (the others ship py.typed); tomli is
-#: imported for Python 3.10, the version mypy checks against.
-TYPE_STUBS = ["types-PyYAML", "types-requests", "types-psutil", "tomli"]
+#: What mypy needs besides the distributions' own dependencies: stubs for libraries that ship no
+#: types, pytest (the core's conformance kit, parsl.testing, imports it) and tomli (imported on
+#: Python 3.10, the version mypy checks against).
+TYPECHECK_DEPS = ["types-PyYAML", "types-requests", "types-psutil", "pytest", "tomli"]
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy (settings in mypy.ini) over the src/ of every distribution, one distribution at a time."""
-    session.install("mypy", *TYPE_STUBS, *[arg for folder in DISTRIBUTIONS.values() for arg in ("-e", str(folder))])
+    session.install("mypy", *TYPECHECK_DEPS, *[arg for folder in DISTRIBUTIONS.values() for arg in ("-e", str(folder))])
     failed = []
     for dist, folder in DISTRIBUTIONS.items():
         session.log(f"mypy: {dist}")
