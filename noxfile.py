@@ -133,6 +133,14 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", str(ROOT))
 
 
+def _with_features(folder: Path) -> str:
+    """``folder[extra,...]`` with every optional feature (extras but ``test``), so that the code
+    behind them is type-checked against the libraries it uses."""
+    project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+    extras = sorted(set(project.get("optional-dependencies", {})) - {"test"})
+    return f"{folder}[{','.join(extras)}]" if extras else str(folder)
+
+
 #: What mypy needs besides the distributions' own dependencies: stubs for libraries that ship no
 #: types, pytest (the core's conformance kit, parsl.testing, imports it) and tomli (imported on
 #: Python 3.10, the version mypy checks against).
@@ -141,8 +149,9 @@ TYPECHECK_DEPS = ["types-PyYAML", "types-requests", "types-psutil", "pytest", "t
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy (settings in mypy.ini) over the src/ of every distribution, one distribution at a time."""
-    session.install("mypy", *TYPECHECK_DEPS, *[arg for folder in DISTRIBUTIONS.values() for arg in ("-e", str(folder))])
+    """mypy (settings in mypy.ini) over the src/ of every distribution, one at a time, all installed."""
+    editables = [arg for folder in DISTRIBUTIONS.values() for arg in ("-e", _with_features(folder))]
+    session.install("mypy", *TYPECHECK_DEPS, *editables)
     failed = []
     for dist, folder in DISTRIBUTIONS.items():
         session.log(f"mypy: {dist}")
