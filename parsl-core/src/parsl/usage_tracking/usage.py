@@ -15,13 +15,16 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from parsl.dataflow.states import States
 from parsl.errors import ConfigurationError
 from parsl.usage_tracking.api import get_parsl_usage
 from parsl.usage_tracking.levels import DISABLED, LEVEL_2, LEVEL_3
 from parsl.version import PARSL_COMPAT_VERSION, VERSION
+
+if TYPE_CHECKING:
+    from parsl.dataflow.dflow import DataFlowKernel
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ def parse_endpoint(text: str) -> tuple[str, int]:
 class UsageTracker:
     """Usage tracking of one DataFlowKernel (Parsl's class and method names)."""
 
-    def __init__(self, dfk: Any, port: int = 50077, domain_name: str = "tracking.parsl-project.org") -> None:
+    def __init__(self, dfk: DataFlowKernel, port: int = 50077, domain_name: str = "tracking.parsl-project.org") -> None:
         self.dfk = dfk
         self.config = dfk.config
         self.project_name = self.config.project_name
