@@ -144,7 +144,7 @@ def _with_features(folder: Path) -> str:
 #: What mypy needs besides the distributions' own dependencies: stubs for libraries that ship no
 #: types, pytest (the core's conformance kit, parsl.testing, imports it) and tomli (imported on
 #: Python 3.10, the version mypy checks against).
-TYPECHECK_DEPS = ["types-PyYAML", "types-requests", "types-psutil", "pytest", "tomli"]
+TYPECHECK_DEPS = ["types-PyYAML", "types-requests", "types-psutil", "pandas-stubs", "pytest", "tomli"]
 
 
 @nox.session

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parsl.plugins import aliases as _aliases
 from parsl.version import VERSION
@@ -26,6 +26,22 @@ from parsl.version import VERSION
 __version__ = VERSION
 
 AUTO_LOGNAME = -1
+
+if TYPE_CHECKING:  # the core's names with their types, for type checkers; at run time each is imported on first use
+    from parsl.app.app import bash_app as bash_app
+    from parsl.app.app import join_app as join_app
+    from parsl.app.app import python_app as python_app
+    from parsl.config import Config as Config
+    from parsl.data_provider.files import File as File
+    from parsl.dataflow.dflow import DataFlowKernel as DataFlowKernel
+    from parsl.dataflow.dflow import DataFlowKernelLoader as DataFlowKernelLoader
+    from parsl.log_utils import set_file_logger as set_file_logger
+    from parsl.log_utils import set_stream_logger as set_stream_logger
+
+    load = DataFlowKernelLoader.load
+    clear = DataFlowKernelLoader.clear
+    dfk = DataFlowKernelLoader.dfk
+    wait_for_current_tasks = DataFlowKernelLoader.wait_for_current_tasks
 
 _LAZY = {
     "python_app": "parsl.app.app",
