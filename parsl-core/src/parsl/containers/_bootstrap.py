@@ -9,6 +9,7 @@ version); the reason is on stderr. Only the standard library and ``dill`` are us
 """
 
 import sys
+from typing import Any
 
 UNUSABLE = 97
 
@@ -17,7 +18,7 @@ class File(str):
     """The in-container stand-in for ``parsl.data_provider.files.File``: its path, as a ``str``."""
 
     @property
-    def filepath(self):
+    def filepath(self) -> str:
         return str(self)
 
     path = filepath
@@ -25,7 +26,7 @@ class File(str):
     filename = property(lambda self: self.rsplit("/", 1)[-1])
 
 
-def _files(obj):
+def _files(obj: Any) -> Any:
     if isinstance(obj, tuple) and len(obj) == 2 and obj[0] == "__parsl_file__":
         return File(obj[1])
     if isinstance(obj, (list, tuple)):
@@ -33,7 +34,7 @@ def _files(obj):
     return obj
 
 
-def main():
+def main() -> None:
     payload, result, wanted = sys.argv[1:4]
     have = "{}.{}".format(*sys.version_info[:2])
     if have != wanted:

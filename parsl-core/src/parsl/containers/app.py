@@ -78,7 +78,8 @@ class Container:
             return self.runtime
         from parsl.plugins.manager import get_plugin_manager
 
-        return get_plugin_manager().get("container_runtime", self.runtime)()
+        runtime: ContainerRuntime = get_plugin_manager().get("container_runtime", self.runtime)()
+        return runtime
 
     def run(self, command: Sequence[str], *, files: Sequence[str] = (), extra_mounts: Sequence[str] = (),
             stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None,

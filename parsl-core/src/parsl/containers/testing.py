@@ -33,8 +33,19 @@ from parsl.config import Config
 from parsl.containers import errors as ce
 from parsl.containers.app import Container
 from parsl.data_provider.files import File
+from parsl.executors.status_handling import BlockProviderExecutor
 from parsl.executors.threads import ThreadPoolExecutor
+from parsl.launchers.container import ContainerLauncher
 from parsl.testing.processes import process_alive
+
+
+def _launcher_of(config: Config) -> ContainerLauncher:
+    """The launcher of the provider of ``config``'s first executor (a block executor with a container launcher)."""
+    executor = config.executors[0]
+    assert isinstance(executor, BlockProviderExecutor), executor
+    launcher = getattr(executor.provider, "launcher", None)
+    assert isinstance(launcher, ContainerLauncher), launcher
+    return launcher
 
 
 def _container_processes() -> Iterator[tuple[int, str, str]]:
@@ -354,12 +365,12 @@ class ContainerRuntimeTests:
     def test_container_launcher_in_a_config_file(self) -> None:
         from parsl.configfile import config_from_data, config_to_data
 
-        container = {"image": self.image("pool"), "runtime": self.runtime, "mounts": ["/opt:/opt"]}
+        container: dict[str, Any] = {"image": self.image("pool"), "runtime": self.runtime, "mounts": ["/opt:/opt"]}
         data = {"executors": [{"type": "htex", "provider": {"type": "local", "launcher": {
             "type": "container", "container": container}}}]}
-        launcher = config_from_data(data).executors[0].provider.launcher
+        launcher = _launcher_of(config_from_data(data))
         assert launcher.container.as_dict() == Container(**container).as_dict()
-        again = config_from_data(config_to_data(config_from_data(data))).executors[0].provider.launcher
+        again = _launcher_of(config_from_data(config_to_data(config_from_data(data))))
         assert again.container.as_dict() == launcher.container.as_dict()
         assert " -m parsl.containers.launch " in launcher("pool --port=1", 1, 1)
 
