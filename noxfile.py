@@ -10,6 +10,7 @@ typecheck (mypy over every distribution), bench.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nox
@@ -141,6 +142,13 @@ def _with_features(folder: Path) -> str:
     return f"{folder}[{','.join(extras)}]" if extras else str(folder)
 
 
+def _oldest_python(folder: Path) -> str:
+    """The oldest Python a distribution supports (its ``requires-python = ">=3.X"``), to check it against."""
+    spec = tomllib.loads((folder / "pyproject.toml").read_text())["project"].get("requires-python", "")
+    found = re.search(r">=\s*(\d+\.\d+)", spec)
+    return found.group(1) if found else "3.10"
+
+
 #: What mypy needs besides the distributions' own dependencies: stubs for libraries that ship no
 #: types, pytest (the core's conformance kit, parsl.testing, imports it) and tomli (imported on
 #: Python 3.10, the version mypy checks against).
@@ -156,7 +164,8 @@ def typecheck(session: nox.Session) -> None:
     for dist, folder in DISTRIBUTIONS.items():
         session.log(f"mypy: {dist}")
         try:
-            session.run("mypy", "--config-file", str(ROOT / "mypy.ini"), str(folder / "src"))
+            session.run("mypy", "--config-file", str(ROOT / "mypy.ini"), "--python-version", _oldest_python(folder),
+                        str(folder / "src"))
         except nox.command.CommandFailed:
             failed.append(dist)
     if failed:

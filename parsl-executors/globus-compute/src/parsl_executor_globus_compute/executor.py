@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import threading
 from concurrent.futures import Future
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional
 
 import attrs
 
@@ -24,8 +24,11 @@ from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.plugins.settings import SettingTypeError, settings
 
+if TYPE_CHECKING:
+    from globus_compute_sdk import Executor
 
-def _sdk_executor_class() -> type:
+
+def _sdk_executor_class() -> type[Executor]:
     try:
         from globus_compute_sdk import Executor
     except ImportError as e:
@@ -70,7 +73,8 @@ class GlobusComputeExecutor(ParslExecutor):
             try:
                 self.executor.resource_specification = spec
                 self.executor.user_endpoint_config = endpoint_config
-                return self.executor.submit(func, *args, **kwargs)
+                future: Future = self.executor.submit(func, *args, **kwargs)  # the SDK's, as it is
+                return future
             finally:
                 self.executor.resource_specification = self.resource_specification
                 self.executor.user_endpoint_config = self.user_endpoint_config
