@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from importlib.metadata import distribution
+from pathlib import Path
 
 import attrs
 import pytest
@@ -136,6 +137,16 @@ def test_bad_settings_fail_at_construction() -> None:
         MPIExecutor(mpi_launcher="orterun")
     with pytest.raises(SettingTypeError, match=r"MPIExecutor\.max_workers_per_block"):
         MPIExecutor(max_workers_per_block="two")  # type: ignore[arg-type]
+
+
+def test_path_settings_take_path_like_values_at_construction_and_on_assignment(tmp_path: Path) -> None:
+    ex = HighThroughputExecutor(working_dir=tmp_path, worker_logdir_root=tmp_path / "logs")
+    assert (ex.working_dir, ex.worker_logdir_root) == (str(tmp_path), str(tmp_path / "logs"))
+    mpi = MPIExecutor(provider=LocalProvider(launcher=SimpleLauncher()))
+    mpi.working_dir = tmp_path  # type: ignore[assignment]  # as Parsl's conftest does after parsl.load()
+    assert mpi.working_dir == str(tmp_path)
+    with pytest.raises(SettingTypeError, match=r"HighThroughputExecutor\.worker_logdir_root"):
+        ex.worker_logdir_root = 3  # type: ignore[assignment]
 
 
 def test_workers_per_node_follows_parsl_rule() -> None:

@@ -35,7 +35,7 @@ from parsl.errors import ConfigurationError
 from parsl.executors.errors import BadStateException, InvalidResourceSpecification, ScalingFailed
 from parsl.executors.status_handling import BlockProviderExecutor
 from parsl.jobs.states import TERMINAL_STATES, JobState, JobStatus
-from parsl.plugins.settings import settings
+from parsl.plugins.settings import fspath, settings
 from parsl.providers.base import ExecutionProvider
 from parsl.serialize import pack_apply_message
 from parsl_executor_htex import placement, wire
@@ -107,7 +107,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
     worker_port_range: Optional[Tuple[int, int]] = (54000, 55000)
     interchange_port_range: Optional[Tuple[int, int]] = (55000, 56000)
     storage_access: Optional[List[Staging]] = None
-    working_dir: Optional[str] = None
+    working_dir: Optional[str] = attrs.field(default=None, converter=fspath)
     worker_debug: bool = False
     cores_per_worker: float = 1.0
     mem_per_worker: Optional[float] = None
@@ -120,7 +120,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
     drain_period: Optional[float] = None
     poll_period: int = 10
     address_probe_timeout: Optional[float] = None
-    worker_logdir_root: Optional[str] = None
+    worker_logdir_root: Optional[str] = attrs.field(default=None, converter=fspath)
     manager_selector: ManagerSelector = attrs.field(factory=RandomManagerSelector)
     block_error_handler: Union[bool, ErrorHandler] = True
     encrypted: bool = True
