@@ -9,7 +9,7 @@ import pytest
 from parsl.config import Config
 from parsl.dataflow.memoization import BasicMemoizer
 from parsl.executors.threads import ThreadPoolExecutor
-from parsl.plugins.settings import SettingTypeError
+from parsl.plugins.settings import TypeCheckError
 
 
 def test_paths_are_accepted_and_stored_as_str(tmp_path: Path) -> None:
@@ -44,9 +44,9 @@ def test_assignment_takes_every_value_parsl_s_annotations_allow() -> None:
 
 def test_bad_assignment_names_class_and_field() -> None:
     ex = ThreadPoolExecutor()
-    with pytest.raises(SettingTypeError, match=r"ThreadPoolExecutor.working_dir: expected str \| None, got 5"):
+    with pytest.raises(TypeCheckError, match=r"ThreadPoolExecutor.working_dir: expected str \| None, got 5"):
         ex.working_dir = 5  # type: ignore[assignment]
-    with pytest.raises(SettingTypeError, match=r"Config.retries: expected int, got 'many'"):
+    with pytest.raises(TypeCheckError, match=r"Config.retries: expected int, got 'many'"):
         Config().retries = "many"  # type: ignore[assignment]
-    with pytest.raises(SettingTypeError, match="checkpoint_files"):
+    with pytest.raises(TypeCheckError, match="checkpoint_files"):
         BasicMemoizer(checkpoint_files=[3])  # type: ignore[list-item]

@@ -14,7 +14,7 @@ from parsl.errors import ConfigurationError
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.launchers.launchers import SimpleLauncher
 from parsl.plugins.manager import get_plugin_manager
-from parsl.plugins.settings import SettingTypeError
+from parsl.plugins.settings import TypeCheckError
 from parsl.providers.local.local import LocalProvider
 from parsl_executor_htex.executor import HighThroughputExecutor
 from parsl_executor_htex.mpi_executor import MPIExecutor
@@ -127,7 +127,7 @@ def test_repr_rebuilds_the_executor() -> None:
 
 
 def test_bad_settings_fail_at_construction() -> None:
-    with pytest.raises(SettingTypeError, match="max_workers_per_node"):
+    with pytest.raises(TypeCheckError, match="max_workers_per_node"):
         HighThroughputExecutor(max_workers_per_node="two")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="cpu_affinity"):
         HighThroughputExecutor(cpu_affinity="sideways")
@@ -145,7 +145,7 @@ def test_path_settings_take_path_like_values_at_construction_and_on_assignment(t
     mpi = MPIExecutor(provider=LocalProvider(launcher=SimpleLauncher()))
     mpi.working_dir = tmp_path  # type: ignore[assignment]  # as Parsl's conftest does after parsl.load()
     assert mpi.working_dir == str(tmp_path)
-    with pytest.raises(SettingTypeError, match=r"HighThroughputExecutor\.worker_logdir_root"):
+    with pytest.raises(TypeCheckError, match=r"HighThroughputExecutor\.worker_logdir_root"):
         ex.worker_logdir_root = 3  # type: ignore[assignment]
 
 

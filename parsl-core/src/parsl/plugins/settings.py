@@ -34,8 +34,16 @@ from parsl.errors import ConfigurationError
 C = TypeVar("C", bound=type)
 
 
-class SettingTypeError(ConfigurationError, TypeError):
-    """A keyword argument of a settings class has a value of the wrong type."""
+class TypeCheckError(ConfigurationError, TypeError):
+    """A keyword argument of a settings class has a value of the wrong type.
+
+    Named like the ``typeguard`` error Parsl raises for the same mistake, so code and tests that
+    look for that name keep working; it is also a ``TypeError`` and a ``ConfigurationError``.
+    """
+
+
+#: The name this error had first; kept so existing ``except SettingTypeError`` keeps working.
+SettingTypeError = TypeCheckError
 
 
 def fspath(value: Any) -> Any:
@@ -110,7 +118,7 @@ class _TypeCheck:
     def __call__(self, inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         tp = field_types(type(inst)).get(self.name, Any)
         if not matches(value, tp):
-            raise SettingTypeError(
+            raise TypeCheckError(
                 f"{type(inst).__name__}.{self.name}: expected {describe(tp)}, got {value!r}")
 
 
