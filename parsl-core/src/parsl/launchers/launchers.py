@@ -75,9 +75,12 @@ class WrappedLauncher(Launcher):
     debug: bool = True
 
     def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = "") -> str:
-        if tasks_per_node > 1 or nodes_per_block > 1:
-            logger.warning("WrappedLauncher starts the command once; %d tasks per node on %d nodes were "
-                           "requested", tasks_per_node, nodes_per_block)
+        if tasks_per_node > 1:
+            logger.warning("WrappedLauncher starts the command once: %d tasks per node were requested, "
+                           "fewer workers than expected may start", tasks_per_node)
+        if nodes_per_block > 1:
+            logger.warning("WrappedLauncher starts the command once: %d nodes per block were requested, "
+                           "fewer workers than expected may start", nodes_per_block)
         return f"{self.prepend} {command}"
 
 
