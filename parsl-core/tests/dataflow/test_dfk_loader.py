@@ -35,6 +35,14 @@ def test_load_makes_the_current_dfk(make_dfk):
     assert double(21).result() == 42
 
 
+def test_each_started_executor_is_logged_with_label_and_parsl_type(make_dfk, caplog):
+    dfk = make_dfk()
+    dfk.add_executors([ThreadPoolExecutor(label="more")])
+    started = {(r.__dict__["parsl.executor.label"], r.__dict__["parsl.executor.type"])
+               for r in caplog.records if "parsl.executor.label" in r.__dict__}
+    assert ("more", "parsl.executors.threads.ThreadPoolExecutor") in started
+
+
 def test_second_load_without_clear_is_a_configuration_error(make_dfk):
     make_dfk()
     with pytest.raises(ConfigurationError, match="already been loaded"):

@@ -13,6 +13,7 @@ import pytest
 from parsl.errors import ConfigurationError
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.launchers.launchers import SimpleLauncher
+from parsl.plugins.aliases import parsl_name
 from parsl.plugins.manager import get_plugin_manager
 from parsl.plugins.settings import TypeCheckError
 from parsl.providers.local.local import LocalProvider
@@ -50,6 +51,11 @@ def test_parsl_module_paths_are_served() -> None:
     for name in ("ManagerLost", "WorkerLost", "VersionMismatch", "CommandClientTimeoutError",
                  "CommandClientBadError"):
         assert issubclass(getattr(errors, name), Exception)
+
+
+def test_parsl_name_is_parsl_s_import_path() -> None:
+    assert parsl_name(HighThroughputExecutor) == "parsl.executors.high_throughput.executor.HighThroughputExecutor"
+    assert parsl_name(LocalProvider) == "parsl.providers.local.local.LocalProvider"
 
 
 def test_registration_imports_neither_zmq_nor_dill() -> None:
