@@ -132,3 +132,13 @@ def test_a_missing_script_dir_falls_back_to_the_working_directory(tmp_path: Path
                                      "STARTER_LOG": str(tmp_path / "log")})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "cmd_job.sh").exists()
+
+
+def test_a_script_dir_with_shell_characters_is_used_as_is(tmp_path: Path, starters: Path) -> None:
+    script_dir = tmp_path / 'a b "q" $HOME `x` \\z'
+    script_dir.mkdir()
+    script = L.MpiRunLauncher(debug=False)("true", 1, 1, str(script_dir))
+    result = _run(script, tmp_path, {"PATH": f"{starters}:{os.environ['PATH']}",
+                                     "STARTER_LOG": str(tmp_path / "log")})
+    assert result.returncode == 0, result.stderr
+    assert (script_dir / "cmd_job.sh").exists()

@@ -141,7 +141,7 @@ def test_bad_settings_fail_at_construction() -> None:
         MPIExecutor()
     with pytest.raises(ConfigurationError, match="mpi_launcher"):
         MPIExecutor(mpi_launcher="orterun")
-    with pytest.raises(SettingTypeError, match=r"MPIExecutor\.max_workers_per_block"):
+    with pytest.raises(TypeCheckError, match=r"MPIExecutor\.max_workers_per_block"):
         MPIExecutor(max_workers_per_block="two")  # type: ignore[arg-type]
 
 
