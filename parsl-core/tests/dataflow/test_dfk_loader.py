@@ -188,6 +188,14 @@ def test_task_state_counts(dfk):
     assert dfk.task_state_counts[States.pending] == 0
 
 
+def test_cleanup_logs_the_task_summary_in_parsl_s_words(make_dfk, caplog):
+    dfk = make_dfk()
+    double(1).result()
+    dfk.cleanup()
+    assert "Summary of tasks in DFK:\n  Tasks in state States.exec_done: 1" in caplog.text
+    assert "States.failed" not in caplog.text  # states without tasks are left out
+
+
 def test_loader_classmethods_are_the_top_level_functions():
     assert parsl.load == DataFlowKernelLoader.load
     assert parsl.clear == DataFlowKernelLoader.clear

@@ -671,8 +671,9 @@ class DataFlowKernel:
         logger.info("All remaining tasks completed")
 
     def log_task_states(self) -> None:
-        logger.info("Summary of tasks in DFK: %s",
-                    ", ".join(f"{s.name}={n}" for s, n in self.task_state_counts.items() if n))
+        """One record: Parsl's summary lines (``Tasks in state States.exec_done: 3``), for states with tasks."""
+        logger.info("Summary of tasks in DFK:%s", "".join(
+            f"\n  Tasks in state States.{s.name}: {n}" for s, n in self.task_state_counts.items() if n))
 
     def atexit_cleanup(self) -> None:
         """A script that ends without ``cleanup()`` (as notebook-style tutorials do) leaves
