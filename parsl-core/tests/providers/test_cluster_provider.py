@@ -80,6 +80,11 @@ def test_submit_output_without_a_job_id_is_an_error_with_the_output(provider: Mi
         provider.submit("x", 1)
 
 
+def test_submit_exception_task_name_is_deprecated_job_name() -> None:
+    with pytest.deprecated_call(match="use job_name"):
+        assert SubmitException("job-7", "refused").task_name == "job-7"
+
+
 def test_status_batches_states_and_lost_jobs(provider: MiniProvider, recorded_scheduler: RecordedScheduler) -> None:
     provider.status_batch_size = 2
     recorded_scheduler.reply("mstat", stdout="1 R\n2 Q\n3 D\n4 X\n")
