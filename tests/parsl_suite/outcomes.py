@@ -19,7 +19,7 @@ _RANK = {"passed": 0, "skipped": 1, "error": 2, "failed": 3}
 
 class _Recorder:
     def __init__(self, path: str) -> None:
-        self._file = open(path, "a", buffering=1)  # noqa: SIM115 -- open for the whole run
+        self._file = open(path, "a", buffering=1)  # open for the whole run
         self._outcomes: dict[str, dict[str, Any]] = {}
 
     def write(self, record: dict[str, Any]) -> None:

@@ -90,8 +90,8 @@ def run_pytest(python: str, root: Path, config: str, paths: list[Path], workdir:
     env = {**os.environ, "PARSL_SUITE_OUTCOMES": str(record), "PYTHONPATH": str(HERE),
            "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
     cmd = [python, "-m", "pytest", *map(str, paths), "--config", config_arg, "-k", DESELECT[config],
-           "--rootdir", str(root), "--continue-on-collection-errors", "-p", "outcomes", "-p", "no:cacheprovider", "-q", "--no-header",
-           "-o", "console_output_style=classic", "--timeout", str(TEST_TIMEOUT)]
+           "--rootdir", str(root), "--continue-on-collection-errors", "-p", "outcomes", "-p", "no:cacheprovider",
+           "-q", "--no-header", "--timeout", str(TEST_TIMEOUT)]
     proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
