@@ -137,10 +137,12 @@ def test_bad_settings_fail_at_construction() -> None:
         HighThroughputExecutor(max_workers_per_node="two")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="cpu_affinity"):
         HighThroughputExecutor(cpu_affinity="sideways")
-    with pytest.raises(ConfigurationError, match="SimpleLauncher"):
+    with pytest.raises(ConfigurationError, match="SimpleLauncher") as wrong_launcher:
         MPIExecutor()
-    with pytest.raises(ConfigurationError, match="mpi_launcher"):
+    with pytest.raises(ConfigurationError, match="mpi_launcher") as unknown_mpi_launcher:
         MPIExecutor(mpi_launcher="orterun")
+    # also the built-in types Parsl raises for these
+    assert isinstance(wrong_launcher.value, TypeError) and isinstance(unknown_mpi_launcher.value, ValueError)
     with pytest.raises(TypeCheckError, match=r"MPIExecutor\.max_workers_per_block"):
         MPIExecutor(max_workers_per_block="two")  # type: ignore[arg-type]
 

@@ -46,6 +46,13 @@ class TypeCheckError(ConfigurationError, TypeError):
 SettingTypeError = TypeCheckError
 
 
+class SettingValueError(ConfigurationError, ValueError):
+    """A keyword argument has a value of the right type that the class does not accept.
+
+    A ``ValueError`` too, as Parsl raises for such values (an unknown ``mpi_launcher``).
+    """
+
+
 def fspath(value: Any) -> Any:
     """A path-like value as ``str`` (``os.fspath``); anything else unchanged, for the type check.
 
