@@ -21,9 +21,16 @@ from parsl_executor_htex.mpi_prefix_composer import VALID_LAUNCHERS, validate_re
 
 @settings(field_transformer=in_base_order)
 class MPIExecutor(HighThroughputExecutor):
-    """Parsl's MPIExecutor: the HighThroughputExecutor's keywords less the worker-shape ones, plus
-    ``max_workers_per_block`` and ``mpi_launcher``, in Parsl's order (``encrypted`` defaults to
-    False there too)."""
+    """Parsl's MPIExecutor, in Parsl's order (``encrypted`` defaults to False there too).
+
+    It takes the HighThroughputExecutor's keywords (``label``, ``provider``, ``address``,
+    ``working_dir``, ``worker_debug``, the ports, heartbeats and ``encrypted``) except those that
+    size or place workers on a node, which MPI applications manage themselves. Its own:
+
+    - ``max_workers_per_block``: how many MPI tasks one block runs at once (default 1);
+    - ``mpi_launcher``: ``"mpiexec"`` (default), ``"srun"`` or ``"aprun"``, the launcher whose
+      prefix each task finds in ``$PARSL_MPI_PREFIX``.
+    """
 
     label: str = "MPIExecutor"
     max_workers_per_block: int = after("worker_debug", default=1)
