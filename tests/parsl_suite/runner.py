@@ -48,7 +48,7 @@ DESELECT = {
 #: Budget for deliberate differences, as a share of the tests real Parsl passes.
 DELIBERATE_SHARE = 0.02
 #: A single test that runs longer than this fails (pytest-timeout) instead of hanging the run.
-TEST_TIMEOUT = 300
+TEST_TIMEOUT = 120
 #: The whole run of one configuration is stopped after this many seconds.
 RUN_TIMEOUT = 40 * 60
 
