@@ -164,6 +164,14 @@ def test_workers_per_node_follows_parsl_rule() -> None:
     assert HighThroughputExecutor(available_accelerators=2).available_accelerators == ["0", "1"]
 
 
+def test_settings_assigned_after_construction_are_used() -> None:
+    ex = HighThroughputExecutor(provider=LocalProvider(launcher=SimpleLauncher()))
+    ex.max_workers_per_node = 3  # as Parsl's tests do between fresh_config() and parsl.load()
+    assert ex.workers_per_node == 3
+    ex.provider.cores_per_node = 2  # type: ignore[union-attr]
+    assert ex.workers_per_node == 2
+
+
 @pytest.mark.parametrize("spec", [{"priority": 1}, {"cores": 2, "memory": 100, "disk": 1, "running_time": 60}, {},
                                   {"cores": 0.5, "memory": 0, "disk": 0.0, "running_time": 0.25, "priority": -1}])
 def test_accepted_resource_specifications(spec: dict) -> None:

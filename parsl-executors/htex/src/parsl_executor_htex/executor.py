@@ -145,22 +145,12 @@ class HighThroughputExecutor(BlockProviderExecutor):
             self.available_accelerators = [str(i) for i in range(self.available_accelerators)]
         else:
             self.available_accelerators = [str(a) for a in self.available_accelerators]
-        #: The address the interchange binds its worker port on (None: all interfaces).
-        self._bind_address: Optional[str]
-        if self.address:
-            self.all_addresses, self._bind_address = [self.address], self.address
-        elif _pools_stay_on_this_host(self.provider):
-            self.all_addresses, self._bind_address = [self.loopback_address], self.loopback_address
-        else:
-            self.all_addresses, self._bind_address = _candidate_addresses(self.loopback_address), None
-        self._workers_per_node = self._compute_workers_per_node()
         self.cert_dir: Optional[str] = None
         self._client: Any = None
         self._task_ids = 0
         self._submit_lock = threading.Lock()
         self._rejections: dict[str, str] = {}
         self._started = False
-        self._template = self.launch_cmd or DEFAULT_LAUNCH_CMD
 
     def _accelerators(self) -> list[str]:
         """``available_accelerators``, which ``__attrs_post_init__`` turned into a list of names."""
@@ -193,9 +183,20 @@ class HighThroughputExecutor(BlockProviderExecutor):
     # -- start -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the interchange and compose the worker-pool launch command."""
+        """Start the interchange and compose the worker-pool launch command.
+
+        Settings are read here, not at construction, so values assigned in between count.
+        """
         from parsl_executor_htex.client import InterchangeClient
 
+        #: The address the interchange binds its worker port on (None: all interfaces).
+        self._bind_address: Optional[str]
+        if self.address:
+            self.all_addresses, self._bind_address = [self.address], self.address
+        elif _pools_stay_on_this_host(self.provider):
+            self.all_addresses, self._bind_address = [self.loopback_address], self.loopback_address
+        else:
+            self.all_addresses, self._bind_address = _candidate_addresses(self.loopback_address), None
         os.makedirs(self.logdir, exist_ok=True)
         if self.encrypted:
             from parsl_executor_htex.curvezmq import create_certificates
@@ -224,7 +225,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
 
     def _compose_launch_cmd(self) -> str:
         cap = self.max_workers_per_node
-        return self._template.format(
+        return (self.launch_cmd or DEFAULT_LAUNCH_CMD).format(
             python=shlex.quote(sys.executable),
             debug="--debug" if self.worker_debug else "",
             max_workers_per_node="" if not cap or cap == float("inf") else f"--max_workers_per_node={cap}",
@@ -298,7 +299,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
 
     @property
     def workers_per_node(self) -> Union[int, float]:
-        return self._workers_per_node
+        return self._compute_workers_per_node()
 
     # -- interchange events ------------------------------------------------------------------
 
