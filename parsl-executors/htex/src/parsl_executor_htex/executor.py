@@ -331,6 +331,10 @@ class HighThroughputExecutor(BlockProviderExecutor):
         """What the interchange knows of each connected worker pool."""
         return self._client.command("managers")
 
+    def connected_managers_packages(self) -> Dict[str, Dict[str, str]]:
+        """Manager id -> the distributions (name -> version) its Python has installed."""
+        return self._client.command("managers_packages")
+
     # -- block status and scaling ------------------------------------------------------------
 
     def status(self) -> Dict[str, JobStatus]:
