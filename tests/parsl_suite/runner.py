@@ -9,8 +9,8 @@ CONFIG is one of Parsl's CI configurations: ``local`` (each test module loads it
 the whole run). Like Parsl's CI, one pytest run covers the whole tree (so a DataFlowKernel or
 thread leaked by one file shows up in later ones), with Parsl's marker deselections. Outcomes
 are recorded per test (``outcomes.py``); a file with an unexpected failure is run again on its
-own to tell its own failure from one caused by an earlier file, and files a crashed or hung run
-never reached are run one by one, so one failure hides nothing.
+own to tell its own failure from one caused by an earlier file, and after a test that hung or
+crashed the run the files not yet reached go on in a new run, so one failure hides nothing.
 
 ``check`` allows the differences listed in docs/compatibility.md: deliberate differences (at
 most 2% of real Parsl's passes per configuration), tests of Parsl's private internals, and
@@ -20,6 +20,7 @@ pending ones. Any other recorded pass that does not pass here fails the check.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -47,7 +48,8 @@ DESELECT = {
 }
 #: Budget for deliberate differences, as a share of the tests real Parsl passes.
 DELIBERATE_SHARE = 0.02
-#: A single test that runs longer than this fails (pytest-timeout) instead of hanging the run.
+#: A test that runs longer than this is killed with its pytest run (pytest-timeout's thread method,
+#: which also ends hangs in C code); the run then goes on from the next file.
 TEST_TIMEOUT = 120
 #: The whole run of one configuration is stopped after this many seconds.
 RUN_TIMEOUT = 40 * 60
@@ -91,7 +93,7 @@ def run_pytest(python: str, root: Path, config: str, paths: list[Path], workdir:
            "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
     cmd = [python, "-m", "pytest", *map(str, paths), "--config", config_arg, "-k", DESELECT[config],
            "--rootdir", str(root), "--continue-on-collection-errors", "-p", "outcomes", "-p", "no:cacheprovider",
-           "-q", "--no-header", "--timeout", str(TEST_TIMEOUT)]
+           "-q", "--no-header", "--timeout", str(TEST_TIMEOUT), "--timeout-method", "thread"]
     proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
@@ -136,15 +138,21 @@ def record(config: str, python: str, out: Path) -> None:
 
 
 def run_whole(python: str, root: Path, config: str, paths: list[Path], workdir: Path) -> dict[str, Outcome]:
-    """One run over ``paths``; files a crashed or hung run never finished are run one by one."""
+    """One run over ``paths``; after a test that hung or crashed the run, the files not reached go on in a new one."""
     start = time.monotonic()
-    outcomes, hung = run_pytest(python, root, config, paths, workdir / "all")
-    if hung is not None:
-        outcomes[hung] = Outcome("failed", f"killed after the run's {RUN_TIMEOUT} s limit, or the run crashed")
+    files = _files(root, paths)
+    outcomes: dict[str, Outcome] = {}
+    remaining = paths
+    for attempt in itertools.count():
+        got, hung = run_pytest(python, root, config, remaining, workdir / f"run{attempt}")
+        outcomes.update(got)
+        if hung is None:
+            break
+        outcomes[hung] = Outcome("failed", f"hung (killed after {TEST_TIMEOUT} s) or crashed the pytest run")
         done = {file_of(n) for n in outcomes}
-        rest = [p for p in _files(root, paths) if str(p.relative_to(root)) not in done]
-        for i, path in enumerate(rest):
-            outcomes.update(run_pytest(python, root, config, [path], workdir / f"rest{i}")[0])
+        remaining = [p for p in files if str(p.relative_to(root)) not in done]
+        if not remaining:
+            break
     print(f"{config}: {len(outcomes)} tests in {time.monotonic() - start:.0f} s", flush=True)
     return outcomes
 
