@@ -208,16 +208,28 @@ def _allowance(nodeid: str, config: str, allowed: dict[str, Allowed]) -> Allowed
     return entry if entry is not None and entry.covers(config) else None
 
 
+def outcome_of(nodeid: str, outcomes: dict[str, Outcome]) -> Outcome:
+    """``nodeid``'s outcome; a parametrized test whose ids are random (drawn at import, so never the
+    same twice) stands for all instances of its function, which must all pass."""
+    if nodeid in outcomes:
+        return outcomes[nodeid]
+    function = nodeid.split("[", 1)[0]
+    instances = [o for n, o in outcomes.items() if "[" in nodeid and n.split("[", 1)[0] == function]
+    failed = [o for o in instances if o.outcome != "passed"]
+    if instances:
+        return failed[0] if failed else instances[0]
+    return Outcome("error", "not run: not collected, or deselected")
+
+
 def _unexpected(config: str, expected: list[str], outcomes: dict[str, Outcome],
                 allowed: dict[str, Allowed]) -> list[str]:
-    missing = Outcome("error", "not run: not collected, or deselected")
     return [n for n in expected
-            if outcomes.get(n, missing).outcome != "passed" and _allowance(n, config, allowed) is None]
+            if outcome_of(n, outcomes).outcome != "passed" and _allowance(n, config, allowed) is None]
 
 
 def _report(config: str, expected: list[str], outcomes: dict[str, Outcome], allowed: dict[str, Allowed],
             bad: list[str], alone: dict[str, dict[str, Outcome]]) -> bool:
-    ours = [n for n in expected if outcomes.get(n, Outcome("error")).outcome == "passed"]
+    ours = [n for n in expected if outcome_of(n, outcomes).outcome == "passed"]
     used: dict[str, list[str]] = defaultdict(list)
     for n in expected:
         entry = _allowance(n, config, allowed)
@@ -234,11 +246,11 @@ def _report(config: str, expected: list[str], outcomes: dict[str, Outcome], allo
     for n in bad:
         by_file[file_of(n)].append(n)
     for f, nodes in sorted(by_file.items()):
-        own = [n for n in nodes if alone[f].get(n, Outcome("error")).outcome != "passed"]
+        own = [n for n in nodes if outcome_of(n, alone[f]).outcome != "passed"]
         why = "fails on its own too" if own else "passes on its own: state leaked from an earlier file"
         print(f"-- {f}: {len(nodes)} unexpected failure(s); {why}")
         for n in nodes:
-            o = outcomes.get(n, Outcome("error", "not run"))
+            o = outcome_of(n, outcomes)
             print(f"   {o.outcome.upper()} {n}\n      " + o.message.replace("\n", "\n      "))
     ok = not bad and len(used["deliberate"]) <= budget
     if len(used["deliberate"]) > budget:
