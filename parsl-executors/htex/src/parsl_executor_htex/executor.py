@@ -145,6 +145,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
             self.available_accelerators = [str(i) for i in range(self.available_accelerators)]
         else:
             self.available_accelerators = [str(a) for a in self.available_accelerators]
+        self._choose_addresses()
         self.cert_dir: Optional[str] = None
         self._client: Any = None
         self._task_ids = 0
@@ -155,6 +156,17 @@ class HighThroughputExecutor(BlockProviderExecutor):
     def _accelerators(self) -> list[str]:
         """``available_accelerators``, which ``__attrs_post_init__`` turned into a list of names."""
         return cast("list[str]", self.available_accelerators)
+
+    def _choose_addresses(self) -> None:
+        """Where pools reach the interchange (``all_addresses``) and where it binds; again at start."""
+        #: The address the interchange binds its worker port on (None: all interfaces).
+        self._bind_address: Optional[str]
+        if self.address:
+            self.all_addresses, self._bind_address = [self.address], self.address
+        elif _pools_stay_on_this_host(self.provider):
+            self.all_addresses, self._bind_address = [self.loopback_address], self.loopback_address
+        else:
+            self.all_addresses, self._bind_address = _candidate_addresses(self.loopback_address), None
 
     def _compute_workers_per_node(self) -> Union[int, float]:
         cap = self.max_workers_per_node or float("inf")
@@ -189,14 +201,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
         """
         from parsl_executor_htex.client import InterchangeClient
 
-        #: The address the interchange binds its worker port on (None: all interfaces).
-        self._bind_address: Optional[str]
-        if self.address:
-            self.all_addresses, self._bind_address = [self.address], self.address
-        elif _pools_stay_on_this_host(self.provider):
-            self.all_addresses, self._bind_address = [self.loopback_address], self.loopback_address
-        else:
-            self.all_addresses, self._bind_address = _candidate_addresses(self.loopback_address), None
+        self._choose_addresses()
         os.makedirs(self.logdir, exist_ok=True)
         if self.encrypted:
             from parsl_executor_htex.curvezmq import create_certificates
