@@ -1,8 +1,10 @@
 """Test sessions: one per distribution (the core plus that distribution only), integration, lint,
-typecheck (mypy over every distribution), bench.
+typecheck (mypy over every distribution), Parsl's own test suite, bench.
 
-    nox                    # every session but bench
+    nox                    # every session but bench and parsl-suite-record
     nox -s core            # one distribution
+    nox -s parsl-suite     # Parsl's published test suite, unchanged, against every distribution here
+    nox -s parsl-suite-record  # record what real Parsl passes here (its own venv), then check ours
     nox -s provider-slurm  # starts a real single-node Slurm first (needs root)
     nox -s bench           # benchmarks against real Parsl and Dask, in their own venv
 """
@@ -22,6 +24,11 @@ nox.options.error_on_missing_interpreters = True
 
 #: Real Parsl release the benchmarks compare against.
 PARSL_REFERENCE = "parsl==2026.10.26"
+
+#: What Parsl's conftest and tests import beyond Parsl itself, installed beside both real Parsl and
+#: ours (pytest-timeout turns a hung test into one failure instead of a hung run).
+PARSL_SUITE_REQUIREMENTS = ["pytest>=7.4,<8", "pytest-timeout", "typeguard>=4,<5", "numpy", "pandas", "proxystore"]
+PARSL_SUITE = ROOT / "tests" / "parsl_suite" / "runner.py"
 
 #: CI services (scripts in .ci/services/) a distribution's tests need running.
 SERVICES = {
@@ -170,6 +177,46 @@ def typecheck(session: nox.Session) -> None:
             failed.append(dist)
     if failed:
         session.error(f"mypy found errors in {', '.join(failed)}")
+
+
+def _parsl_wheel(session: nox.Session) -> Path:
+    """The published wheel of ``PARSL_REFERENCE``, downloaded once with pip into nox's folder."""
+    cache = Path(session.virtualenv.location).parent / "parsl-wheel"
+    if not list(cache.glob("parsl-*.whl")):
+        session.install("pip")
+        session.run("python", "-m", "pip", "download", "-q", "--no-deps", "-d", str(cache), PARSL_REFERENCE)
+    return next(cache.glob("parsl-*.whl"))
+
+
+def _check_parsl_suite(session: nox.Session) -> None:
+    # not editable: Parsl's tests are unpacked into our installed parsl package, as parsl.tests
+    session.install(*PARSL_SUITE_REQUIREMENTS, *map(str, DISTRIBUTIONS.values()))
+    session.run("python", str(PARSL_SUITE), "extract", str(_parsl_wheel(session)))
+    session.run("python", str(PARSL_SUITE), "check", *(session.posargs or ["local", "local_threads", "htex_local"]))
+
+
+@nox.session(name="parsl-suite")
+def parsl_suite(session: nox.Session) -> None:
+    """Parsl's own test suite, unchanged, against our packages (differences: docs/compatibility.md).
+
+    Every test real Parsl passes here (tests/parsl_suite/passed-*.txt) must pass.
+    """
+    _check_parsl_suite(session)
+
+
+@nox.session(name="parsl-suite-record", default=False)
+def parsl_suite_record(session: nox.Session) -> None:
+    """Record the tests real Parsl passes here (in its own venv), then check ours in the same session."""
+    reference = Path(session.virtualenv.location).parent / "parsl-suite-reference"
+    python = reference / "bin" / "python"
+    if not python.exists():
+        session.run("uv", "venv", "-q", str(reference), external=True)
+    monitoring = PARSL_REFERENCE.replace("parsl", "parsl[monitoring]", 1)  # as Parsl's CI installs it
+    session.run("uv", "pip", "install", "-q", "--python", str(python), monitoring, *PARSL_SUITE_REQUIREMENTS,
+                external=True)
+    configs = session.posargs or ["local", "local_threads", "htex_local"]
+    session.run("python", str(PARSL_SUITE), "record", *configs, "--python", str(python))
+    _check_parsl_suite(session)
 
 
 @nox.session(default=False)

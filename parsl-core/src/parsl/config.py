@@ -12,7 +12,7 @@ from parsl.errors import ConfigurationError
 from parsl.executors.base import ParslExecutor
 from parsl.logconfigs.base import LogConfig
 from parsl.plugins.monitor import Monitor
-from parsl.plugins.settings import settings
+from parsl.plugins.settings import fspath, settings
 from parsl.usage_tracking.api import UsageInformation
 
 ExitMode = Literal["cleanup", "skip", "wait"]
@@ -48,7 +48,7 @@ class Config(UsageInformation):
     internal_tasks_max_threads: int = 10
     retries: int = 0
     retry_handler: Optional[Callable[..., float]] = None
-    run_dir: str = "runinfo"
+    run_dir: str = attrs.field(default="runinfo", converter=fspath)
     std_autopath: Optional[Callable[..., Any]] = None
     strategy: StrategyName = "simple"
     strategy_period: float = 5

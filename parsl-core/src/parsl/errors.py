@@ -5,7 +5,7 @@ Hierarchy::
     ParslError
     ├── ConfigurationError
     │   ├── ConfigFileError          (a config file's value, key or plugin name is wrong)
-    │   ├── SettingTypeError         (also a TypeError: a keyword of the wrong type)
+    │   ├── TypeCheckError           (also a TypeError: a keyword of the wrong type)
     │   └── PluginNotFound           (also an ImportError: a plugin not installed or not loadable)
     ├── OptionalModuleMissing
     ├── InternalConsistencyError

@@ -39,23 +39,24 @@ def get_last_checkpoint(rundir: str = "runinfo") -> Sequence[str]:
 
 def get_std_fname_mode(fdname: str, stdfspec: Any) -> Tuple[str, str]:
     """Turn a ``stdout``/``stderr`` specification (path or ``(path, mode)``) into ``(path, mode)``."""
-    from parsl.app.errors import BadStdStreamFile
+    from parsl.app import errors
 
     if isinstance(stdfspec, (str, os.PathLike)):
         fname, mode = stdfspec, "a+"
     elif isinstance(stdfspec, tuple):
         if len(stdfspec) != 2:
-            raise BadStdStreamFile(f"std descriptor {fdname} has incorrect tuple length {len(stdfspec)}")
+            raise errors.BadStdStreamType(f"std descriptor {fdname} has incorrect tuple length {len(stdfspec)}")
         fname, mode = stdfspec
     else:
-        raise BadStdStreamFile(f"std descriptor {fdname} has unexpected type {type(stdfspec).__name__}: {stdfspec!r}")
+        raise errors.BadStdStreamType(
+            f"std descriptor {fdname} has unexpected type {type(stdfspec).__name__}: {stdfspec!r}")
     if not isinstance(fname, (str, bytes, os.PathLike)):
-        raise BadStdStreamFile(f"std descriptor {fdname} has a path that is not a str or os.PathLike: {fname!r}")
+        raise errors.BadStdStreamType(f"std descriptor {fdname} has a path that is not a str or os.PathLike: {fname!r}")
     path = os.fspath(fname)
     if isinstance(path, bytes):
         path = path.decode()
     if not isinstance(mode, str):
-        raise BadStdStreamFile(f"std descriptor {fdname} has a mode that is not a str: {mode!r}")
+        raise errors.BadStdStreamType(f"std descriptor {fdname} has a mode that is not a str: {mode!r}")
     return path, mode
 
 

@@ -35,6 +35,14 @@ def test_load_makes_the_current_dfk(make_dfk):
     assert double(21).result() == 42
 
 
+def test_each_started_executor_is_logged_with_label_and_parsl_type(make_dfk, caplog):
+    dfk = make_dfk()
+    dfk.add_executors([ThreadPoolExecutor(label="more")])
+    started = {(r.__dict__["parsl.executor.label"], r.__dict__["parsl.executor.type"])
+               for r in caplog.records if "parsl.executor.label" in r.__dict__}
+    assert ("more", "parsl.executors.threads.ThreadPoolExecutor") in started
+
+
 def test_second_load_without_clear_is_a_configuration_error(make_dfk):
     make_dfk()
     with pytest.raises(ConfigurationError, match="already been loaded"):
@@ -178,6 +186,14 @@ def test_task_state_counts(dfk):
     parsl.wait_for_current_tasks()
     assert dfk.task_state_counts[States.exec_done] == 5
     assert dfk.task_state_counts[States.pending] == 0
+
+
+def test_cleanup_logs_the_task_summary_in_parsl_s_words(make_dfk, caplog):
+    dfk = make_dfk()
+    double(1).result()
+    dfk.cleanup()
+    assert "Summary of tasks in DFK:\n  Tasks in state States.exec_done: 1" in caplog.text
+    assert "States.failed" not in caplog.text  # states without tasks are left out
 
 
 def test_loader_classmethods_are_the_top_level_functions():

@@ -44,7 +44,7 @@ def test_script_without_cleanup_is_cleaned_up_at_exit(tmp_path: Path) -> None:
     assert proc.stderr == ""
     log = (tmp_path / "runinfo" / "000" / "parsl.log").read_text()
     assert "Python is exiting with a DFK still running: cleaning it up now" in log
-    assert "Summary of tasks in DFK: exec_done=2" in log and "DFK cleanup complete" in log
+    assert "Summary of tasks in DFK:\n  Tasks in state States.exec_done: 2" in log and "DFK cleanup complete" in log
     with receiver:
         start, end = (json.loads(receiver.recvfrom(65536)[0][1:]) for _ in range(2))
     assert start["correlator"] == end["correlator"]

@@ -97,6 +97,15 @@ def test_stdout_file_stage_out_is_awaited_too(make_dfk, tmp_path):
     assert fut.stdout.done()
 
 
+def test_a_staged_file_s_data_future_completes_after_the_app_future(make_dfk, tmp_path):
+    _stager_dfk(make_dfk, tmp_path, lambda name, path: None)
+    app_done_then = threading.Event()
+    fut = write("x", outputs=[File("push://out")])
+    fut.outputs[0].add_done_callback(lambda _: fut.done() and app_done_then.set())
+    assert fut.outputs[0].result().url == "push://out"
+    assert app_done_then.is_set()  # Parsl's own suite relies on this order
+
+
 def test_a_failed_stage_out_fails_the_app_future_naming_url_and_cause(make_dfk, tmp_path):
     def push(name, path):
         raise ConnectionRefusedError(111, "Connection refused")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import pickle
 import subprocess
 
 import pytest
@@ -84,6 +85,18 @@ def test_get_std_fname_mode():
         get_std_fname_mode("stdout", (42, "w"))
     with pytest.raises(BadStdStreamFile, match="mode that is not a str"):
         get_std_fname_mode("stdout", ("out.txt", None))
+
+
+def test_wrongly_typed_std_spec_is_also_parsl_s_type_error():
+    with pytest.raises(BadStdStreamFile) as caught:
+        get_std_fname_mode("stdout", ["out.txt", "w"])
+    try:
+        from typeguard import TypeCheckError as expected  # what Parsl raises, when installed
+    except ImportError:
+        expected = TypeError
+    assert isinstance(caught.value, expected)
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert type(again) is type(caught.value) and str(again) == str(caught.value)
 
 
 def test_execute_wait():

@@ -50,6 +50,14 @@ def test_simple_and_wrapped_launchers_run_the_command_once() -> None:
     assert L.WrappedLauncher("docker run img")("worker", 1, 1) == "docker run img worker"
 
 
+def test_wrapped_launcher_warns_about_each_ignored_count(caplog: pytest.LogCaptureFixture) -> None:
+    L.WrappedLauncher("docker run img")("worker", 2, 1)
+    assert "2 tasks per node" in caplog.text and "nodes per block" not in caplog.text
+    caplog.clear()
+    L.WrappedLauncher("docker run img")("worker", 1, 3)
+    assert "3 nodes per block" in caplog.text and "tasks per node" not in caplog.text
+
+
 @pytest.mark.parametrize("fail_on_any,exit_code", [(False, 0), (True, 1)])
 def test_single_node_launcher_runs_every_copy_and_reports_failures(tmp_path: Path, fail_on_any: bool,
                                                                   exit_code: int) -> None:
@@ -124,3 +132,13 @@ def test_a_missing_script_dir_falls_back_to_the_working_directory(tmp_path: Path
                                      "STARTER_LOG": str(tmp_path / "log")})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "cmd_job.sh").exists()
+
+
+def test_a_script_dir_with_shell_characters_is_used_as_is(tmp_path: Path, starters: Path) -> None:
+    script_dir = tmp_path / 'a b "q" $HOME `x` \\z'
+    script_dir.mkdir()
+    script = L.MpiRunLauncher(debug=False)("true", 1, 1, str(script_dir))
+    result = _run(script, tmp_path, {"PATH": f"{starters}:{os.environ['PATH']}",
+                                     "STARTER_LOG": str(tmp_path / "log")})
+    assert result.returncode == 0, result.stderr
+    assert (script_dir / "cmd_job.sh").exists()

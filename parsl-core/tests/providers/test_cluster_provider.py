@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, Mapping, Optional
+from typing import Any, ClassVar, Mapping, Optional
 
 import attrs
 import pytest
@@ -78,6 +78,23 @@ def test_submit_output_without_a_job_id_is_an_error_with_the_output(provider: Mi
     recorded_scheduler.reply("msub", stdout="queue is draining\n")
     with pytest.raises(SubmitException, match="queue is draining"):
         provider.submit("x", 1)
+
+
+def test_an_execute_wait_returning_parsl_s_plain_tuple_is_understood(tmp_path: Path) -> None:
+    class TupleProvider(MiniProvider):
+        # Parsl's signature: no stdin_path
+        def execute_wait(self, cmd: Any, timeout: Optional[float] = None) -> tuple[int, str, str]:  # type: ignore[override]
+            return (0, "job 42 queued\n", "") if cmd[0] == "msub" else (0, "42 R\n", "")
+
+    provider = TupleProvider()
+    provider.script_dir = str(tmp_path)
+    assert provider.submit("x", 1) == "42"
+    assert provider.status(["42"])[0].state == JobState.RUNNING
+
+
+def test_submit_exception_task_name_is_deprecated_job_name() -> None:
+    with pytest.deprecated_call(match="use job_name"):
+        assert SubmitException("job-7", "refused").task_name == "job-7"
 
 
 def test_status_batches_states_and_lost_jobs(provider: MiniProvider, recorded_scheduler: RecordedScheduler) -> None:

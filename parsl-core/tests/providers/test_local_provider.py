@@ -87,6 +87,7 @@ def test_status_carries_exit_code_and_output_paths(tmp_path: Path) -> None:
     assert status.state == JobState.FAILED and status.exit_code == 4
     assert status.stdout_path and status.stdout_path.startswith(str(tmp_path))
     assert "from-the-block" in (status.stdout_summary or "")
+    assert status.stdout == "from-the-block\n" and status.stderr == ""
 
 
 def test_worker_init_runs_before_the_command(tmp_path: Path) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import platform
 import socket
 import stat
 import time
 import traceback
+from importlib.metadata import distribution
 
 import pytest
 
@@ -58,6 +60,10 @@ def test_results_and_remote_tracebacks(start_htex) -> None:
     frames = [f.name for f in traceback.extract_tb(info.value.__traceback__)]
     assert "inner" in frames and "fails" in frames  # the traceback from the worker, via tblib
     assert ex.outstanding() == 0
+    (manager,) = ex.connected_managers()
+    assert manager["python_version"] == platform.python_version()
+    packages = ex.connected_managers_packages()
+    assert packages[manager["manager"]]["parsl-executor-htex"] == distribution("parsl-executor-htex").version
 
 
 def test_encrypted_by_default_with_private_certificates(start_htex) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from importlib.metadata import distribution
+from pathlib import Path
 
 import attrs
 import pytest
@@ -12,8 +13,9 @@ import pytest
 from parsl.errors import ConfigurationError
 from parsl.executors.errors import InvalidResourceSpecification
 from parsl.launchers.launchers import SimpleLauncher
+from parsl.plugins.aliases import parsl_name
 from parsl.plugins.manager import get_plugin_manager
-from parsl.plugins.settings import SettingTypeError
+from parsl.plugins.settings import TypeCheckError
 from parsl.providers.local.local import LocalProvider
 from parsl_executor_htex.executor import HighThroughputExecutor
 from parsl_executor_htex.mpi_executor import MPIExecutor
@@ -49,6 +51,11 @@ def test_parsl_module_paths_are_served() -> None:
     for name in ("ManagerLost", "WorkerLost", "VersionMismatch", "CommandClientTimeoutError",
                  "CommandClientBadError"):
         assert issubclass(getattr(errors, name), Exception)
+
+
+def test_parsl_name_is_parsl_s_import_path() -> None:
+    assert parsl_name(HighThroughputExecutor) == "parsl.executors.high_throughput.executor.HighThroughputExecutor"
+    assert parsl_name(LocalProvider) == "parsl.providers.local.local.LocalProvider"
 
 
 def test_registration_imports_neither_zmq_nor_dill() -> None:
@@ -126,16 +133,28 @@ def test_repr_rebuilds_the_executor() -> None:
 
 
 def test_bad_settings_fail_at_construction() -> None:
-    with pytest.raises(SettingTypeError, match="max_workers_per_node"):
+    with pytest.raises(TypeCheckError, match="max_workers_per_node"):
         HighThroughputExecutor(max_workers_per_node="two")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="cpu_affinity"):
         HighThroughputExecutor(cpu_affinity="sideways")
-    with pytest.raises(ConfigurationError, match="SimpleLauncher"):
+    with pytest.raises(ConfigurationError, match="SimpleLauncher") as wrong_launcher:
         MPIExecutor()
-    with pytest.raises(ConfigurationError, match="mpi_launcher"):
+    with pytest.raises(ConfigurationError, match="mpi_launcher") as unknown_mpi_launcher:
         MPIExecutor(mpi_launcher="orterun")
-    with pytest.raises(SettingTypeError, match=r"MPIExecutor\.max_workers_per_block"):
+    # also the built-in types Parsl raises for these
+    assert isinstance(wrong_launcher.value, TypeError) and isinstance(unknown_mpi_launcher.value, ValueError)
+    with pytest.raises(TypeCheckError, match=r"MPIExecutor\.max_workers_per_block"):
         MPIExecutor(max_workers_per_block="two")  # type: ignore[arg-type]
+
+
+def test_path_settings_take_path_like_values_at_construction_and_on_assignment(tmp_path: Path) -> None:
+    ex = HighThroughputExecutor(working_dir=tmp_path, worker_logdir_root=tmp_path / "logs")
+    assert (ex.working_dir, ex.worker_logdir_root) == (str(tmp_path), str(tmp_path / "logs"))
+    mpi = MPIExecutor(provider=LocalProvider(launcher=SimpleLauncher()))
+    mpi.working_dir = tmp_path  # type: ignore[assignment]  # as Parsl's conftest does after parsl.load()
+    assert mpi.working_dir == str(tmp_path)
+    with pytest.raises(TypeCheckError, match=r"HighThroughputExecutor\.worker_logdir_root"):
+        ex.worker_logdir_root = 3  # type: ignore[assignment]
 
 
 def test_workers_per_node_follows_parsl_rule() -> None:
@@ -143,6 +162,14 @@ def test_workers_per_node_follows_parsl_rule() -> None:
     assert HighThroughputExecutor(max_workers_per_node=4).workers_per_node == 4
     assert HighThroughputExecutor(available_accelerators=3).workers_per_node == 3
     assert HighThroughputExecutor(available_accelerators=2).available_accelerators == ["0", "1"]
+
+
+def test_settings_assigned_after_construction_are_used() -> None:
+    ex = HighThroughputExecutor(provider=LocalProvider(launcher=SimpleLauncher()))
+    ex.max_workers_per_node = 3  # as Parsl's tests do between fresh_config() and parsl.load()
+    assert ex.workers_per_node == 3
+    ex.provider.cores_per_node = 2  # type: ignore[union-attr]
+    assert ex.workers_per_node == 2
 
 
 @pytest.mark.parametrize("spec", [{"priority": 1}, {"cores": 2, "memory": 100, "disk": 1, "running_time": 60}, {},

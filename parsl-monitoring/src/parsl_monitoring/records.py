@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import operator
+import os
 import time
 import traceback
 from typing import TYPE_CHECKING, Any, Mapping, Optional
@@ -40,6 +41,10 @@ def _std_name(spec: Any) -> str:
         return ""
     if isinstance(spec, (tuple, list)) and spec:
         spec = spec[0]
+    if isinstance(spec, os.PathLike) and not hasattr(spec, "url"):
+        spec = os.fspath(spec)
+    if isinstance(spec, bytes):
+        return os.fsdecode(spec)
     return str(getattr(spec, "url", spec))
 
 

@@ -11,6 +11,8 @@ Hierarchy::
     ├── AppBadFormatting        (formatting the command line failed)
     ├── MissingOutputs          (declared ``outputs`` files were not created)
     └── BadStdStreamFile        (``stdout``/``stderr`` could not be opened)
+        └── BadStdStreamType    (the specification has the wrong type; also typeguard's
+                                 ``TypeCheckError``, as in Parsl, or a ``TypeError`` without it)
 """
 
 from __future__ import annotations
@@ -79,6 +81,26 @@ class BadStdStreamFile(ParslError):
 
     def __str__(self) -> str:
         return f"Bad Stream File: {self._reason}"
+
+
+def __getattr__(name: str) -> Any:
+    """Build ``BadStdStreamType`` on first use.
+
+    Parsl type-checks ``stdout``/``stderr`` with typeguard, so code written for Parsl catches
+    ``typeguard.TypeCheckError``; importing typeguard costs more than ``import parsl``, so only
+    a wrongly typed specification pays for it. The class is a module attribute once built, so
+    an instance pickled on a worker unpickles here by name.
+    """
+    if name != "BadStdStreamType":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        from typeguard import TypeCheckError as base
+    except ImportError:
+        base = TypeError
+    cls = type(name, (BadStdStreamFile, base), {
+        "__module__": __name__,
+        "__doc__": "A ``stdout``/``stderr`` specification of the wrong type (not a path or a (path, mode) pair)."})
+    return globals().setdefault(name, cls)
 
 
 class RemoteExceptionWrapper:

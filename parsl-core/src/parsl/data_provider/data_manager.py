@@ -69,6 +69,26 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _once_app_done(app_fu: Future, staging_fut: Future) -> Future:
+    """A future with ``staging_fut``'s outcome that completes only once ``app_fu`` has.
+
+    The app's future completes after all its stage-outs, and code written for Parsl relies on a
+    staged file's DataFuture being done only when the app's future is.
+    """
+    out: Future = Future()
+
+    def copy(_: Future) -> None:
+        source = staging_fut if staging_fut.done() else app_fu
+        error = source.exception()
+        if error is None:
+            out.set_result(source.result())
+        else:
+            out.set_exception(error)
+
+    app_fu.add_done_callback(copy)
+    return out
+
+
 class DataManager:
     """Stages the Files of a DataFlowKernel's tasks through its executors' staging providers."""
 
@@ -132,7 +152,7 @@ class DataManager:
         copy = file.cleancopy()
         provider = self._provider(copy, executor, stage_in=False)
         staging_fut = provider.stage_out(self, executor, copy, exec_done)
-        df = DataFuture(staging_fut if staging_fut is not None else app_fu, file, tid=tid)
+        df = DataFuture(app_fu if staging_fut is None else _once_app_done(app_fu, staging_fut), file, tid=tid)
         func = provider.replace_task_stage_out(self, executor, copy, func) or func
         return func, copy, df, staging_fut
 

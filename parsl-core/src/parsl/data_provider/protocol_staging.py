@@ -20,7 +20,7 @@ from parsl.data_provider.local_paths import remove_sandbox_file, set_local_path
 from parsl.data_provider.node_cache import DEFAULT_CACHE_SIZE, NodeCache
 from parsl.data_provider.staging import Staging
 from parsl.data_provider.transfers import Fetch, Upload, fetch_to, upload_from
-from parsl.plugins.settings import settings
+from parsl.plugins.settings import fspath, settings
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -89,7 +89,7 @@ class DownloadStaging(Staging):
     """
 
     schemes: ClassVar[tuple[str, ...]] = ()
-    cache_dir: str | None = attrs.field(default=None, kw_only=True)
+    cache_dir: str | None = attrs.field(default=None, kw_only=True, converter=fspath)
     cache_size: int = attrs.field(default=DEFAULT_CACHE_SIZE, kw_only=True)
 
     def fetcher(self) -> Fetch:

@@ -50,6 +50,7 @@ from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, NoDataFlowKernelError
 from parsl.executors.base import ParslExecutor
 from parsl.log_utils import initialize_dfk_logging, listened
+from parsl.plugins.aliases import parsl_name
 from parsl.version import VERSION
 
 if TYPE_CHECKING:
@@ -184,8 +185,9 @@ class DataFlowKernel:
                 os.makedirs(provider.script_dir, exist_ok=True)
             executor.start()
             self.executors[executor.label] = executor
-            logger.info("Started executor %s (%s.%s)", executor.label, type(executor).__module__,
-                        type(executor).__qualname__)
+            kind = parsl_name(type(executor))
+            logger.info("Started executor %s (%s)", executor.label, kind,
+                        extra={"parsl.executor.label": executor.label, "parsl.executor.type": kind})
         self._labels = [k for k in self.executors if k != INTERNAL_EXECUTOR]
         self._poll_block_executors(executors)
 
@@ -671,8 +673,9 @@ class DataFlowKernel:
         logger.info("All remaining tasks completed")
 
     def log_task_states(self) -> None:
-        logger.info("Summary of tasks in DFK: %s",
-                    ", ".join(f"{s.name}={n}" for s, n in self.task_state_counts.items() if n))
+        """One record: Parsl's summary lines (``Tasks in state States.exec_done: 3``), for states with tasks."""
+        logger.info("Summary of tasks in DFK:%s", "".join(
+            f"\n  Tasks in state States.{s.name}: {n}" for s, n in self.task_state_counts.items() if n))
 
     def atexit_cleanup(self) -> None:
         """A script that ends without ``cleanup()`` (as notebook-style tutorials do) leaves

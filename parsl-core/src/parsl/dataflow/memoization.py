@@ -30,7 +30,7 @@ import attrs
 
 from parsl.dataflow.errors import BadCheckpoint
 from parsl.errors import ConfigurationError
-from parsl.plugins.settings import settings
+from parsl.plugins.settings import fspaths, settings
 from parsl.utils import Timer, get_all_checkpoints
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ class BasicMemoizer(Memoizer):
     ``memoize=False`` turns app caching off for every app.
     """
 
-    checkpoint_files: Optional[Sequence[str]] = None
+    checkpoint_files: Optional[Sequence[str]] = attrs.field(default=None, converter=fspaths)
     checkpoint_period: Optional[str] = None
     checkpoint_mode: Optional[CheckpointMode] = None
     memoize: bool = True

@@ -29,7 +29,7 @@ from parsl.data_provider.staging import Staging
 from parsl.dataflow.lightfuture import LightFuture
 from parsl.executors.base import ParslExecutor
 from parsl.executors.errors import InvalidResourceSpecification
-from parsl.plugins.settings import settings
+from parsl.plugins.settings import fspath, settings
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class ThreadPoolExecutor(ParslExecutor):
     max_threads: Optional[int] = 2
     thread_name_prefix: Optional[str] = None
     storage_access: Optional[List[Staging]] = None
-    working_dir: Optional[str] = attrs.field(default=None, converter=lambda p: None if p is None else os.fspath(p))
+    working_dir: Optional[str] = attrs.field(default=None, converter=fspath)
     remote_monitoring_radio: Optional[Any] = None
 
     executor: Optional[WorkerPool] = attrs.field(init=False, default=None, repr=False)

@@ -59,6 +59,16 @@ class JobStatus:
     def stderr_summary(self) -> Optional[str]:
         return _read_summary(self.stderr_path)
 
+    @property
+    def stdout(self) -> Optional[str]:
+        """The job's whole standard output, or None when its file is unknown or unreadable."""
+        return _read_summary(self.stdout_path, None)
+
+    @property
+    def stderr(self) -> Optional[str]:
+        """The job's whole standard error, or None when its file is unknown or unreadable."""
+        return _read_summary(self.stderr_path, None)
+
     def __repr__(self) -> str:
         parts = [f"state={self.state}"]
         if self.message:
@@ -72,15 +82,15 @@ class JobStatus:
             other.state, other.message, other.exit_code)
 
 
-def _read_summary(path: Optional[str]) -> Optional[str]:
-    """The last SUMMARY_BYTES of a job output file, or None when it cannot be read."""
+def _read_summary(path: Optional[str], limit: Optional[int] = SUMMARY_BYTES) -> Optional[str]:
+    """The last ``limit`` bytes (all with None) of a job output file, or None when it cannot be read."""
     if not path or not os.path.exists(path):
         return None
     try:
         with open(path, "rb") as f:
             f.seek(0, os.SEEK_END)
             size = f.tell()
-            f.seek(max(0, size - SUMMARY_BYTES))
+            f.seek(0 if limit is None else max(0, size - limit))
             return f.read().decode(errors="replace")
     except OSError:
         return None

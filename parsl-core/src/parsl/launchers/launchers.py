@@ -13,7 +13,7 @@ sets for the command must therefore be exported (``worker_init`` exports usually
 from __future__ import annotations
 
 import logging
-import shlex
+import re
 
 from parsl.launchers.base import Launcher
 from parsl.plugins.settings import settings
@@ -25,14 +25,19 @@ def _echo(debug: bool, text: str) -> str:
     return f'echo "{text}"\n' if debug else ""
 
 
+def _double_quoted(text: str) -> str:
+    """``text`` as one shell word in double quotes (Parsl's form), with ``"``, ``$``, `` ` `` and ``\\`` escaped."""
+    return '"' + re.sub(r'(["$`\\])', r"\\\1", text) + '"'
+
+
 def _via_command_file(launcher: Launcher, command: str, script_dir: str, name_var: str,
                       run: str, prelude: str = "") -> str:
     """Shell text that writes ``command`` to a file (``$CMD_FILE``) and runs ``run`` with it."""
     return (
         "set -e\n"
         f"{prelude}"
-        f'SCRIPT_DIR={shlex.quote(script_dir)}\n'
-        '[[ -d "$SCRIPT_DIR" ]] || SCRIPT_DIR=""\n'
+        f'SCRIPT_DIR={_double_quoted(script_dir)}\n'
+        '[[ -d $SCRIPT_DIR ]] || SCRIPT_DIR=""\n'  # [[ ]] does not split words: no quotes needed
         f'CMD_FILE="${{SCRIPT_DIR:+$SCRIPT_DIR/}}cmd_${name_var}.sh"\n'
         "cat << 'PARSL_CMD_EOF' > \"$CMD_FILE\"\n"
         f"{command}\n"
@@ -75,9 +80,12 @@ class WrappedLauncher(Launcher):
     debug: bool = True
 
     def __call__(self, command: str, tasks_per_node: int, nodes_per_block: int, script_dir: str = "") -> str:
-        if tasks_per_node > 1 or nodes_per_block > 1:
-            logger.warning("WrappedLauncher starts the command once; %d tasks per node on %d nodes were "
-                           "requested", tasks_per_node, nodes_per_block)
+        if tasks_per_node > 1:
+            logger.warning("WrappedLauncher starts the command once: %d tasks per node were requested, "
+                           "fewer workers than expected may start", tasks_per_node)
+        if nodes_per_block > 1:
+            logger.warning("WrappedLauncher starts the command once: %d nodes per block were requested, "
+                           "fewer workers than expected may start", nodes_per_block)
         return f"{self.prepend} {command}"
 
 

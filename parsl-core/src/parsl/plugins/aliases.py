@@ -107,6 +107,23 @@ def _explain_missing(fullname: str, *, installed: bool) -> None:
         raise ModuleNotFoundError(f"No module named {fullname!r}: {planned.explain(fullname)}", name=fullname)
 
 
+def parsl_name(cls: type) -> str:
+    """``module.Class`` of ``cls`` as Parsl names it: a plugin's module under its Parsl alias.
+
+    ``parsl_executor_htex.executor.HighThroughputExecutor`` is
+    ``parsl.executors.high_throughput.executor.HighThroughputExecutor``; a class of no aliased
+    module keeps its own path.
+    """
+    from parsl.plugins.manager import get_plugin_manager
+
+    module = cls.__module__
+    for alias, target in get_plugin_manager().module_aliases.items():
+        if module == target or module.startswith(target + "."):
+            module = alias + module[len(target):]
+            break
+    return f"{module}.{cls.__qualname__}"
+
+
 def install() -> None:
     """Put the finders on ``sys.meta_path`` (once)."""
     if not any(isinstance(f, PluginModuleFinder) for f in sys.meta_path):

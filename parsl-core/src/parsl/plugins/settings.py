@@ -6,7 +6,10 @@ construction with the class and field in the message (as Parsl's typeguard check
 config-file loader can structure and dump the class with cattrs.
 
 Settings classes are not slotted (executors and providers keep runtime state in ordinary
-attributes) and compare by identity (executors are used as dictionary keys)::
+attributes) and compare by identity (executors are used as dictionary keys). Fields are converted
+and checked again on assignment (Parsl's conftest and user code set ``executor.working_dir``
+after construction). A field that holds a filesystem path takes ``converter=fspath`` and so
+accepts any ``os.PathLike`` too, stored as ``str``::
 
     @settings
     class SlurmProvider(ClusterProvider):
@@ -17,6 +20,7 @@ attributes) and compare by identity (executors are used as dictionary keys)::
 from __future__ import annotations
 
 import collections.abc
+import os
 import sys
 import types
 import typing
@@ -30,8 +34,37 @@ from parsl.errors import ConfigurationError
 C = TypeVar("C", bound=type)
 
 
-class SettingTypeError(ConfigurationError, TypeError):
-    """A keyword argument of a settings class has a value of the wrong type."""
+class TypeCheckError(ConfigurationError, TypeError):
+    """A keyword argument of a settings class has a value of the wrong type.
+
+    Named like the ``typeguard`` error Parsl raises for the same mistake, so code and tests that
+    look for that name keep working; it is also a ``TypeError`` and a ``ConfigurationError``.
+    """
+
+
+#: The name this error had first; kept so existing ``except SettingTypeError`` keeps working.
+SettingTypeError = TypeCheckError
+
+
+class SettingValueError(ConfigurationError, ValueError):
+    """A keyword argument has a value of the right type that the class does not accept.
+
+    A ``ValueError`` too, as Parsl raises for such values (an unknown ``mpi_launcher``).
+    """
+
+
+def fspath(value: Any) -> Any:
+    """A path-like value as ``str`` (``os.fspath``); anything else unchanged, for the type check.
+
+    Paths are stored as ``str`` so that the config-file dump, string formatting into job
+    scripts and command lines, and comparisons see one type whatever the user passed.
+    """
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+
+def fspaths(value: Any) -> Any:
+    """``fspath`` over each item of a list or tuple of paths (``checkpoint_files``)."""
+    return [fspath(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
 @dataclass_transform(field_specifiers=(attrs.field, attrs.Factory))
@@ -92,7 +125,7 @@ class _TypeCheck:
     def __call__(self, inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         tp = field_types(type(inst)).get(self.name, Any)
         if not matches(value, tp):
-            raise SettingTypeError(
+            raise TypeCheckError(
                 f"{type(inst).__name__}.{self.name}: expected {describe(tp)}, got {value!r}")
 
 

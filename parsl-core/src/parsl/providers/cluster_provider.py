@@ -119,6 +119,10 @@ class ClusterProvider(ExecutionProvider):
         """Job ids as separate arguments (a space separator) or joined into one."""
         return list(job_ids) if separator.isspace() else separator.join(job_ids)
 
+    def _run(self, cmd: Command, **kwargs: Any) -> CommandResult:
+        """``execute_wait``, whose replacement (a subclass's, a test's mock) may return Parsl's plain tuple."""
+        return CommandResult(*self.execute_wait(cmd, **kwargs))
+
     # -- submit ------------------------------------------------------------------------------
 
     def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.auto") -> str:
@@ -137,7 +141,8 @@ class ClusterProvider(ExecutionProvider):
         cmd = self._command(self.submit_command, script=files.script)
         on_stdin = "{script}" not in self.submit_command
         try:
-            result = self.execute_wait(cmd, stdin_path=files.script if on_stdin else None)
+            # stdin_path only when used: an execute_wait written for Parsl takes (cmd, timeout)
+            result = self._run(cmd, **({"stdin_path": files.script} if on_stdin else {}))
         except SchedulerCommandTimeout as e:
             raise SubmitException(job_name, f"{e} (cmd_timeout={self.cmd_timeout})",
                                   stdout=e.stdout, stderr=e.stderr) from e
@@ -211,7 +216,7 @@ class ClusterProvider(ExecutionProvider):
     def _update_status(self, batch: List[str]) -> None:
         cmd = self._command(self.status_command, job_ids=self._ids(batch, self.status_id_separator))
         try:
-            result = self.execute_wait(cmd)
+            result = self._run(cmd)
         except SchedulerCommandTimeout as e:
             logger.warning("%s; keeping the last known status of jobs %s", e, batch)
             return
@@ -264,7 +269,7 @@ class ClusterProvider(ExecutionProvider):
             return []
         cmd = self._command(self.cancel_command, job_ids=self._ids(ids, self.cancel_id_separator))
         try:
-            result = self.execute_wait(cmd)
+            result = self._run(cmd)
         except SchedulerCommandTimeout as e:
             logger.warning("%s", e)
             return [False] * len(ids)

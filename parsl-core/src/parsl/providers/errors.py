@@ -15,6 +15,7 @@ Hierarchy::
 from __future__ import annotations
 
 import subprocess
+import warnings
 from typing import Any, Optional, Sequence
 
 from parsl.errors import ParslError
@@ -85,6 +86,12 @@ class SubmitException(ExecutionProviderException):
         self.stdout = stdout
         self.stderr = stderr
         self.retcode = retcode
+
+    @property
+    def task_name(self) -> str:
+        """Deprecated (as in Parsl): the job's name, now ``job_name``."""
+        warnings.warn("SubmitException.task_name is deprecated: use job_name", DeprecationWarning, stacklevel=2)
+        return self.job_name
 
     def __str__(self) -> str:
         text = f"Cannot launch job {self.job_name}: {self.message}"

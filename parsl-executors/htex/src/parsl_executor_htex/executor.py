@@ -35,7 +35,7 @@ from parsl.errors import ConfigurationError
 from parsl.executors.errors import BadStateException, InvalidResourceSpecification, ScalingFailed
 from parsl.executors.status_handling import BlockProviderExecutor
 from parsl.jobs.states import TERMINAL_STATES, JobState, JobStatus
-from parsl.plugins.settings import settings
+from parsl.plugins.settings import fspath, settings
 from parsl.providers.base import ExecutionProvider
 from parsl.serialize import pack_apply_message
 from parsl_executor_htex import placement, wire
@@ -110,7 +110,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
     worker_port_range: Optional[Tuple[int, int]] = (54000, 55000)
     interchange_port_range: Optional[Tuple[int, int]] = (55000, 56000)
     storage_access: Optional[List[Staging]] = None
-    working_dir: Optional[str] = None
+    working_dir: Optional[str] = attrs.field(default=None, converter=fspath)
     worker_debug: bool = False
     cores_per_worker: float = 1.0
     mem_per_worker: Optional[float] = None
@@ -123,7 +123,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
     drain_period: Optional[float] = None
     poll_period: int = 10
     address_probe_timeout: Optional[float] = None
-    worker_logdir_root: Optional[str] = None
+    worker_logdir_root: Optional[str] = attrs.field(default=None, converter=fspath)
     manager_selector: ManagerSelector = attrs.field(factory=RandomManagerSelector)
     block_error_handler: Union[bool, ErrorHandler] = True
     encrypted: bool = True
@@ -148,6 +148,20 @@ class HighThroughputExecutor(BlockProviderExecutor):
             self.available_accelerators = [str(i) for i in range(self.available_accelerators)]
         else:
             self.available_accelerators = [str(a) for a in self.available_accelerators]
+        self._choose_addresses()
+        self.cert_dir: Optional[str] = None
+        self._client: Optional[InterchangeClient] = None
+        self._task_ids = 0
+        self._submit_lock = threading.Lock()
+        self._rejections: dict[str, str] = {}
+        self._started = False
+
+    def _accelerators(self) -> list[str]:
+        """``available_accelerators``, which ``__attrs_post_init__`` turned into a list of names."""
+        return cast("list[str]", self.available_accelerators)
+
+    def _choose_addresses(self) -> None:
+        """Where pools reach the interchange (``all_addresses``) and where it binds; again at start."""
         #: The address the interchange binds its worker port on (None: all interfaces).
         self._bind_address: Optional[str]
         if self.address:
@@ -156,18 +170,6 @@ class HighThroughputExecutor(BlockProviderExecutor):
             self.all_addresses, self._bind_address = [self.loopback_address], self.loopback_address
         else:
             self.all_addresses, self._bind_address = _candidate_addresses(self.loopback_address), None
-        self._workers_per_node = self._compute_workers_per_node()
-        self.cert_dir: Optional[str] = None
-        self._client: Optional[InterchangeClient] = None
-        self._task_ids = 0
-        self._submit_lock = threading.Lock()
-        self._rejections: dict[str, str] = {}
-        self._started = False
-        self._template = self.launch_cmd or DEFAULT_LAUNCH_CMD
-
-    def _accelerators(self) -> list[str]:
-        """``available_accelerators``, which ``__attrs_post_init__`` turned into a list of names."""
-        return cast("list[str]", self.available_accelerators)
 
     def _compute_workers_per_node(self) -> Union[int, float]:
         cap = self.max_workers_per_node or float("inf")
@@ -196,9 +198,13 @@ class HighThroughputExecutor(BlockProviderExecutor):
     # -- start -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the interchange and compose the worker-pool launch command."""
+        """Start the interchange and compose the worker-pool launch command.
+
+        Settings are read here, not at construction, so values assigned in between count.
+        """
         from parsl_executor_htex.client import InterchangeClient
 
+        self._choose_addresses()
         os.makedirs(self.logdir, exist_ok=True)
         if self.encrypted:
             from parsl_executor_htex.curvezmq import create_certificates
@@ -227,7 +233,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
 
     def _compose_launch_cmd(self) -> str:
         cap = self.max_workers_per_node
-        return self._template.format(
+        return (self.launch_cmd or DEFAULT_LAUNCH_CMD).format(
             python=shlex.quote(sys.executable),
             debug="--debug" if self.worker_debug else "",
             max_workers_per_node="" if not cap or cap == float("inf") else f"--max_workers_per_node={cap}",
@@ -301,7 +307,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
 
     @property
     def workers_per_node(self) -> Union[int, float]:
-        return self._workers_per_node
+        return self._compute_workers_per_node()
 
     # -- interchange events ------------------------------------------------------------------
 
@@ -335,6 +341,13 @@ class HighThroughputExecutor(BlockProviderExecutor):
             return []
         managers: List[Dict[str, Any]] = self._client.command("managers")
         return managers
+
+    def connected_managers_packages(self) -> Dict[str, Dict[str, str]]:
+        """Manager id -> the distributions (name -> version) its Python has installed (none before ``start``)."""
+        if self._client is None:
+            return {}
+        packages: Dict[str, Dict[str, str]] = self._client.command("managers_packages")
+        return packages
 
     # -- block status and scaling ------------------------------------------------------------
 

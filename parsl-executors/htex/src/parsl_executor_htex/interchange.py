@@ -133,7 +133,7 @@ class ManagerRecord:
             "manager": self.manager_id.decode(), "block_id": self.block_id, "hostname": self.hostname,
             "worker_count": self.worker_count, "tasks": len(self.tasks), "active": not self.draining,
             "draining": self.draining, "idle_duration": now - self.idle_since if not self.tasks else 0.0,
-            "python_version": self.info.get("python"), "parsl_version": self.info.get("version"),
+            "python_version": self.info.get("python_version"), "parsl_version": self.info.get("version"),
             "resources": dict(zip(wire.RESOURCE_NAMES, self.total)),
         }
 
@@ -404,6 +404,9 @@ class Interchange:
     def cmd_managers(self) -> list[dict[str, Any]]:
         now = time.monotonic()
         return [rec.describe(now) for rec in self.managers.values()]
+
+    def cmd_managers_packages(self) -> dict[str, dict[str, str]]:
+        return {rec.manager_id.decode(): rec.info.get("packages", {}) for rec in self.managers.values()}
 
     def cmd_connected_blocks(self) -> list[str]:
         return sorted({rec.block_id for rec in self.managers.values()})

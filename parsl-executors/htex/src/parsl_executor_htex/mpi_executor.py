@@ -12,8 +12,7 @@ from typing import Any, Optional
 
 import attrs
 
-from parsl.errors import ConfigurationError
-from parsl.plugins.settings import settings
+from parsl.plugins.settings import SettingValueError, TypeCheckError, settings
 from parsl_executor_htex.executor import HighThroughputExecutor
 from parsl_executor_htex.keyword_order import after, in_base_order
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
@@ -22,9 +21,16 @@ from parsl_executor_htex.mpi_prefix_composer import VALID_LAUNCHERS, validate_re
 
 @settings(field_transformer=in_base_order)
 class MPIExecutor(HighThroughputExecutor):
-    """Parsl's MPIExecutor: the HighThroughputExecutor's keywords less the worker-shape ones, plus
-    ``max_workers_per_block`` and ``mpi_launcher``, in Parsl's order (``encrypted`` defaults to
-    False there too)."""
+    """Parsl's MPIExecutor, in Parsl's order (``encrypted`` defaults to False there too).
+
+    It takes the HighThroughputExecutor's keywords (``label``, ``provider``, ``address``,
+    ``working_dir``, ``worker_debug``, the ports, heartbeats and ``encrypted``) except those that
+    size or place workers on a node, which MPI applications manage themselves. Its own:
+
+    - ``max_workers_per_block``: how many MPI tasks one block runs at once (default 1);
+    - ``mpi_launcher``: ``"mpiexec"`` (default), ``"srun"`` or ``"aprun"``, the launcher whose
+      prefix each task finds in ``$PARSL_MPI_PREFIX``.
+    """
 
     label: str = "MPIExecutor"
     max_workers_per_block: int = after("worker_debug", default=1)
@@ -41,15 +47,15 @@ class MPIExecutor(HighThroughputExecutor):
 
     def __attrs_post_init__(self) -> None:
         if self.mpi_launcher not in VALID_LAUNCHERS:
-            raise ConfigurationError(f"MPIExecutor.mpi_launcher: {self.mpi_launcher!r} is not one of "
-                                     f"{', '.join(VALID_LAUNCHERS)}")
+            raise SettingValueError(f"MPIExecutor.mpi_launcher: {self.mpi_launcher!r} is not one of "
+                                    f"{', '.join(VALID_LAUNCHERS)}")
         self.max_workers_per_node = self.max_workers_per_block
         super().__attrs_post_init__()
         from parsl.launchers.launchers import SimpleLauncher
 
         if not isinstance(getattr(self.provider, "launcher", None), SimpleLauncher):
-            raise ConfigurationError("MPIExecutor needs a provider with launcher=SimpleLauncher() "
-                                     "(one worker pool per block, which starts MPI applications itself)")
+            raise TypeCheckError("MPIExecutor needs a provider with launcher=SimpleLauncher() "
+                                 "(one worker pool per block, which starts MPI applications itself)")
 
     def validate_resource_spec(self, resource_specification: dict) -> None:
         validate_resource_spec(resource_specification, extra_keys=frozenset({"priority"}))

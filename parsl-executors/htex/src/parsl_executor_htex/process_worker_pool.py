@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import pickle
+import platform
 import signal
 import socket
 import subprocess
@@ -44,6 +45,20 @@ from parsl_executor_htex import placement, wire
 from parsl_executor_htex.curvezmq import Context
 from parsl_executor_htex.version import PYTHON, VERSION
 from parsl_executor_htex.worker import HEADER, READY_KIND, write_message
+
+
+def _installed_packages() -> dict[str, str]:
+    """Distribution name -> version of what this pool's Python has installed (for the submit side).
+
+    ``parsl`` is listed too, as parsl-core's version: the ``parsl`` package Parsl users ask about.
+    """
+    from importlib.metadata import distributions
+
+    packages = {d.metadata["Name"]: d.version for d in distributions() if d.metadata["Name"]}
+    if "parsl-core" in packages:
+        packages.setdefault("parsl", packages["parsl-core"])
+    return packages
+
 
 logger = logging.getLogger("parsl_executor_htex.pool")
 
@@ -175,7 +190,8 @@ class WorkerPool:
         info = {
             "manager_id": self.uid, "block_id": self.block_id, "hostname": self.hostname,
             "worker_count": self.count, "prefetch_capacity": self.args.prefetch_capacity,
-            "python": PYTHON, "version": VERSION, "pid": os.getpid(),
+            "python": PYTHON, "python_version": platform.python_version(), "version": VERSION, "pid": os.getpid(),
+            "packages": _installed_packages(),
             "accelerators": self.accelerators,
             "resources": dict(zip(wire.RESOURCE_NAMES, self.total)), "default_need": self.default_need,
         }

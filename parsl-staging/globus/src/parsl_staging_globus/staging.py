@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
+import attrs
+
 from parsl.data_provider.local_paths import working_dir_of
 from parsl.data_provider.staging import Staging
 from parsl.errors import ConfigurationError
-from parsl.plugins.settings import settings
+from parsl.plugins.settings import fspath, settings
 from parsl_staging_globus.transfer import POLL_INTERVAL, transfer_file
 
 if TYPE_CHECKING:
@@ -30,8 +32,8 @@ class GlobusStaging(Staging):
     """
 
     endpoint_uuid: str
-    endpoint_path: str | None = None
-    local_path: str | None = None
+    endpoint_path: str | None = attrs.field(default=None, converter=fspath)
+    local_path: str | None = attrs.field(default=None, converter=fspath)
 
     #: Seconds between two looks at a running Globus task.
     poll_interval: ClassVar[float] = POLL_INTERVAL
