@@ -43,12 +43,24 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20, what: str = "con
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def _running_module(mark: str, module: str) -> list[psutil.Process]:
+    """Marked processes whose command line runs ``module`` (one that exits meanwhile is not running)."""
+    found = []
+    for p in marked_processes(mark):
+        try:
+            if module in " ".join(p.cmdline()):
+                found.append(p)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+    return found
+
+
 def pool_processes(mark: str) -> list[psutil.Process]:
-    return [p for p in marked_processes(mark) if "parsl_executor_htex.process_worker_pool" in " ".join(p.cmdline())]
+    return _running_module(mark, "parsl_executor_htex.process_worker_pool")
 
 
 def worker_processes(mark: str) -> list[psutil.Process]:
-    return [p for p in marked_processes(mark) if "parsl_executor_htex.worker" in " ".join(p.cmdline())]
+    return _running_module(mark, "parsl_executor_htex.worker")
 
 
 @pytest.fixture
