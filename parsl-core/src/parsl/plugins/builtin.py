@@ -32,6 +32,13 @@ def parsl_register_providers(register: Register) -> None:
 
 
 @hookimpl
+def parsl_register_channels(register: Register) -> None:
+    from parsl.channels.local import LocalChannel
+
+    register(LocalChannel, name="local")
+
+
+@hookimpl
 def parsl_register_launchers(register: Register) -> None:
     from parsl.launchers import launchers as L
     from parsl.launchers.container import ContainerLauncher

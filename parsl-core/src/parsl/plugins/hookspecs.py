@@ -105,6 +105,16 @@ def parsl_register_sites(register: Register) -> None:
 
 
 @hookspec
+def parsl_register_channels(register: Register) -> None:
+    """Offer command-channel classes (subclasses of ``parsl.channels.base.Channel``).
+
+    A provider runs its scheduler commands through its ``channel`` (``LocalChannel`` by default).
+
+    Added in plugin API 1.1.
+    """
+
+
+@hookspec
 def parsl_module_aliases() -> Mapping[str, str]:
     """Map Parsl module paths onto this plugin's modules.
 

@@ -52,6 +52,7 @@ KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
     "site": _names("parsl-sites", "frontera", "perlmutter", "polaris", "frontier", "delta", "anvil", "expanse",
                    "midway", "osg", "cc-in2p3", "generic-slurm", "generic-pbs", "generic-lsf",
                    "generic-kubernetes", "generic-aws"),
+    "channel": _names("parsl-channel-ssh", "ssh", "SSHChannel"),
 }
 
 #: Parsl module path -> distribution whose plugin provides it (through ``parsl_module_aliases``).
@@ -72,6 +73,7 @@ KNOWN_MODULES: Mapping[str, str] = {
     "parsl.data_provider.rsync": "parsl-staging-rsync",
     "parsl.data_provider.globus": "parsl-staging-globus",
     "parsl.monitoring": _MONITORING,
+    "parsl.channels.ssh": "parsl-channel-ssh",
 }
 
 

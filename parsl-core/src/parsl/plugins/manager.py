@@ -48,6 +48,7 @@ KINDS: Mapping[str, tuple[str, str]] = {
     "logconfig": ("parsl_register_logconfigs", "parsl.logconfigs.base:LogConfig"),
     "container_runtime": ("parsl_register_container_runtimes", "parsl.containers.runtime:ContainerRuntime"),
     "site": ("parsl_register_sites", "parsl.sites:Site"),
+    "channel": ("parsl_register_channels", "parsl.channels.base:Channel"),
 }
 
 

@@ -31,23 +31,39 @@ more), so a lost block is reported, never waited on. Every command runs with ``c
 The output paths written into the script's directives go through ``_directive_path``: by default
 a path that would need quoting is refused with ``JobPathError``; a plugin whose scheduler's
 syntax can quote (verified on the real scheduler) overrides it.
+
+Every command runs, and every job script is put, through the provider's ``channel`` (keyword-only,
+``LocalChannel`` by default), so any scheduler plugin works on a remote login node unchanged.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shlex
 from string import Template
 from typing import Any, ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, TypedDict
 
+import attrs
+
+from parsl.channels.base import Channel
+from parsl.channels.local import LocalChannel
 from parsl.jobs.states import JobState, JobStatus
 from parsl.launchers.base import Launcher
+from parsl.plugins.settings import settings
 from parsl.providers.base import ExecutionProvider
 from parsl.providers.commands import Value, render_command
 from parsl.providers.errors import SchedulerCommandTimeout, SchedulerMissingArgs, SubmitException
 from parsl.providers.scripts import JobFiles, job_files, plain_path, write_script
-from parsl.providers.shell import Command, CommandResult, display, execute_wait
+from parsl.providers.shell import Command, CommandResult
+
+
+@settings
+class ChannelSetting:
+    """The ``channel`` keyword, shared by every provider that runs commands (keyword-only, last)."""
+
+    channel: Channel = attrs.field(factory=LocalChannel, kw_only=True)
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +77,7 @@ class JobRecord(TypedDict):
     job_stderr_path: Optional[str]
 
 
-class ClusterProvider(ExecutionProvider):
+class ClusterProvider(ExecutionProvider, ChannelSetting):
     """Submits blocks as batch jobs through a scheduler's commands (see the module docstring)."""
 
     label_name: ClassVar[str] = "cluster"
@@ -107,8 +123,8 @@ class ClusterProvider(ExecutionProvider):
 
     def execute_wait(self, cmd: Command, timeout: Optional[float] = None,
                      stdin_path: Optional[str] = None) -> CommandResult:
-        """Run a scheduler command (an argument list, or a shell string), killed after ``cmd_timeout`` seconds."""
-        return execute_wait(cmd, self.cmd_timeout if timeout is None else timeout, stdin_path)
+        """Run a scheduler command through the channel, killed after ``cmd_timeout`` seconds."""
+        return self.channel.execute_wait(cmd, self.cmd_timeout if timeout is None else timeout, stdin_path)
 
     def _command(self, template: str, **values: Value) -> List[str]:
         """The argument list of one of the command templates."""
@@ -131,22 +147,24 @@ class ClusterProvider(ExecutionProvider):
         Raises ``SubmitException`` with the scheduler's stdout and stderr when the submit command
         fails, times out, or prints no job id.
         """
-        files = job_files(self.script_dir, job_name)
+        local = job_files(self.script_dir, job_name)
+        files = JobFiles(*map(self.channel.remote_path, local))
         config = self._job_config(command, tasks_per_node, files)
         try:
             script = Template(self.template).substitute(jobname=job_name, **config)
         except KeyError as e:
             raise SchedulerMissingArgs(e.args, self.label) from e
-        write_script(files.script, script)
+        write_script(local.script, script)
+        self.channel.push_file(local.script, files.script)
         cmd = self._command(self.submit_command, script=files.script)
         on_stdin = "{script}" not in self.submit_command
         try:
             # stdin_path only when used: an execute_wait written for Parsl takes (cmd, timeout)
-            result = self._run(cmd, **({"stdin_path": files.script} if on_stdin else {}))
+            result = self._run(cmd, **({"stdin_path": local.script} if on_stdin else {}))
         except SchedulerCommandTimeout as e:
             raise SubmitException(job_name, f"{e} (cmd_timeout={self.cmd_timeout})",
                                   stdout=e.stdout, stderr=e.stderr) from e
-        shown = display(cmd) + (f" < {shlex.quote(files.script)}" if on_stdin else "")
+        shown = self.channel.display(cmd) + (f" < {shlex.quote(local.script)}" if on_stdin else "")
         if result.retcode != 0:
             raise SubmitException(job_name, f"{shown!r} failed", stdout=result.stdout, stderr=result.stderr,
                                   retcode=result.retcode)
@@ -162,7 +180,7 @@ class ClusterProvider(ExecutionProvider):
     def _job_config(self, command: str, tasks_per_node: int, files: JobFiles) -> Dict[str, Any]:
         """The values the template is rendered with; plugins extend it."""
         return {
-            "submit_script_dir": self.script_dir,
+            "submit_script_dir": os.path.dirname(files.script),
             "nodes": self.nodes_per_block,
             "nodes_per_block": self.nodes_per_block,
             "tasks_per_node": tasks_per_node,
@@ -171,7 +189,7 @@ class ClusterProvider(ExecutionProvider):
             "worker_init": self.worker_init,
             "job_stdout_path": self._directive_path(files.stdout),
             "job_stderr_path": self._directive_path(files.stderr),
-            "user_script": self.launcher(command, tasks_per_node, self.nodes_per_block, self.script_dir or ""),
+            "user_script": self.launcher(command, tasks_per_node, self.nodes_per_block, os.path.dirname(files.script)),
         }
 
     def _scheduler_options(self) -> str:
@@ -223,7 +241,7 @@ class ClusterProvider(ExecutionProvider):
         gone = self.unknown_job_pattern is not None and re.search(self.unknown_job_pattern, result.stderr)
         if result.retcode != 0 and not gone:
             logger.warning("%r exited %d (%s); keeping the last known status of jobs %s",
-                           display(cmd), result.retcode, result.stderr.strip(), batch)
+                           self.channel.display(cmd), result.retcode, result.stderr.strip(), batch)
             return
         reported = {self._job_key(j): native for j, native in self._parse_status(result.stdout)}
         for job_id in batch:
@@ -274,7 +292,7 @@ class ClusterProvider(ExecutionProvider):
             logger.warning("%s", e)
             return [False] * len(ids)
         if result.retcode != 0:
-            logger.warning("%r exited %d: %s", display(cmd), result.retcode, result.stderr.strip())
+            logger.warning("%r exited %d: %s", self.channel.display(cmd), result.retcode, result.stderr.strip())
             return [False] * len(ids)
         for j in ids:
             if j in self.resources:
