@@ -36,6 +36,7 @@ SERVICES = {
     "parsl-provider-slurm": ["slurm"],
     "parsl-provider-gridengine": ["gridengine"],
     "parsl-staging-rsync": ["sshd"],
+    "parsl-channel-ssh": ["sshd", "netns"],  # openssh-server, iproute2, iptables; the tests make their own hosts
     "parsl-monitoring": ["postgres", "chromium"],
     "parsl-container-podman": ["podman"],
     "parsl-container-docker": ["podman"],
@@ -47,7 +48,7 @@ SERVICES = {
 def _distributions() -> dict[str, Path]:
     """Distribution name -> folder, for every folder holding a pyproject.toml."""
     folders = sorted(p.parent for p in ROOT.glob("parsl-*/pyproject.toml"))  # core and capabilities
-    for group in ("parsl-executors", "parsl-providers", "parsl-staging", "parsl-containers"):
+    for group in ("parsl-executors", "parsl-providers", "parsl-staging", "parsl-containers", "parsl-channels"):
         folders += sorted(p.parent for p in (ROOT / group).glob("*/pyproject.toml"))
     dists = {}
     for folder in folders:

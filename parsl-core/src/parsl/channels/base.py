@@ -18,10 +18,8 @@ from parsl.providers.shell import Command, CommandResult, display
 class Channel(metaclass=ABCMeta):
     """Runs commands and receives files on one host."""
 
-    @property
-    @abstractmethod
-    def hostname(self) -> str:
-        """The host the commands run on, as shown in messages."""
+    #: The host the commands run on, as shown in messages.
+    hostname: str
 
     @abstractmethod
     def execute_wait(self, cmd: Command, walltime: Optional[float] = None,
