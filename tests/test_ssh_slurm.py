@@ -1,0 +1,108 @@
+"""SlurmProvider with an SSHChannel: sbatch, squeue and scancel run on a "login node" reached over SSH.
+
+The login node is a real sshd of our own on loopback (the Slurm controller of
+``.ci/services/slurm.sh start`` listens on loopback only); its log proves each scheduler command
+arrived through SSH. The whole provider conformance suite runs through the channel. Fails, not
+skips, without Slurm.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterator, NamedTuple
+
+import pytest
+
+from parsl.jobs.states import JobState
+from parsl.providers.errors import SubmitException
+from parsl.testing.providers import ClusterProviderConformance, require_service, wait_terminal
+from parsl.testing.sites import sites, start_sshd
+from parsl_channel_ssh import SSHChannel
+from parsl_provider_slurm.slurm import SlurmProvider
+
+
+class Login(NamedTuple):
+    port: int
+    host_key: str
+    key_filename: str
+    sshd_log: str
+
+
+@pytest.fixture(scope="module")
+def login() -> Iterator[Login]:
+    require_service("scontrol ping | grep -q UP", "Slurm", "Start it with `sudo .ci/services/slurm.sh start`.")
+    with tempfile.TemporaryDirectory(prefix="parsl-login-") as state:
+        key = os.path.join(state, "id_ed25519")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc, host_key, log = start_sshd(state, "127.0.0.1", port, None, key + ".pub")
+        try:
+            yield Login(port, host_key, key, log)
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+def slurm_over_ssh(login: Login, tmp_path: Path, **kwargs: object) -> SlurmProvider:
+    channel = SSHChannel("127.0.0.1", username="root", port=login.port, key_filename=login.key_filename,
+                         host_key=login.host_key, script_dir=str(tmp_path / "remote scripts"))
+    options = {"exclusive": False, "walltime": "00:05:00", "cmd_timeout": 30, **kwargs}
+    provider = SlurmProvider(channel=channel, **options)  # type: ignore[arg-type]
+    provider.script_dir = str(tmp_path / "local")
+    return provider
+
+
+class TestSlurmOverSSHConformance(ClusterProviderConformance):
+    cancel_behind_our_back = "scancel {job_id}"
+
+    @pytest.fixture
+    def provider(self, login: Login, tmp_path: Path) -> Iterator[SlurmProvider]:
+        provider = slurm_over_ssh(login, tmp_path)
+        yield provider
+        provider.channel.close()
+
+    @pytest.fixture
+    def bad_submit(self, login: Login, tmp_path: Path) -> tuple[SlurmProvider, str]:
+        return slurm_over_ssh(login, tmp_path, partition="no-such-partition"), "invalid partition"
+
+
+def test_scheduler_commands_and_the_script_go_through_ssh(login: Login, tmp_path: Path) -> None:
+    provider = slurm_over_ssh(login, tmp_path)
+    before = Path(login.sshd_log).read_text().count("Starting session: command")
+    job_id = provider.submit("echo via-ssh", 1, "parsl.ssh")
+    status = wait_terminal(provider, job_id, 120)
+    provider.channel.close()
+    assert status.state == JobState.COMPLETED, status
+    assert "via-ssh" in (status.stdout_summary or "")
+    remote = tmp_path / "remote scripts"
+    assert [p.suffix for p in remote.iterdir() if p.name.startswith("parsl.ssh")].count(".submit") == 1
+    assert status.stdout_path and status.stdout_path.startswith(str(remote))
+    # the script dir, the push, sbatch and at least one squeue: each a session on the login sshd
+    assert Path(login.sshd_log).read_text().count("Starting session: command") - before >= 4
+
+
+def test_a_login_node_without_sbatch_names_host_and_command(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"  # the login node's PATH: the basic tools, no Slurm
+    bin_dir.mkdir()
+    for tool in ("mkdir", "cat", "chmod", "dirname"):
+        (bin_dir / tool).symlink_to(f"/usr/bin/{tool}")
+    with sites(["login"]) as topology:
+        node = topology["login"]
+        channel = SSHChannel(node.address, username="root", key_filename=topology.key_filename,
+                             host_key=node.host_key, envs={"PATH": str(bin_dir)})
+        provider = SlurmProvider(channel=channel, cmd_timeout=30)
+        provider.script_dir = str(tmp_path / "local")
+        try:
+            with pytest.raises(SubmitException) as info:
+                provider.submit("true", 1, "parsl.nosbatch")
+        finally:
+            channel.close()
+    message = str(info.value)
+    assert "sbatch" in message and node.address in message, message
+    assert "not found" in (info.value.stderr or ""), info.value.stderr
