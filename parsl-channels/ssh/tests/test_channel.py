@@ -127,7 +127,8 @@ def test_an_unknown_host_key_is_refused(topology: Sites, tmp_path: Path, channel
     assert "known_hosts" in str(info.value) and topology["login"].address in str(info.value)
 
 
-def test_a_known_hosts_file_with_the_right_key_is_accepted(topology: Sites, tmp_path: Path, channel_to: ChannelTo) -> None:
+def test_a_known_hosts_file_with_the_right_key_is_accepted(
+        topology: Sites, tmp_path: Path, channel_to: ChannelTo) -> None:
     known = tmp_path / "known_hosts"
     known.write_text(f"{topology['login'].address} {topology['login'].host_key}\n")
     channel = channel_to(topology["login"], host_key=None, host_keys_filename=str(known))
@@ -135,7 +136,7 @@ def test_a_known_hosts_file_with_the_right_key_is_accepted(topology: Sites, tmp_
 
 
 def test_password_is_refused_with_the_reason() -> None:
-    with pytest.raises(ValueError, match="SSHChannel.password: password authentication is not supported"):
+    with pytest.raises(ValueError, match=r"SSHChannel\.password: password authentication is not supported"):
         SSHChannel("host", password="secret")
 
 

@@ -35,8 +35,8 @@ DEFAULT_SCRIPT_DIR = ".parsl/submit_scripts"
 
 def _refuse_password(inst: object, attribute: attrs.Attribute, value: Optional[str]) -> None:
     if value is not None:
-        raise ValueError(f"SSHChannel.password: password authentication is not supported (it would need a "
-                         f"prompt); give key_filename, or load the key into ssh-agent")
+        raise ValueError("SSHChannel.password: password authentication is not supported (it would need a "
+                         "prompt); give key_filename, or load the key into ssh-agent")
 
 
 @settings

@@ -35,7 +35,8 @@ _CAUSES: tuple[tuple[str, type[ChannelError], str], ...] = (
 
 def ssh_error(where: str, action: str, stderr: str) -> ChannelError:
     """The error for ssh failing while doing ``action`` on ``where`` (``user@host:port``)."""
+    detail = "\n".join([line for line in stderr.splitlines() if line.strip()][-2:])  # not the banner
     for pattern, cls, reason in _CAUSES:
         if re.search(pattern, stderr):
-            return cls(where, f"{reason} ({action})", stderr)
-    return ChannelError(where, f"ssh failed ({action})", stderr)
+            return cls(where, f"{reason} ({action})", detail)
+    return ChannelError(where, f"ssh failed ({action})", detail)

@@ -10,6 +10,7 @@ from parsl.channels.errors import ChannelError
 from parsl.channels.local import LocalChannel
 from parsl.plugins.lazy import module_getattr
 
-__all__ = ["Channel", "ChannelError", "LocalChannel", "SSHChannel"]
+#: ``__all__``, computed when asked for: ``SSHChannel`` only while parsl-channel-ssh is installed.
+EXPORTED = ("Channel", "ChannelError", "LocalChannel", "SSHChannel")
 
-__getattr__ = module_getattr("channel", __name__)
+__getattr__ = module_getattr("channel", __name__, EXPORTED)

@@ -26,9 +26,11 @@ def parsl_register_executors(register: Register) -> None:
 
 @hookimpl
 def parsl_register_providers(register: Register) -> None:
+    from parsl.providers.adhoc import AdHocProvider
     from parsl.providers.local.local import LocalProvider
 
     register(LocalProvider, name="local")
+    register(AdHocProvider, name="adhoc", aliases=("ad-hoc",))
 
 
 @hookimpl

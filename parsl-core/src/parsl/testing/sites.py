@@ -66,7 +66,8 @@ def _run(*argv: str) -> None:
     subprocess.run(argv, check=True, timeout=60, capture_output=True)
 
 
-def start_sshd(state: str, address: str, port: int, netns: Optional[str], authorized_keys: str) -> "tuple[subprocess.Popen, str, str]":
+def start_sshd(state: str, address: str, port: int, netns: Optional[str],
+               authorized_keys: str) -> tuple[subprocess.Popen, str, str]:
     """Start a foreground sshd on ``address:port`` and return (process, public host key, log path) once it listens.
 
     The rendezvous is sshd's own "Server listening" line on its stderr; a thread then drains
