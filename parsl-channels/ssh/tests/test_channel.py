@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from parsl.channels.errors import AuthenticationFailed, HostKeyChanged, HostUnreachable, UnknownHostKey
+from parsl.channels.errors import AuthenticationFailed, HostKeyChanged, HostUnreachable, TunnelError, UnknownHostKey
 from parsl.providers.errors import SchedulerCommandTimeout
 from parsl.testing.sites import Sites
 from parsl_channel_ssh import SSHChannel
@@ -152,3 +152,34 @@ def test_compute_nodes_cannot_open_connections_to_the_submit_side(topology: Site
         with pytest.raises(subprocess.CalledProcessError) as info:
             topology["compute1"].run(probe)
     assert "ConnectionRefusedError" in info.value.stderr
+
+
+# -- reverse forwarding ------------------------------------------------------------------------
+
+
+def test_a_reverse_forward_lets_an_isolated_node_reach_the_submit_side(
+        topology: Sites, channel_to: ChannelTo) -> None:
+    channel = channel_to(topology["compute1"])
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        assert channel.forward_remote(port, "127.0.0.1", port) is True
+        send = ["python3", "-c", "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 10)"
+                ".sendall(b'through the tunnel')", str(port)]
+        topology["compute1"].run(send)
+        conn, _ = server.accept()
+        with conn:
+            assert conn.recv(100) == b"through the tunnel"
+
+
+def test_a_tunnel_port_in_use_names_host_and_port(topology: Sites, channel_to: ChannelTo) -> None:
+    node = topology["compute2"]
+    listen = "import socket; s = socket.create_server(('127.0.0.1', 0)); print(s.getsockname()[1], flush=True); s.accept()"
+    holder = node.popen(["python3", "-c", listen], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(holder.stdout.readline())  # type: ignore[union-attr]
+        with pytest.raises(TunnelError) as info:
+            channel_to(node).forward_remote(port, "127.0.0.1", port)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert node.address in str(info.value) and str(port) in str(info.value)

@@ -23,7 +23,7 @@ from typing import Dict, List, Optional
 import attrs
 
 from parsl.channels.base import Channel
-from parsl.channels.errors import ChannelError, HostUnreachable
+from parsl.channels.errors import ChannelError, HostUnreachable, TunnelError
 from parsl.plugins.settings import settings
 from parsl.providers.errors import SchedulerCommandTimeout
 from parsl.providers.shell import Command, CommandResult, display, execute_wait, kill_process_group
@@ -170,6 +170,17 @@ class SSHChannel(Channel):
         if result.retcode == SSH_FAILED and _is_ssh_failure(result.stderr):
             raise ssh_error(self.where, f"running {display(cmd)}", result.stderr)
         return result
+
+    def forward_remote(self, remote_port: int, local_host: str, local_port: int) -> bool:
+        """Add a reverse forward to the master connection (it ends with the channel)."""
+        self.connect()
+        spec = f"127.0.0.1:{remote_port}:{local_host}:{local_port}"
+        argv = ["ssh", *self.ssh_options(), "-O", "forward", "-R", spec, "--", self.hostname]
+        result = execute_wait(argv, self.cmd_timeout)
+        if result.retcode != 0:
+            raise TunnelError(self.where, f"cannot forward port {remote_port} on the host to {local_host}:"
+                              f"{local_port} (is port {remote_port} in use there?)", result.stderr)
+        return True
 
     def remote_dir(self, local_dir: str) -> str:
         """``script_dir`` on the host (created, made absolute once); the local directory is not used."""

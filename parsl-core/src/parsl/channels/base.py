@@ -41,6 +41,14 @@ class Channel(metaclass=ABCMeta):
         """Where the local job file ``local_path`` is put on the host."""
         return posixpath.join(self.remote_dir(os.path.dirname(local_path)), os.path.basename(local_path))
 
+    def forward_remote(self, remote_port: int, local_host: str, local_port: int) -> bool:
+        """Make ``127.0.0.1:remote_port`` on the host lead to ``local_host:local_port`` here.
+
+        Return False when the channel cannot (or need not) forward; raise ``TunnelError`` if it
+        should and fails.
+        """
+        return False
+
     def display(self, cmd: Command) -> str:
         """``cmd`` as shown in messages, naming the host when it is not this machine."""
         return display(cmd)

@@ -6,6 +6,7 @@ Hierarchy::
     └── ChannelError               (a channel could not do what was asked on ``hostname``)
         ├── HostUnreachable        (no connection: refused, timed out, no route, unknown name)
         ├── AuthenticationFailed   (the host refused our credentials)
+        ├── TunnelError            (a port could not be forwarded, e.g. it is in use on the host)
         └── HostKeyError           (the host's key could not be verified)
             ├── UnknownHostKey     (no key is known for the host: add it to known_hosts or pin it)
             └── HostKeyChanged     (the host presents a key other than the one known for it)
@@ -36,6 +37,10 @@ class HostUnreachable(ChannelError):
 
 class AuthenticationFailed(ChannelError):
     """The host refused every credential offered."""
+
+
+class TunnelError(ChannelError):
+    """A port could not be forwarded through the channel."""
 
 
 class HostKeyError(ChannelError):

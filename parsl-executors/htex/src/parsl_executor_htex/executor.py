@@ -26,10 +26,11 @@ import sys
 import threading
 from collections import defaultdict
 from concurrent.futures import Future, InvalidStateError
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Literal, Optional, Sequence, Tuple, Union, cast
 
 import attrs
 
+from parsl.channels.tunnel import TUNNEL_ADDRESS, open_tunnels
 from parsl.data_provider.staging import Staging
 from parsl.errors import ConfigurationError
 from parsl.executors.errors import BadStateException, InvalidResourceSpecification, ScalingFailed
@@ -128,6 +129,9 @@ class HighThroughputExecutor(BlockProviderExecutor):
     block_error_handler: Union[bool, ErrorHandler] = True
     encrypted: bool = True
     remote_monitoring_radio: Optional[Any] = None
+    #: Reverse-forward the worker port through the provider's SSH channels: "auto" (workers try it
+    #: after the direct addresses), True (workers use only the tunnel) or False.
+    worker_tunnel: Union[bool, Literal["auto"]] = attrs.field(default="auto", kw_only=True)
 
     #: The MPIExecutor's: tasks carry their resource specification to a pool that starts MPI applications.
     enable_mpi_mode: ClassVar[bool] = False
@@ -226,10 +230,22 @@ class HighThroughputExecutor(BlockProviderExecutor):
         except BaseException:
             self._client.close(timeout=2)
             raise
+        self._open_worker_tunnels()
         self.launch_cmd = self._compose_launch_cmd()
         self._started = True
         logger.info("%s started: interchange pid %d, workers connect to port %d",
                     self.label, self._client.pid, self.worker_port)
+
+    def _open_worker_tunnels(self) -> None:
+        """Forward the worker port through the provider's channels, as ``worker_tunnel`` says."""
+        if self.worker_tunnel is False:
+            return
+        if open_tunnels(self.provider, self.worker_port, self.address or self.loopback_address):
+            direct = [a for a in self.all_addresses if a != TUNNEL_ADDRESS and self.worker_tunnel == "auto"]
+            self.all_addresses = [*direct, TUNNEL_ADDRESS]
+        elif self.worker_tunnel is True:
+            raise ConfigurationError(f"{type(self).__name__}.worker_tunnel=True: the provider has no channel that "
+                                     f"forwards ports (use an SSHChannel)")
 
     def _compose_launch_cmd(self) -> str:
         cap = self.max_workers_per_node
