@@ -173,7 +173,8 @@ def test_a_reverse_forward_lets_an_isolated_node_reach_the_submit_side(
 
 def test_a_tunnel_port_in_use_names_host_and_port(topology: Sites, channel_to: ChannelTo) -> None:
     node = topology["compute2"]
-    listen = "import socket; s = socket.create_server(('127.0.0.1', 0)); print(s.getsockname()[1], flush=True); s.accept()"
+    listen = ("import socket; s = socket.create_server(('127.0.0.1', 0)); "
+              "print(s.getsockname()[1], flush=True); s.accept()")
     holder = node.popen(["python3", "-c", listen], stdout=subprocess.PIPE, text=True)
     try:
         port = int(holder.stdout.readline())  # type: ignore[union-attr]

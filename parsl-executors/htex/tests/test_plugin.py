@@ -77,7 +77,7 @@ def test_console_scripts_are_installed() -> None:
 
 
 def test_keywords_order_and_defaults_are_parsl_s() -> None:
-    fields = [f for f in attrs.fields(HighThroughputExecutor) if f.init]
+    fields = [f for f in attrs.fields(HighThroughputExecutor) if f.init and not f.kw_only]  # kw-only: ours
     assert [f.name for f in fields] == [name for name, _ in PARSL_HTEX_KEYWORDS]
     ex = HighThroughputExecutor()
     for name, default in PARSL_HTEX_KEYWORDS:
@@ -103,7 +103,7 @@ PARSL_MPI_KEYWORDS = [
 
 
 def test_mpi_keywords_order_and_defaults_are_parsl_s() -> None:
-    assert [f.name for f in attrs.fields(MPIExecutor) if f.init] == PARSL_MPI_KEYWORDS
+    assert [f.name for f in attrs.fields(MPIExecutor) if f.init and not f.kw_only] == PARSL_MPI_KEYWORDS
     ex = MPIExecutor(provider=LocalProvider(launcher=SimpleLauncher()))
     assert (ex.label, ex.max_workers_per_block, ex.mpi_launcher, ex.encrypted) == ("MPIExecutor", 1, "mpiexec", False)
     assert isinstance(ex, HighThroughputExecutor) and ex.workers_per_node == 1
