@@ -35,6 +35,13 @@ walltime = "01:00:00"
 type = "srun"
 overrides = "--cpu-bind=cores"
 
+[executors.provider.channel]
+type = "ssh"
+hostname = "login.example.org"
+username = "me"
+script_dir = "parsl_scripts"
+host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMkyiWkIQd/ymCWVTjhk/yOJNnTjIglvWHRzCOghfQAU"
+
 [[executors]]
 type = "htex"
 label = "sge"
@@ -59,6 +66,9 @@ def test_every_plugin_kind_round_trips(tmp_path: Path, fmt: str) -> None:
                       ("sge", "HighThroughputExecutor", "GridEngineProvider"),
                       ("local", "ThreadPoolExecutor", "NoneType")]
     assert type(config.executors[0].provider.launcher).__name__ == "SrunLauncher"
+    channel = config.executors[0].provider.channel
+    assert (type(channel).__name__, channel.hostname, channel.port) == ("SSHChannel", "login.example.org", 22)
+    assert type(config.executors[1].provider.channel).__name__ == "LocalChannel"
     assert [type(s).__name__ for s in config.executors[0].storage_access] == [
         "NoOpFileStaging", "HTTPSeparateTaskStaging", "FTPSeparateTaskStaging"]
     assert type(config.monitoring).__name__ == "MonitoringHub"

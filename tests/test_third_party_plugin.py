@@ -47,7 +47,7 @@ def test_parsl_plugins_lists_the_third_party_plugin_and_the_broken_one(venv: Pat
     assert broken["distribution"] == "parsl-broken-plugin"
     assert "a_dependency_that_is_not_installed" in broken["error"]
     kinds = {p["kind"] for p in data["plugins"] if p["distribution"] == "parsl-core"}
-    assert kinds == {"executor", "provider", "launcher", "stager", "logconfig"}
+    assert kinds == {"executor", "provider", "launcher", "stager", "logconfig", "channel"}
 
 
 def test_a_workflow_runs_through_the_plugin_named_in_toml(venv: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Sequence
 from parsl.plugins.known import distribution_for_module, planned_for_module, replacement_for_module
 
 _PREFIXES = ("parsl.executors.", "parsl.providers.", "parsl.launchers.", "parsl.data_provider.",
-             "parsl.monitoring", "parsl.curvezmq")
+             "parsl.monitoring", "parsl.curvezmq", "parsl.channels.")
 
 
 class _AliasLoader(importlib.abc.Loader):
