@@ -7,7 +7,7 @@ from typing import Mapping
 from parsl.plugins import hookimpl
 from parsl.plugins.hookspecs import Register
 
-PARSL_PLUGIN_API = ">=1.0,<2"
+PARSL_PLUGIN_API = ">=1.1,<2"  # parsl_register_channels
 
 
 @hookimpl
