@@ -57,4 +57,5 @@ def test_keywords_order_and_defaults_are_parsl_s() -> None:
         "CondorProvider(nodes_per_block=1, cores_per_slot=None, mem_per_slot=None, init_blocks=1, min_blocks=0, "
         "max_blocks=1, parallelism=1, environment=None, project='', scheduler_options='', transfer_input_files=[], "
         "walltime='00:10:00', worker_init='', launcher=SingleNodeLauncher(debug=True, fail_on_any=False), "
-        "requirements='', cmd_timeout=60, cmd_chunk_size=100)")
+        "requirements='', cmd_timeout=60, cmd_chunk_size=100"
+        ", channel=LocalChannel(script_dir=None))")  # keyword-only: every ClusterProvider's

@@ -100,7 +100,8 @@ def test_keywords_order_and_defaults_are_parsl_s() -> None:
     assert repr(GridEngineProvider()) == (
         "GridEngineProvider(nodes_per_block=1, init_blocks=1, min_blocks=0, max_blocks=1, parallelism=1, "
         "walltime='00:10:00', scheduler_options='', worker_init='', "
-        "launcher=SingleNodeLauncher(debug=True, fail_on_any=False), cmd_timeout=60, queue=None)")
+        "launcher=SingleNodeLauncher(debug=True, fail_on_any=False), cmd_timeout=60, queue=None"
+        ", channel=LocalChannel(script_dir=None))")  # keyword-only: every ClusterProvider's
     assert GridEngineProvider().label == "grid_engine"
 
 

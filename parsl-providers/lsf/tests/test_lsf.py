@@ -67,4 +67,5 @@ def test_keywords_order_and_defaults_are_parsl_s() -> None:
         "LSFProvider(nodes_per_block=1, cores_per_block=None, cores_per_node=None, init_blocks=1, min_blocks=0, "
         "max_blocks=1, parallelism=1, walltime='00:10:00', scheduler_options='', worker_init='', project=None, "
         "queue=None, cmd_timeout=120, bsub_redirection=False, request_by_nodes=True, "
-        "launcher=SingleNodeLauncher(debug=True, fail_on_any=False))")
+        "launcher=SingleNodeLauncher(debug=True, fail_on_any=False)"
+        ", channel=LocalChannel(script_dir=None))")  # keyword-only: every ClusterProvider's

@@ -152,7 +152,8 @@ def test_keywords_order_and_defaults_are_parsl_s() -> None:
         "cores_per_node=None, mem_per_node=None, gpus_per_node=None, gres=None, init_blocks=1, min_blocks=0, "
         "max_blocks=1, parallelism=1, walltime='00:10:00', scheduler_options='', "
         "regex_job_id='Submitted batch job (?P<id>\\\\S*)', worker_init='', cmd_timeout=10, status_batch_size=50, "
-        "exclusive=True, launcher=SingleNodeLauncher(debug=True, fail_on_any=False))")
+        "exclusive=True, launcher=SingleNodeLauncher(debug=True, fail_on_any=False)"
+        ", channel=LocalChannel(script_dir=None))")  # keyword-only: every ClusterProvider's
     assert SlurmProvider().status_polling_interval == 60 and SlurmProvider().label == "slurm"
 
 

@@ -36,4 +36,5 @@ def test_keywords_order_and_defaults_are_parsl_s() -> None:
     assert repr(TorqueProvider()) == (
         "TorqueProvider(account=None, queue=None, scheduler_options='', worker_init='', nodes_per_block=1, "
         "init_blocks=1, min_blocks=0, max_blocks=1, parallelism=1, launcher=AprunLauncher(debug=True, overrides=''), "
-        "walltime='00:20:00', cmd_timeout=120)")
+        "walltime='00:20:00', cmd_timeout=120"
+        ", channel=LocalChannel(script_dir=None))")  # keyword-only: every ClusterProvider's
