@@ -9,6 +9,7 @@ skips, without Slurm.
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import subprocess
 import tempfile
@@ -17,11 +18,17 @@ from typing import Iterator, NamedTuple
 
 import pytest
 
+import parsl
+from parsl import python_app
+from parsl.config import Config
+from parsl.executors.threads import ThreadPoolExecutor
 from parsl.jobs.states import JobState
+from parsl.providers import AdHocProvider
 from parsl.providers.errors import SubmitException
 from parsl.testing.providers import ClusterProviderConformance, require_service, wait_terminal
 from parsl.testing.sites import sites, start_sshd
 from parsl_channel_ssh import SSHChannel
+from parsl_executor_htex.executor import HighThroughputExecutor
 from parsl_provider_slurm.slurm import SlurmProvider
 
 
@@ -106,3 +113,44 @@ def test_a_login_node_without_sbatch_names_host_and_command(tmp_path: Path) -> N
     message = str(info.value)
     assert "sbatch" in message and node.address in message, message
     assert "not found" in (info.value.stderr or ""), info.value.stderr
+
+
+def site() -> tuple[str, str]:
+    """Where a task ran: the host's IPv4 addresses and the Slurm job, if any."""
+    import os
+    import subprocess
+
+    addresses = subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True).stdout
+    return addresses, os.environ.get("SLURM_JOB_ID", "")
+
+
+def test_three_sites_in_one_script(login: Login, tmp_path: Path) -> None:
+    """HTEX on Slurm over SSH, HTEX on a firewalled ad-hoc host over SSH, and local threads."""
+    # workers import this module: the apps are pickled by reference
+    worker_init = f"export PYTHONPATH={shlex.quote(str(Path(__file__).parent))}:$PYTHONPATH"
+    with sites(["compute1"], isolated=["compute1"]) as topology:
+        node = topology["compute1"]
+        adhoc_channel = SSHChannel(node.address, username="root", key_filename=topology.key_filename,
+                                   host_key=node.host_key)
+        slurm = slurm_over_ssh(login, tmp_path, worker_init=worker_init)
+        executors = [
+            HighThroughputExecutor(label="cluster", provider=slurm, max_workers_per_node=1),
+            HighThroughputExecutor(label="adhoc", address=topology.submit_address, max_workers_per_node=1,
+                                   provider=AdHocProvider(channels=[adhoc_channel], worker_init=worker_init)),
+            ThreadPoolExecutor(label="laptop", max_threads=2),
+        ]
+        dfk = parsl.load(Config(executors=executors, run_dir=str(tmp_path / "runinfo"), strategy="none"))
+        try:
+            directed = {label: python_app(site, executors=[label])().result(timeout=180)
+                        for label in ("cluster", "adhoc", "laptop")}
+            anywhere = python_app(site)
+            spread = [f.result(timeout=180) for f in [anywhere() for _ in range(30)]]
+        finally:
+            dfk.cleanup()
+            adhoc_channel.close()
+            slurm.channel.close()
+    assert directed["cluster"][1] != "" and node.address not in directed["cluster"][0]
+    assert node.address in directed["adhoc"][0] and directed["adhoc"][1] == ""
+    assert directed["laptop"][1] == "" and node.address not in directed["laptop"][0]
+    kinds = {"adhoc" if node.address in out else "cluster" if job else "laptop" for out, job in spread}
+    assert len(kinds) >= 2, kinds
