@@ -94,6 +94,18 @@ def test_a_host_that_does_not_answer(topology: Sites) -> None:
     assert time.monotonic() - start < 30
 
 
+def test_a_host_that_drops_every_packet_times_out_with_connect_timeout(
+        topology: Sites, channel_to: ChannelTo) -> None:
+    node = topology["compute2"]
+    node.run(["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "2222", "-j", "DROP"])
+    channel = channel_to(node, port=2222, connect_timeout=2)
+    start = time.monotonic()
+    with pytest.raises(HostUnreachable) as info:
+        channel.execute_wait(["true"])
+    assert f"{node.address}:2222" in str(info.value) and "timed out" in str(info.value), str(info.value)
+    assert time.monotonic() - start < 30
+
+
 def test_a_wrong_client_key(topology: Sites, tmp_path: Path, channel_to: ChannelTo) -> None:
     other = tmp_path / "other_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
