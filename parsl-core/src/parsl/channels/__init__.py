@@ -5,9 +5,9 @@
 among the installed plugins, as ``parsl.providers`` does for providers.
 """
 
-from parsl.channels.base import Channel
-from parsl.channels.errors import ChannelError
-from parsl.channels.local import LocalChannel
+from parsl.channels.base import Channel as Channel
+from parsl.channels.errors import ChannelError as ChannelError
+from parsl.channels.local import LocalChannel as LocalChannel
 from parsl.plugins.lazy import module_getattr
 
 #: ``__all__``, computed when asked for: ``SSHChannel`` only while parsl-channel-ssh is installed.
