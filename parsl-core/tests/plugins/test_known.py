@@ -87,4 +87,4 @@ def test_star_imports_work_with_no_plugin_but_the_core() -> None:
     done = subprocess.run([sys.executable, "-c", STAR_IMPORTS], capture_output=True, text=True, timeout=120,
                           env={"PARSL_DISABLE_PLUGIN_AUTOLOAD": "1", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['LocalProvider'] ['ThreadPoolExecutor'] True"
+    assert done.stdout.strip() == "['AdHocProvider', 'LocalProvider'] ['ThreadPoolExecutor'] True"
