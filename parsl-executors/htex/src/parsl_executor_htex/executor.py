@@ -240,7 +240,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
         """Forward the worker port through the provider's channels, as ``worker_tunnel`` says."""
         if self.worker_tunnel is False:
             return
-        if open_tunnels(self.provider, self.worker_port, self.address or self.loopback_address,
+        if open_tunnels(self.provider, self.worker_port, self._bind_address or self.loopback_address,
                         required=self.worker_tunnel is True):
             direct = [a for a in self.all_addresses if a != TUNNEL_ADDRESS and self.worker_tunnel == "auto"]
             self.all_addresses = [*direct, TUNNEL_ADDRESS]
