@@ -23,7 +23,7 @@ import signal
 import subprocess
 import tempfile
 import threading
-from typing import IO, Dict, Iterator, List, Optional, Sequence
+from typing import IO, Any, Dict, Iterator, List, Optional, Sequence
 
 import attrs
 
@@ -40,14 +40,17 @@ class Node:
     host_key: str  # the sshd's public host key line, for pinning
     sshd_log: str
 
-    def run(self, argv: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess:
+    def run(self, argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[Any]:
         """Run ``argv`` inside this node's network namespace (checked, with a timeout)."""
-        return subprocess.run(["ip", "netns", "exec", self.namespace, *argv], check=True, timeout=60,
-                              capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+        done: subprocess.CompletedProcess[Any] = subprocess.run(
+            ["ip", "netns", "exec", self.namespace, *argv], check=True, timeout=60, capture_output=True, text=True,
+            **kwargs)
+        return done
 
-    def popen(self, argv: Sequence[str], **kwargs: object) -> subprocess.Popen:
+    def popen(self, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
         """Start ``argv`` inside this node's network namespace (removed with the topology)."""
-        return subprocess.Popen(["ip", "netns", "exec", self.namespace, *argv], **kwargs)  # type: ignore[call-overload]
+        proc: subprocess.Popen[Any] = subprocess.Popen(["ip", "netns", "exec", self.namespace, *argv], **kwargs)
+        return proc
 
 
 @attrs.define

@@ -240,7 +240,8 @@ class HighThroughputExecutor(BlockProviderExecutor):
         """Forward the worker port through the provider's channels, as ``worker_tunnel`` says."""
         if self.worker_tunnel is False:
             return
-        if open_tunnels(self.provider, self.worker_port, self._bind_address or self.loopback_address,
+        port = cast(int, self.worker_port)  # set by start() before this is called
+        if open_tunnels(self.provider, port, self._bind_address or self.loopback_address,
                         required=self.worker_tunnel is True):
             direct = [a for a in self.all_addresses if a != TUNNEL_ADDRESS and self.worker_tunnel == "auto"]
             self.all_addresses = [*direct, TUNNEL_ADDRESS]
