@@ -57,3 +57,22 @@ def test_a_client_with_other_keys_is_refused(tmp_path: Path) -> None:
         sock.close(0)
     server.destroy(0)
     stranger.destroy(0)
+
+
+def test_a_server_context_authenticates_from_construction_until_term(tmp_path: Path) -> None:
+    assert ServerContext(None).auth_thread is None
+    server = ServerContext(create_certificates(str(tmp_path)))
+    auth = server.auth_thread
+    assert auth is not None and auth.is_alive()
+    server.term()
+    assert server.auth_thread is None and not auth.is_alive()
+
+
+def test_a_malformed_key_file_is_a_clear_error(tmp_path: Path) -> None:
+    cert_dir = create_certificates(str(tmp_path))
+    secret_file = Path(cert_dir) / "client.key_secret"
+    secret_file.write_text(secret_file.read_text().replace('secret-key = "', 'secret-key = "short'))
+    client = ClientContext(cert_dir)
+    with pytest.raises(ValueError, match="Invalid CurveZMQ key format"):
+        client.socket(zmq.REQ)
+    client.destroy(0)

@@ -27,7 +27,8 @@ def create_certificates(base_dir: str) -> str:
     return cert_dir
 
 
-def _keys(cert_dir: str, name: str) -> tuple[bytes, bytes]:
+def _load_certificate(cert_dir: str, name: str) -> tuple[bytes, bytes]:
+    """The public and secret key of ``name`` (Parsl's name for this helper; its tests call it)."""
     if os.stat(cert_dir).st_mode & 0o777 != 0o700:
         raise PermissionError(f"the certificates directory must be private (mode 0700): {cert_dir}")
     public, secret = zmq.auth.load_certificate(os.path.join(cert_dir, f"{name}.key_secret"))
@@ -67,15 +68,18 @@ class Context:
             return sock
         if server:
             self._start_auth()
-            _, secret = _keys(self.cert_dir, "server")
-            sock.curve_secretkey = secret
-            sock.curve_server = True
+            _, secret = _load_certificate(self.cert_dir, "server")
+            keys = {zmq.CURVE_SECRETKEY: secret, zmq.CURVE_SERVER: True}
         else:
-            public, secret = _keys(self.cert_dir, "client")
-            server_public, _ = _keys(self.cert_dir, "server")
-            sock.curve_publickey = public
-            sock.curve_secretkey = secret
-            sock.curve_serverkey = server_public
+            public, secret = _load_certificate(self.cert_dir, "client")
+            server_public, _ = _load_certificate(self.cert_dir, "server")
+            keys = {zmq.CURVE_PUBLICKEY: public, zmq.CURVE_SECRETKEY: secret, zmq.CURVE_SERVERKEY: server_public}
+        try:
+            for option, value in keys.items():
+                sock.setsockopt(option, value)
+        except zmq.ZMQError as e:
+            sock.close()
+            raise ValueError(f"Invalid CurveZMQ key format in {self.cert_dir}") from e
         return sock
 
     def term(self, linger: int = 0) -> None:
@@ -133,6 +137,16 @@ class ServerContext(BaseContext):
     """Sockets that bind and accept only clients holding the client key."""
 
     server = True
+
+    def __init__(self, cert_dir: Optional[Union[str, os.PathLike]]) -> None:
+        super().__init__(cert_dir)
+        if self.encrypted:
+            self._context._start_auth()  # as in Parsl: authenticating from construction on
+
+    @property
+    def auth_thread(self) -> Any:
+        """The ZAP ``ThreadAuthenticator`` checking client keys; ``None`` unencrypted or once stopped."""
+        return self._context._auth
 
 
 class ClientContext(BaseContext):
