@@ -26,6 +26,11 @@ def _legacy() -> Any:
     return attrs.field(default=None, repr=False, kw_only=True, metadata={"legacy": True, "typecheck": False})
 
 
+def _level(value: Any) -> Any:
+    """``True``/``False`` as levels 1/0: Parsl's annotation is ``int``, which its type checker lets bools pass."""
+    return int(value) if isinstance(value, bool) else value
+
+
 @settings
 class Config(UsageInformation):
     """The configuration of a workflow: executors, and how the DataFlowKernel behaves.
@@ -54,7 +59,7 @@ class Config(UsageInformation):
     strategy_period: float = 5
     max_idletime: float = 120.0
     monitoring: Optional[Monitor] = None
-    usage_tracking: int = 0
+    usage_tracking: int = attrs.field(default=0, converter=_level)
     project_name: Optional[str] = None
     initialize_logging: Union[bool, LogConfig] = True
 

@@ -163,6 +163,15 @@ def test_invalid_levels_are_rejected() -> None:
             Config(usage_tracking=level)
 
 
+def test_booleans_are_levels_0_and_1() -> None:
+    """Parsl's ``int`` annotation lets ``True``/``False`` through; they mean level 1 and off."""
+    assert Config(usage_tracking=True).usage_tracking == 1
+    assert Config(usage_tracking=False).usage_tracking == 0
+    config = Config()
+    config.usage_tracking = True
+    assert config.usage_tracking == 1
+
+
 def test_a_failed_send_is_dropped_and_logged_once(make_dfk: Callable[..., Any], receiver: Receiver,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="parsl.usage_tracking"):
