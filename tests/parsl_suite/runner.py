@@ -13,8 +13,8 @@ own to tell its own failure from one caused by an earlier file, and after a test
 crashed the run the files not yet reached go on in a new run, so one failure hides nothing.
 
 ``check`` allows the differences listed in docs/compatibility.md: deliberate differences (at
-most 2% of real Parsl's passes per configuration), tests of Parsl's private internals, and
-pending ones. Any other recorded pass that does not pass here fails the check.
+most 2% of real Parsl's passes per configuration) and tests of Parsl's private internals. Any
+other recorded pass that does not pass here fails the check.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def _files(root: Path, paths: list[Path]) -> list[Path]:
 
 @dataclass
 class Allowed:
-    kind: str  # "deliberate", "internal" or "pending"
+    kind: str  # "deliberate" or "internal"
     configs: set[str]
     reason: str
 
@@ -176,12 +176,11 @@ class Allowed:
 
 def allowed_differences(path: Path = DIFFERENCES) -> dict[str, Allowed]:
     """Test id (or file) -> why it may fail here, from the tables of docs/compatibility.md."""
-    kinds = {"deliberate": "deliberate", "internal": "internal", "pending": "pending"}
     kind = None
     allowed: dict[str, Allowed] = {}
     for line in path.read_text().splitlines():
         if line.startswith("#"):
-            kind = next((k for word, k in kinds.items() if word in line.lower()), None)
+            kind = next((k for k in ("deliberate", "internal") if k in line.lower()), None)
             continue
         m = re.match(r"\|\s*`([^`]+)`\s*\|\s*([^|]+?)\s*\|\s*(.+?)\s*\|\s*$", line)
         if kind and m:
@@ -238,7 +237,7 @@ def _report(config: str, expected: list[str], outcomes: dict[str, Outcome], allo
     budget = int(DELIBERATE_SHARE * len(expected))
     print(f"\n== --config {config}: real Parsl passes {len(expected)}, we pass {len(ours)} of those "
           f"(allowed: {len(used['deliberate'])} deliberate, budget {budget}; {len(used['internal'])} "
-          f"private internals; {len(used['pending'])} pending)")
+          f"private internals)")
     extra = sorted(n for n, o in outcomes.items() if o.outcome == "passed" and n not in set(expected))
     if extra:
         print(f"   we also pass {len(extra)} tests real Parsl does not pass here")
