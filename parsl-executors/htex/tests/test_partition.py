@@ -177,7 +177,7 @@ def test_a_pool_that_outlives_the_partition_is_told_to_stop_and_its_late_result_
     release.touch()
     wait_for(done.exists, 60, "the task to finish behind the cut (its result waits in the pool's socket)")
     netns.heal()
-    (log,) = glob.glob(os.path.join(ex.worker_logdir, "block-0", "*", "worker_pool.log"))
+    (log,) = glob.glob(os.path.join(ex.worker_logdir, "block-0", "*", "manager.log"))
     told = re.compile(r"asked this pool to stop: (missed heartbeats|unknown manager)")
     wait_for(lambda: told.search(open(log).read()), 60, "the interchange to tell the returning pool to stop")
     wait_for(lambda: not _pool_in(netns, mark), 30, "the returning pool to exit")

@@ -50,6 +50,7 @@ from parsl.dataflow.taskrecord import TaskRecord
 from parsl.errors import ConfigurationError, NoDataFlowKernelError
 from parsl.executors.base import ParslExecutor
 from parsl.log_utils import initialize_dfk_logging, listened
+from parsl.logconfigs.base import LogConfig
 from parsl.plugins.aliases import parsl_name
 from parsl.version import VERSION
 
@@ -179,6 +180,8 @@ class DataFlowKernel:
                 raise ConfigurationError(f"an executor labelled {executor.label!r} is already in use")
             executor.run_id = self.run_id
             executor.run_dir = self.run_dir
+            log_setting = self._config.initialize_logging
+            executor.log_config = log_setting if isinstance(log_setting, LogConfig) else None
             provider = getattr(executor, "provider", None)
             if provider is not None and hasattr(provider, "script_dir"):
                 provider.script_dir = os.path.join(self.run_dir, "submit_scripts")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from concurrent.futures import Future
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+
+if TYPE_CHECKING:
+    from parsl.logconfigs.base import LogConfig
 
 
 class ParslExecutor(metaclass=ABCMeta):
@@ -23,6 +26,9 @@ class ParslExecutor(metaclass=ABCMeta):
     #: Set by the DataFlowKernel before ``start``.
     run_dir: str = "."
     run_id: Optional[str] = None
+    #: ``Config.initialize_logging`` when it is a ``LogConfig`` (else ``None``): executors whose
+    #: processes log on their own (an interchange, worker pools) set them up with it.
+    log_config: Optional[LogConfig] = None
 
     def start(self) -> None:  # noqa: B027 -- optional: an executor with nothing to start keeps this
         """Start whatever the executor needs (threads, processes, blocks)."""

@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_LAUNCH_CMD = (
     "{python} -m parsl_executor_htex.process_worker_pool {debug} {max_workers_per_node} "
     "-a {addresses} -p {prefetch_capacity} -c {cores_per_worker} -m {mem_per_worker} "
-    "--poll {poll_period} --port={worker_port} --cert_dir {cert_dir} --logdir={logdir} "
+    "--poll {poll_period} --port={worker_port} --cert_dir {cert_dir} --logdir={logdir} --logconf={logconf} "
     "--block_id={{block_id}} --hb_period={heartbeat_period} {address_probe_timeout_string} "
     "--hb_threshold={heartbeat_threshold} --drain_period={drain_period} "
     "--cpu-affinity {cpu_affinity} {enable_mpi_mode} --mpi-launcher={mpi_launcher} "
@@ -154,6 +154,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
             self.available_accelerators = [str(a) for a in self.available_accelerators]
         self._choose_addresses()
         self.cert_dir: Optional[str] = None
+        self.logconf_path: Optional[str] = None  # the pickled log_config the pools read, once started
         self._client: Optional[InterchangeClient] = None
         self._task_ids = 0
         self._submit_lock = threading.Lock()
@@ -214,6 +215,11 @@ class HighThroughputExecutor(BlockProviderExecutor):
             from parsl_executor_htex.curvezmq import create_certificates
 
             self.cert_dir = create_certificates(self.logdir)
+        self.logconf_path = None
+        if self.log_config is not None:
+            from parsl_executor_htex.logsetup import save_log_config
+
+            self.logconf_path = save_log_config(self.log_config, self.logdir)
         self._client = InterchangeClient(
             loopback_address=self.loopback_address, port_range=self.interchange_port_range,
             cert_dir=self.cert_dir, logdir=self.logdir, tasks=self._tasks,
@@ -222,7 +228,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
             "interchange_address": self._bind_address, "worker_port": self.worker_port,
             "worker_port_range": self.worker_port_range, "heartbeat_threshold": self.heartbeat_threshold,
             "cert_dir": self.cert_dir, "manager_selector": self.manager_selector, "run_id": self.run_id,
-            "logging_level": logging.DEBUG if self.worker_debug else logging.INFO,
+            "logging_level": logging.DEBUG if self.worker_debug else logging.INFO, "log_config": self.log_config,
         }
         launch = list(self.interchange_launch_cmd or [sys.executable, "-m", "parsl_executor_htex.interchange"])
         try:
@@ -259,8 +265,10 @@ class HighThroughputExecutor(BlockProviderExecutor):
             cores_per_worker=self.cores_per_worker, mem_per_worker=self.mem_per_worker,
             poll_period=self.poll_period, worker_port=self.worker_port,
             cert_dir=shlex.quote(self.cert_dir) if self.cert_dir else None,
-            logdir=shlex.quote(self.worker_logdir), logconf="", heartbeat_period=self.heartbeat_period,
-            heartbeat_threshold=self.heartbeat_threshold, drain_period=self.drain_period,
+            logdir=shlex.quote(self.worker_logdir),
+            logconf=shlex.quote(self.logconf_path) if self.logconf_path else None,
+            heartbeat_period=self.heartbeat_period, heartbeat_threshold=self.heartbeat_threshold,
+            drain_period=self.drain_period,
             address_probe_timeout_string=(f"--address_probe_timeout={self.address_probe_timeout}"
                                           if self.address_probe_timeout else ""),
             cpu_affinity=shlex.quote(self.cpu_affinity),

@@ -41,10 +41,11 @@ import zmq
 
 from parsl_executor_htex import wire
 from parsl_executor_htex.curvezmq import Context
+from parsl_executor_htex.logsetup import LOGGER_PREFIX, start_logging
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
 from parsl_executor_htex.version import PYTHON, VERSION
 
-logger = logging.getLogger("parsl_executor_htex.interchange")
+logger = logging.getLogger(f"{LOGGER_PREFIX}.interchange")
 
 _HOUSEKEEPING = 0.5  # seconds between checks of heartbeats and of the executor's process
 #: Tasks quicker than this (s, dispatch to result, moving average) get automatic prefetch:
@@ -473,11 +474,8 @@ def _raise_stop(signum: int, frame: Any) -> None:
 def main(argv: Optional[list[str]] = None) -> None:
     """Read the pickled settings from stdin, run until told to stop."""
     config = pickle.load(sys.stdin.buffer)
-    logdir = config.get("logdir") or "."
-    os.makedirs(logdir, exist_ok=True)
-    logging.basicConfig(filename=os.path.join(logdir, "interchange.log"),
-                        level=config.get("logging_level", logging.INFO),
-                        format="%(asctime)s %(levelname)s %(message)s")
+    start_logging(config.get("logdir") or ".", "interchange", config.get("log_config"),
+                  config.get("logging_level", logging.INFO))
     ix = Interchange(config)
     signal.signal(signal.SIGTERM, _raise_stop)
     try:

@@ -43,6 +43,7 @@ import zmq
 
 from parsl_executor_htex import placement, wire
 from parsl_executor_htex.curvezmq import Context
+from parsl_executor_htex.logsetup import LOGGER_PREFIX, load_log_config, start_logging
 from parsl_executor_htex.version import PYTHON, VERSION
 from parsl_executor_htex.worker import HEADER, READY_KIND, write_message
 
@@ -60,7 +61,7 @@ def _installed_packages() -> dict[str, str]:
     return packages
 
 
-logger = logging.getLogger("parsl_executor_htex.pool")
+logger = logging.getLogger(f"{LOGGER_PREFIX}.process_worker_pool")
 
 EXIT_UNREACHABLE = 2
 EXIT_INTERCHANGE_LOST = 3
@@ -111,6 +112,8 @@ class WorkerPool:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.uid = args.uid or uuid.uuid4().hex[:12]
+        #: ``<logdir>/block-<id>/<uid>``: this pool's ``manager.log`` and its workers' ``worker_<rank>.log``
+        self.logdir = os.path.join(args.logdir, f"block-{args.block_id}", self.uid)
         self.hostname = socket.gethostname()
         self.block_id = args.block_id
         self.accelerators = args.available_accelerators or []
@@ -173,7 +176,8 @@ class WorkerPool:
         task_r, task_w = os.pipe()
         result_r, result_w = os.pipe()
         cmd = [sys.executable, "-m", "parsl_executor_htex.worker", str(task_r), str(result_w),
-               ",".join(map(str, cpus)) if cpus else ""]
+               ",".join(map(str, cpus)) if cpus else "", str(rank), self.logdir, self.args.logconf or "None",
+               str(logging.DEBUG if self.args.debug else logging.INFO)]
         try:
             proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, pass_fds=(task_r, result_w),
                                     **_OWN_PROCESS_GROUP)
@@ -483,6 +487,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--poll", type=int, default=10, help="(accepted for compatibility; the pool is event driven)")
     p.add_argument("--cert_dir", type=lambda s: None if s == "None" else s, default=None)
     p.add_argument("--logdir", default=".")
+    p.add_argument("-L", "--logconf", default=None, help="path of a pickled parsl.logconfigs.LogConfig")
     p.add_argument("--block_id", default="0")
     p.add_argument("--uid", default=None)
     p.add_argument("--hb_period", type=float, default=30)
@@ -504,11 +509,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     except ValueError as e:
         parser().error(str(e))
     pool = WorkerPool(args)
-    logdir = os.path.join(args.logdir, f"block-{args.block_id}", pool.uid)
-    os.makedirs(logdir, exist_ok=True)
-    logging.basicConfig(filename=os.path.join(logdir, "worker_pool.log"),
-                        level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s")
+    start_logging(pool.logdir, "manager", load_log_config(args.logconf), logging.DEBUG if args.debug else logging.INFO)
     logger.info("pool %s on %s: %d workers, block %s", pool.uid, pool.hostname, pool.count, args.block_id)
     sys.exit(pool.run())
 

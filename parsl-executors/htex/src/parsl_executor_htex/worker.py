@@ -1,6 +1,8 @@
 """A worker process: runs one task at a time for its pool, over a pair of pipes.
 
-Started by the worker pool as ``python -m parsl_executor_htex.worker TASK_FD RESULT_FD [CPUS]``.
+Started by the worker pool as
+``python -m parsl_executor_htex.worker TASK_FD RESULT_FD CPUS [RANK LOG_DIR LOG_CONF LEVEL]``; with
+the last four it logs to ``LOG_DIR/worker_<RANK>.log`` (or through the pickled ``LogConfig``).
 Each message on a pipe is a fixed header ``(task id, a, b)`` followed by its bytes: from the pool
 ``a`` and ``b`` are the lengths of the task's context and buffer, to the pool ``a`` is the
 result kind and ``b`` the payload's length. Pipes cost one system call per message and wake the
@@ -126,6 +128,15 @@ def serve(task_fd: int, result_fd: int, run: Callable[[bytes, bytes], tuple[int,
         write_message(result_fd, tid, kind, len(payload), payload)
 
 
+def _start_logging(rank: int, log_dir: str, log_conf: str, level: int) -> None:
+    import logging
+
+    from parsl_executor_htex.logsetup import LOGGER_PREFIX, load_log_config, start_logging
+
+    start_logging(log_dir, f"worker_{rank}", load_log_config(log_conf), level)
+    logging.getLogger(f"{LOGGER_PREFIX}.worker").info("worker %d started: pid %d", rank, os.getpid())
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     _die_with_parent()
@@ -135,6 +146,8 @@ def main(argv: list[str] | None = None) -> None:
     import parsl.app.errors
     import parsl.serialize  # noqa: F401
 
+    if len(argv) > 6:
+        _start_logging(int(argv[3]), argv[4], argv[5], int(argv[6]))
     try:
         serve(int(argv[0]), int(argv[1]))
     except BrokenPipeError:
