@@ -48,6 +48,15 @@ def test_file_logging_writes_parsl_log_in_its_format(make_dfk: Callable[..., Any
     assert text.startswith("XXX ") and "\nXXX Started executor threads (" in text
 
 
+@pytest.mark.parametrize("setting", [True, False, "config"])
+def test_executors_get_the_log_config(make_dfk: Callable[..., Any], setting: Any) -> None:
+    """Executors with processes of their own set them up with it; ``True``/``False`` give them none."""
+    log_config = FileLogging() if setting == "config" else setting
+    dfk = make_dfk(initialize_logging=log_config)
+    expected = log_config if setting == "config" else None
+    assert all(executor.log_config is expected for executor in dfk.executors.values())
+
+
 def test_noop_logging_writes_nothing(make_dfk: Callable[..., Any]) -> None:
     dfk = make_dfk(initialize_logging=NoopLogging())
     double(1).result()
