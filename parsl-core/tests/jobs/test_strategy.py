@@ -169,3 +169,12 @@ def test_a_block_reported_lost_is_cancelled_and_replaced(make_executor: Callable
     executor._last_poll_time = 0
     strategize(strategy, executor)
     assert executor.status_facade["0"] == lost  # the provider's later CANCELLED does not hide why
+
+
+def test_max_idletime_zero_scales_in_at_the_first_idle_poll(make_executor: Callable[..., Any]) -> None:
+    """Not one clock tick later: two readings of a coarse clock may be equal."""
+    executor = make_executor(init_blocks=2, max_blocks=2)
+    strategy = Strategy(strategy="simple", max_idletime=0)
+    strategy.add_executors([executor])
+    strategize(strategy, executor)
+    assert sorted(states(executor).values()) == ["SCALED_IN", "SCALED_IN"]

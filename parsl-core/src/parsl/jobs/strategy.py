@@ -130,7 +130,8 @@ class Strategy:
                 return
             if state.idle_since is None:
                 state.idle_since = time.time()
-            if time.time() - state.idle_since > self.max_idletime:
+            # ">=": with max_idletime=0, at once, even when two readings of the clock are equal
+            if time.time() - state.idle_since >= self.max_idletime:
                 logger.info("Executor %s idle for more than %s s: scaling in %d blocks",
                             label, self.max_idletime, active_blocks - min_blocks)
                 executor.scale_in_facade(active_blocks - min_blocks)
