@@ -69,7 +69,7 @@ class Context:
         if server:
             self._start_auth()
             _, secret = _load_certificate(self.cert_dir, "server")
-            keys = {zmq.CURVE_SECRETKEY: secret, zmq.CURVE_SERVER: True}
+            keys: dict[int, int | bytes] = {zmq.CURVE_SECRETKEY: secret, zmq.CURVE_SERVER: 1}
         else:
             public, secret = _load_certificate(self.cert_dir, "client")
             server_public, _ = _load_certificate(self.cert_dir, "server")
