@@ -111,6 +111,7 @@ def test_windowed_handler_looks_at_the_latest_blocks(make_executor: Callable[...
 
 def test_noop_handler_never_gives_up(make_executor: Callable[..., Any]) -> None:
     executor = make_executor(block_error_handler=False)
+    assert executor.block_error_handler is noop_error_handler  # as Parsl's executors keep it
     executor.handle_errors({str(i): JobStatus(JobState.FAILED) for i in range(5)})
     assert not executor.bad_state_is_set
     noop_error_handler(executor, {"0": JobStatus(JobState.MISSING)})

@@ -48,6 +48,10 @@ class BlockProviderExecutor(ParslExecutor):
         self.__attrs_post_init__()
 
     def __attrs_post_init__(self) -> None:
+        if self.block_error_handler is False:
+            # Parsl's executors keep the handler that ``False`` stands for (code checks it with
+            # ``is noop_error_handler``); it dumps to a config file as that function's path.
+            self.block_error_handler = noop_error_handler
         handler = self.block_error_handler
         if isinstance(handler, bool):
             handler = simple_error_handler if handler else noop_error_handler
