@@ -79,6 +79,9 @@ def _local_test_dependencies(folder: Path) -> list[Path]:
 
 
 def _install(session: nox.Session, *folders: Path) -> None:
+    """Install ``folders`` editable with their test extras, and the repository's distributions
+    those extras name (which are on no package index)."""
+    folders = tuple(dict.fromkeys(dep for f in folders for dep in (*_local_test_dependencies(f), f)))
     specs = [f"{f}[test]" if _has_test_extra(f) else str(f) for f in folders]
     session.install("pytest", *[arg for spec in specs for arg in ("-e", spec)])
 
@@ -91,8 +94,7 @@ def _start_services(session: nox.Session, names: list[str]) -> None:
 def _make_dist_session(dist: str, folder: Path) -> None:
     @nox.session(name=_session_name(dist))
     def tests(session: nox.Session) -> None:
-        peers = _local_test_dependencies(folder)
-        _install(session, *dict.fromkeys([DISTRIBUTIONS["parsl-core"], *peers, folder]))
+        _install(session, DISTRIBUTIONS["parsl-core"], folder)
         _start_services(session, SERVICES.get(dist, []))
         session.run("pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), *session.posargs)
 

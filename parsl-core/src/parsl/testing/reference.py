@@ -76,8 +76,16 @@ def wheel_source(wheel: Path, path: str) -> str:
         return z.read(path).decode("utf-8")
 
 
+#: Starts each report line of ``_report``, so output that an imported module prints cannot hide it.
+_REPORT_MARK = "@parsl-import-report@"
+
+
 def _report() -> None:
-    """Child side of ``import_report``: import each module named on stdin, print one JSON line each."""
+    """Child side of ``import_report``: import each module named on stdin, print one JSON line each.
+
+    Each line starts on a fresh line with ``_REPORT_MARK``: a module may print (the Globus Compute
+    SDK prints a login prompt without a newline) and must not swallow the next report.
+    """
     import importlib
     import json
 
@@ -85,14 +93,15 @@ def _report() -> None:
         try:
             module = importlib.import_module(name)
         except Exception as e:  # every failure is data for the test, whatever its type
-            print(json.dumps([name, type(e).__name__, str(e), isinstance(e, ImportError), None]), flush=True)
+            print(f"\n{_REPORT_MARK}" + json.dumps([name, type(e).__name__, str(e), isinstance(e, ImportError), None]),
+                  flush=True)
             continue
         config = getattr(module, "config", None) if name.startswith("parsl.configs.") else None
         described = None
         if config is not None:
             described = {"type": type(config).__name__, "labels": [x.label for x in config.executors],
                          "usage_tracking": config.usage_tracking}
-        print(json.dumps([name, "ok", "", False, described]), flush=True)
+        print(f"\n{_REPORT_MARK}" + json.dumps([name, "ok", "", False, described]), flush=True)
 
 
 def import_report(modules: list[str], *, wrapper: list[str] | None = None,
@@ -109,8 +118,8 @@ def import_report(modules: list[str], *, wrapper: list[str] | None = None,
                           env=env)
     report = {}
     for line in done.stdout.splitlines():
-        if line.startswith("["):
-            name, outcome, message, import_error, config = json.loads(line)
+        if line.startswith(_REPORT_MARK):
+            name, outcome, message, import_error, config = json.loads(line[len(_REPORT_MARK):])
             report[name] = {"outcome": outcome, "message": message, "import_error": import_error, "config": config}
     if done.returncode != 0 or set(report) != set(modules):
         raise RuntimeError(f"import report failed (exit {done.returncode}): {done.stderr[-2000:]}")
