@@ -50,3 +50,29 @@ def test_bad_assignment_names_class_and_field() -> None:
         Config().retries = "many"  # type: ignore[assignment]
     with pytest.raises(TypeCheckError, match="checkpoint_files"):
         BasicMemoizer(checkpoint_files=[3])  # type: ignore[list-item]
+
+
+def test_after_places_a_subclass_keyword_behind_its_anchor_and_checks_every_field() -> None:
+    import attrs
+
+    from parsl.plugins.settings import after, settings
+
+    @settings
+    class Base:
+        a: int = 1
+        b: int = 2
+        c: int = 3
+
+    @settings
+    class Sub(Base):
+        b: int = 20
+        x: str = after("a", default="x")
+
+    assert [f.name for f in attrs.fields(Sub)] == ["a", "x", "b", "c"]
+    assert Sub(5, "y").x == "y"
+    with pytest.raises(TypeCheckError, match=r"Sub.c: expected int"):
+        Sub(c="three")  # type: ignore[arg-type]
+    with pytest.raises(TypeCheckError, match=r"Sub.x: expected str"):
+        Sub(x=1)  # type: ignore[arg-type]
+    inherited = attrs.fields(Sub).c
+    assert inherited.validator is attrs.fields(Base).c.validator  # checked once, not once per subclass

@@ -114,11 +114,10 @@ def test_mpi_keywords_order_and_defaults_are_parsl_s() -> None:
 
 
 def test_keyword_order_names_a_missing_anchor() -> None:
-    from parsl.plugins.settings import settings
-    from parsl_executor_htex.keyword_order import after, in_base_order
+    from parsl.plugins.settings import after, settings
 
     with pytest.raises(TypeError, match=r"Bad.extra: after='no_such_keyword' is not a field"):
-        @settings(field_transformer=in_base_order)
+        @settings
         class Bad(HighThroughputExecutor):
             extra: int = after("no_such_keyword", default=0)
 

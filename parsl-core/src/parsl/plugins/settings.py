@@ -15,6 +15,11 @@ accepts any ``os.PathLike`` too, stored as ``str``::
     class SlurmProvider(ClusterProvider):
         partition: str | None = None
         nodes_per_block: int = 1
+
+attrs puts a subclass's new fields after every inherited one. A subclass whose signature inserts
+its own keywords among its base's (Parsl's MPIExecutor among the HighThroughputExecutor's)
+declares them with ``after("keyword", ...)``: then every keyword keeps its place in the base
+class and each ``after`` field sits right behind its anchor.
 """
 
 from __future__ import annotations
@@ -72,23 +77,50 @@ def settings(cls: C | None = None, **attrs_kwargs: Any) -> Any:
     """Make ``cls`` a settings class: an attrs class whose fields are type-checked at construction."""
 
     def wrap(c: C) -> C:
-        options: dict[str, Any] = {"slots": False, "eq": False, "field_transformer": _add_type_checks}
+        options: dict[str, Any] = {"slots": False, "eq": False, "field_transformer": _order_and_check}
         options.update(attrs_kwargs)
         return attrs.define(c, **options)
 
     return wrap if cls is None else wrap(cls)
 
 
+def after(anchor: str, **field_kwargs: Any) -> Any:
+    """An ``attrs.field`` placed right behind the inherited keyword ``anchor``."""
+    return attrs.field(metadata={"after": anchor}, **field_kwargs)
+
+
+def _order_and_check(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:
+    """The field transformer of ``@settings``: ``after`` placement, then the type checks."""
+    if any("after" in f.metadata for f in fields):
+        fields = _in_base_order(cls, fields)
+    return _add_type_checks(cls, fields)
+
+
+def _in_base_order(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:
+    """Fields in the order of ``cls``'s nearest attrs base, each ``after`` field behind its anchor."""
+    base = next(b for b in cls.__mro__[1:] if attrs.has(b))
+    position = {f.name: i for i, f in enumerate(attrs.fields(base))}
+    placed = sorted((f for f in fields if "after" not in f.metadata),
+                    key=lambda f: position.get(f.name, len(position)))
+    for field in fields:
+        if "after" in field.metadata:
+            names = [f.name for f in placed]
+            if field.metadata["after"] not in names:
+                raise TypeError(f"{cls.__name__}.{field.name}: after={field.metadata['after']!r} is not a field")
+            placed.insert(names.index(field.metadata["after"]) + 1, field)
+    return placed
+
+
 def _add_type_checks(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Attribute]:
     """Add each field's type check; keyword-only fields go last, as in the constructor's signature.
 
     So a base class's keyword-only fields (``DownloadStaging.cache_size``) follow a subclass's own
-    in the repr and in dumped config files too.
+    in the repr and in dumped config files too. Inherited fields keep the check their class gave them.
     """
     fields = sorted(fields, key=lambda f: f.kw_only)
     out = []
     for f in fields:
-        if f.type is None or f.metadata.get("typecheck") is False:
+        if f.inherited or f.type is None or f.metadata.get("typecheck") is False:
             out.append(f)
             continue
         check = _TypeCheck(f.name)

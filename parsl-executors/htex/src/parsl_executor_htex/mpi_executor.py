@@ -12,14 +12,13 @@ from typing import Any, Optional
 
 import attrs
 
-from parsl.plugins.settings import SettingValueError, TypeCheckError, settings
+from parsl.plugins.settings import SettingValueError, TypeCheckError, after, settings
 from parsl_executor_htex.executor import HighThroughputExecutor
-from parsl_executor_htex.keyword_order import after, in_base_order
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
 from parsl_executor_htex.mpi_prefix_composer import VALID_LAUNCHERS, validate_resource_spec
 
 
-@settings(field_transformer=in_base_order)
+@settings
 class MPIExecutor(HighThroughputExecutor):
     """Parsl's MPIExecutor, in Parsl's order (``encrypted`` defaults to False there too).
 
