@@ -1,0 +1,1 @@
+"""Parsl's AWSProvider as a plugin distribution (``parsl.providers.aws`` resolves here)."""
