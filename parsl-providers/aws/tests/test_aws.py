@@ -158,7 +158,7 @@ def test_rejected_credentials_carry_aws_s_code(iam_moto: dict, ami: str, tmp_pat
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", iam_moto["url"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
-    with pytest.raises(CloudError, match="ec2: CreateVpc failed: (AuthFailure|InvalidClientTokenId): ") as info:
+    with pytest.raises(CloudError, match=r"ec2: CreateVpc failed: (AuthFailure|InvalidClientTokenId): ") as info:
         make(ami, tmp_path)
     assert not (tmp_path / "aws-state.json").exists()
     assert info.value.code in ("AuthFailure", "InvalidClientTokenId")

@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import parsl
 from conftest import KEY_NAME, REGION, instances
+
+import parsl
 from parsl.configfile.loader import load_config_file
 from parsl.testing.startup import StartupRunner
 

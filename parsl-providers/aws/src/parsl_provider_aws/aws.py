@@ -136,7 +136,7 @@ class AWSProvider(CloudProvider):
         if not subnets:
             raise CloudError(LABEL, "DescribeSubnets", "InvalidSubnetID.NotFound",
                              f"no subnet of state file {self.state_file} exists")
-        return next((s["SubnetId"] for s in subnets if s["AvailabilityZone"] in zones), subnets[0]["SubnetId"])
+        return str(next((s["SubnetId"] for s in subnets if s["AvailabilityZone"] in zones), subnets[0]["SubnetId"]))
 
     def _instance_states(self, ids: Sequence[str]) -> Mapping[str, InstanceState]:
         reply = aws_call("DescribeInstances", self.client.describe_instances,

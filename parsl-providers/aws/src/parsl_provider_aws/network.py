@@ -8,6 +8,7 @@ TCP out. Every resource carries a ``Name`` tag. A set-up that fails half way del
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -93,15 +94,16 @@ class Network:
         for number, zone in enumerate(zones):
             if zone["State"] != "available":
                 continue
-            subnet_id = aws_call("CreateSubnet", c.create_subnet, VpcId=vpc_id, CidrBlock=f"10.0.{16 * number}.0/20",
-                                 AvailabilityZone=zone["ZoneName"],
-                                 TagSpecifications=name_tag("subnet", f"{name}.{zone['ZoneName']}"))["Subnet"]["SubnetId"]
-            self._undo.append((subnet_id, lambda s=subnet_id: c.delete_subnet(SubnetId=s)))
+            subnet = aws_call("CreateSubnet", c.create_subnet, VpcId=vpc_id, CidrBlock=f"10.0.{16 * number}.0/20",
+                              AvailabilityZone=zone["ZoneName"],
+                              TagSpecifications=name_tag("subnet", f"{name}.{zone['ZoneName']}"))["Subnet"]
+            subnet_id = subnet["SubnetId"]
+            self._undo.append((subnet_id, functools.partial(c.delete_subnet, SubnetId=subnet_id)))
             aws_call("ModifySubnetAttribute", c.modify_subnet_attribute, SubnetId=subnet_id,
                      MapPublicIpOnLaunch={"Value": True})
             association = aws_call("AssociateRouteTable", c.associate_route_table, RouteTableId=table_id,
                                    SubnetId=subnet_id)["AssociationId"]
-            self._undo.append((association, lambda a=association: c.disassociate_route_table(AssociationId=a)))
+            self._undo.append((association, functools.partial(c.disassociate_route_table, AssociationId=association)))
             subnets.append(subnet_id)
         return subnets
 
