@@ -181,3 +181,11 @@ def test_corrupt_state_file_is_named(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(ConfigurationError, match=str(path)):
         StateFile(str(path)).read()
+
+
+def test_cancelled_instance_the_cloud_forgot_is_cancelled(cloud: MemoryCloud) -> None:
+    provider = MemoryProvider(cloud=cloud)
+    job = provider.submit("sleep 600", 1)
+    assert provider.cancel([job]) == [True]
+    del cloud.instances[job]
+    assert provider.status([job])[0].state == JobState.CANCELLED

@@ -115,7 +115,9 @@ class CloudProvider(ExecutionProvider):
         return statuses
 
     def _job_status(self, instance_id: str, state: Optional[InstanceState]) -> JobStatus:
-        if state is None:
+        if state is None:  # a cloud may forget an instance as soon as it is deleted
+            if instance_id in self._cancelled:
+                return JobStatus(JobState.CANCELLED, f"instance {instance_id} was deleted")
             return JobStatus(JobState.MISSING, f"{self.label}: instance {instance_id} is unknown to the cloud")
         job_state = self.state_table.get(state.name, JobState.UNKNOWN)
         if instance_id in self._cancelled and job_state in (JobState.COMPLETED, JobState.PENDING, JobState.RUNNING):

@@ -1,0 +1,1 @@
+"""Parsl's GoogleCloudProvider as a plugin distribution (``parsl.providers.googlecloud`` resolves here)."""

@@ -1,0 +1,22 @@
+"""Registers ``GoogleCloudProvider`` as ``googlecloud`` and serves Parsl's ``parsl.providers.googlecloud`` path."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from parsl.plugins import hookimpl
+from parsl.plugins.hookspecs import Register
+
+PARSL_PLUGIN_API = ">=1.0,<2"
+
+
+@hookimpl
+def parsl_register_providers(register: Register) -> None:
+    from parsl_provider_googlecloud.googlecloud import GoogleCloudProvider
+
+    register(GoogleCloudProvider, name="googlecloud")
+
+
+@hookimpl
+def parsl_module_aliases() -> Mapping[str, str]:
+    return {"parsl.providers.googlecloud": "parsl_provider_googlecloud"}
