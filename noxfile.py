@@ -41,6 +41,7 @@ SERVICES = {
     "parsl-container-podman": ["podman"],
     "parsl-container-docker": ["podman"],
     "parsl-container-charliecloud": ["charliecloud"],
+    "parsl-provider-aws": ["moto"],  # googlecloud's tests start the pinned gcplocal themselves
 }
 
 #: Other distributions a distribution's tests need beside the core (parsl-sites checks each site's

@@ -46,8 +46,6 @@ def test_a_planned_capability_moves_to_the_known_tables_when_its_distribution_la
     ("parsl.executors", "FluxExecutor", "parsl-executor-flux"),
     ("parsl.executors", "RadicalPilotExecutor", "parsl-executor-radical"),
     ("parsl.providers", "KubernetesProvider", "parsl-provider-kubernetes"),
-    ("parsl.providers", "AWSProvider", "parsl-provider-aws"),
-    ("parsl.providers", "GoogleCloudProvider", "parsl-provider-googlecloud"),
     ("parsl.providers", "AzureProvider", "parsl-provider-azure"),
     ("parsl", "WorkQueueExecutor", "parsl-executor-workqueue"),
 ])

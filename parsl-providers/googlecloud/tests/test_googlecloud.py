@@ -30,7 +30,8 @@ def test_keywords_order_and_defaults_are_parsl_s_then_ours() -> None:
         "init_blocks", "min_blocks", "max_blocks", "launcher", "parallelism",
         "worker_init", "walltime", "linger", "state_file", "api_endpoint"]
     defaults = dict(fields)
-    assert (defaults["google_version"], defaults["instance_type"], defaults["max_blocks"]) == ("v1", "n1-standard-1", 10)
+    assert (defaults["google_version"], defaults["instance_type"], defaults["max_blocks"]) == (
+        "v1", "n1-standard-1", 10)
     assert isinstance(defaults["launcher"].factory(), SingleNodeLauncher)
 
 
@@ -99,7 +100,7 @@ def test_unreadable_key_file_is_named(gcplocal: str, tmp_path: Path) -> None:
 def test_refused_key_carries_google_s_error(gcplocal: str, key_file: str, routes: RecordedRoutes,
                                            tmp_path: Path) -> None:
     routes.record("POST", r"^/token$", "token.invalid_grant.json", 400)
-    with pytest.raises(CloudError, match="google_cloud: zones.list failed: RefreshError: .*invalid_grant"):
+    with pytest.raises(CloudError, match=r"google_cloud: zones.list failed: RefreshError: .*invalid_grant"):
         make(gcplocal, key_file, tmp_path)
 
 

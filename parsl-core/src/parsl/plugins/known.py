@@ -32,6 +32,8 @@ KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
         **_names("parsl-provider-torque", "torque", "TorqueProvider"),
         **_names("parsl-provider-condor", "condor", "CondorProvider"),
         **_names("parsl-provider-lsf", "lsf", "LSFProvider"),
+        **_names("parsl-provider-aws", "aws", "AWSProvider"),
+        **_names("parsl-provider-googlecloud", "googlecloud", "GoogleCloudProvider"),
     },
     "launcher": {},
     "stager": {
@@ -68,6 +70,8 @@ KNOWN_MODULES: Mapping[str, str] = {
     "parsl.providers.torque": "parsl-provider-torque",
     "parsl.providers.condor": "parsl-provider-condor",
     "parsl.providers.lsf": "parsl-provider-lsf",
+    "parsl.providers.aws": "parsl-provider-aws",
+    "parsl.providers.googlecloud": "parsl-provider-googlecloud",
     "parsl.data_provider.http": "parsl-staging-http",
     "parsl.data_provider.ftp": "parsl-staging-ftp",
     "parsl.data_provider.rsync": "parsl-staging-rsync",
@@ -97,9 +101,7 @@ _WORKQUEUE = Planned("parsl-executor-workqueue")
 _TASKVINE = Planned("parsl-executor-taskvine")
 _FLUX = Planned("parsl-executor-flux")
 _RADICAL = Planned("parsl-executor-radical")
-_AWS = Planned("parsl-provider-aws", 11)
 _KUBERNETES = Planned("parsl-provider-kubernetes", 11)
-_GOOGLECLOUD = Planned("parsl-provider-googlecloud", 11)
 _AZURE = Planned("parsl-provider-azure", 11)
 
 #: kind -> plugin name -> the planned distribution. Never listed in ``__all__``.
@@ -111,9 +113,7 @@ PLANNED_PLUGINS: Mapping[str, Mapping[str, Planned]] = {
         **_planned(_RADICAL, "radical", "RadicalPilotExecutor"),
     },
     "provider": {
-        **_planned(_AWS, "aws", "AWSProvider"),
         **_planned(_KUBERNETES, "kubernetes", "KubernetesProvider"),
-        **_planned(_GOOGLECLOUD, "googlecloud", "GoogleCloudProvider"),
         **_planned(_AZURE, "azure", "AzureProvider"),
     },
 }
@@ -124,9 +124,7 @@ PLANNED_MODULES: Mapping[str, Planned] = {
     "parsl.executors.taskvine": _TASKVINE,
     "parsl.executors.flux": _FLUX,
     "parsl.executors.radical": _RADICAL,
-    "parsl.providers.aws": _AWS,
     "parsl.providers.kubernetes": _KUBERNETES,
-    "parsl.providers.googlecloud": _GOOGLECLOUD,
     "parsl.providers.azure": _AZURE,
 }
 

@@ -94,7 +94,12 @@ class AWSProvider(CloudProvider):
         if self.key_file is not None:
             return boto3.session.Session(region_name=self.region, **self._key_file_credentials())
         if self.profile is not None:
-            return aws_call("load profile", boto3.session.Session, profile_name=self.profile, region_name=self.region)
+            from botocore.exceptions import ProfileNotFound
+
+            try:
+                return boto3.session.Session(profile_name=self.profile, region_name=self.region)
+            except ProfileNotFound as e:
+                raise ConfigurationError(f"AWSProvider profile={self.profile!r}: {e}") from e
         if not (os.getenv("AWS_ACCESS_KEY_ID") and os.getenv("AWS_SECRET_ACCESS_KEY")):
             raise ConfigurationError("AWSProvider needs credentials: set key_file or profile, or the "
                                      "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables")
@@ -112,10 +117,11 @@ class AWSProvider(CloudProvider):
 
     def _create_instance(self, name: str, script: str) -> str:
         request: Dict[str, Any] = dict(
-            MinCount=1, MaxCount=1, InstanceType=self.instance_type, ImageId=self.image_id, KeyName=self.key_name,
-            SubnetId=self._subnet(), SecurityGroupIds=[self._infrastructure["sgID"]],
+            MinCount=1, MaxCount=1, InstanceType=self.instance_type, ImageId=self.image_id, SubnetId=self._subnet(), SecurityGroupIds=[self._infrastructure["sgID"]],
             TagSpecifications=network.name_tag("instance", name), InstanceInitiatedShutdownBehavior="terminate",
             UserData=script)
+        if self.key_name:  # "" (a site template's unset key pair): instances without SSH access
+            request["KeyName"] = self.key_name
         if self.iam_instance_profile_arn:
             request["IamInstanceProfile"] = {"Arn": self.iam_instance_profile_arn}
         if float(self.spot_max_bid) > 0:
