@@ -184,6 +184,8 @@ REPLACED_MODULES: Mapping[str, str] = {
     "parsl.monitoring.db_manager": "the database is written by one writer process, parsl_monitoring.writer",
     # parsl.monitoring.visualization.app (cli_run) is served by parsl-monitoring; the Flask modules are not
     "parsl.monitoring.visualization": "the web UI is parsl_monitoring.dashboard, started by parsl-visualize",
+    "parsl.providers.aws.template": ("every cloud provider's start-up script is rendered by the core's "
+                                     "parsl.providers.cloud.script.startup_script"),
 }
 
 

@@ -58,9 +58,9 @@ def instance_name(block_name: str) -> str:
 
 @settings
 class GoogleCloudProvider(CloudProvider):
-    """Compute Engine instances as blocks. After Parsl's keywords come ours: ``worker_init``,
-    ``walltime``, ``linger`` and ``state_file`` as for the other clouds, and ``api_endpoint``
-    (another Compute API root URL, such as an emulator's)."""
+    """Compute Engine instances as blocks. After Parsl's keywords come ours, keyword-only:
+    ``worker_init``, ``walltime``, ``linger`` and ``state_file`` as for the other clouds, and
+    ``api_endpoint`` (another Compute API root URL, such as an emulator's)."""
 
     state_table: ClassVar[Mapping[str, JobState]] = GCE_STATES
     nodes_per_block: ClassVar[int] = 1  # type: ignore[misc]  # one instance per block, as in Parsl
@@ -77,11 +77,11 @@ class GoogleCloudProvider(CloudProvider):
     max_blocks: int = 10
     launcher: Launcher = attrs.field(factory=SingleNodeLauncher)
     parallelism: float = 1
-    worker_init: str = ""
-    walltime: Optional[str] = None
-    linger: bool = False
-    state_file: Optional[str] = attrs.field(default=None, converter=fspath)
-    api_endpoint: Optional[str] = None
+    worker_init: str = attrs.field(default="", kw_only=True)
+    walltime: Optional[str] = attrs.field(default=None, kw_only=True)
+    linger: bool = attrs.field(default=False, kw_only=True)
+    state_file: Optional[str] = attrs.field(default=None, converter=fspath, kw_only=True)
+    api_endpoint: Optional[str] = attrs.field(default=None, kw_only=True)
 
     @property
     def label(self) -> str:
