@@ -133,3 +133,8 @@ def test_refused_instance_carries_google_s_code_and_leaves_nothing(
 def test_unreachable_api_is_named(key_file: str, tmp_path: Path) -> None:
     with pytest.raises(CloudError, match=r"zones.list failed: ConnectionRefusedError: .*http://127.0.0.1:9/"):
         GoogleCloudProvider(**provider_keywords("http://127.0.0.1:9", key_file, tmp_path))
+
+
+def test_unknown_api_version_is_named(gcplocal: str, key_file: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="google_version='v0'"):
+        make(gcplocal, key_file, tmp_path, google_version="v0")
