@@ -117,7 +117,8 @@ class AWSProvider(CloudProvider):
 
     def _create_instance(self, name: str, script: str) -> str:
         request: Dict[str, Any] = dict(
-            MinCount=1, MaxCount=1, InstanceType=self.instance_type, ImageId=self.image_id, SubnetId=self._subnet(), SecurityGroupIds=[self._infrastructure["sgID"]],
+            MinCount=1, MaxCount=1, InstanceType=self.instance_type, ImageId=self.image_id, SubnetId=self._subnet(),
+            SecurityGroupIds=[self._infrastructure["sgID"]],
             TagSpecifications=network.name_tag("instance", name), InstanceInitiatedShutdownBehavior="terminate",
             UserData=script)
         if self.key_name:  # "" (a site template's unset key pair): instances without SSH access
