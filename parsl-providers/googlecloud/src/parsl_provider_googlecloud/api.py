@@ -31,7 +31,8 @@ def client(key_file: str, version: str, api_endpoint: Optional[str]) -> Any:
         raise ConfigurationError("GoogleCloudProvider needs google-api-python-client: "
                                  "pip install parsl-provider-googlecloud") from e
     try:
-        credentials = service_account.Credentials.from_service_account_file(key_file, scopes=SCOPES)
+        credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+            key_file, scopes=SCOPES)
     except (OSError, ValueError, KeyError) as e:
         raise ConfigurationError(f"GoogleCloudProvider key_file={key_file!r}: not a readable service-account "
                                  f"key ({type(e).__name__}: {e})") from e
