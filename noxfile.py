@@ -42,7 +42,12 @@ SERVICES = {
     "parsl-container-docker": ["podman"],
     "parsl-container-charliecloud": ["charliecloud"],
     "parsl-provider-aws": ["moto"],  # googlecloud's tests start the pinned gcplocal themselves
+    "parsl-provider-kubernetes": ["kube", "podman"],
 }
+
+#: Services stopped again when the session that started them ends (they hold ports and memory
+#: that nothing else needs: kube-apiserver with its etcd).
+STOPPED_AFTER_SESSION = {"kube"}
 
 #: Other distributions a distribution's tests need beside the core (parsl-sites checks each site's
 #: rendered config, which names these plugins).
@@ -92,12 +97,21 @@ def _start_services(session: nox.Session, names: list[str]) -> None:
         session.run("bash", str(ROOT / ".ci" / "services" / f"{name}.sh"), "start", external=True)
 
 
+def _stop_services(session: nox.Session, names: list[str]) -> None:
+    for name in names:
+        if name in STOPPED_AFTER_SESSION:
+            session.run("bash", str(ROOT / ".ci" / "services" / f"{name}.sh"), "stop", external=True)
+
+
 def _make_dist_session(dist: str, folder: Path) -> None:
     @nox.session(name=_session_name(dist))
     def tests(session: nox.Session) -> None:
         _install(session, DISTRIBUTIONS["parsl-core"], folder)
-        _start_services(session, SERVICES.get(dist, []))
-        session.run("pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), *session.posargs)
+        try:
+            _start_services(session, SERVICES.get(dist, []))
+            session.run("pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), *session.posargs)
+        finally:
+            _stop_services(session, SERVICES.get(dist, []))
 
     alone = "parsl-core alone" if dist == "parsl-core" else f"only parsl-core and {dist} installed"
     if peers := [p.name for p in _local_test_dependencies(folder)]:
@@ -114,8 +128,12 @@ def integration(session: nox.Session) -> None:
     """Every distribution installed together; the cross-distribution tests in tests/."""
     _install(session, *DISTRIBUTIONS.values())
     session.install("hypothesis", "pip")  # pip: the compatibility tests download the reference Parsl wheel
-    _start_services(session, sorted({s for names in SERVICES.values() for s in names}))
-    session.run("pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests"), *session.posargs)
+    services = sorted({s for names in SERVICES.values() for s in names})
+    try:
+        _start_services(session, services)
+        session.run("pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests"), *session.posargs)
+    finally:
+        _stop_services(session, services)
 
 
 @nox.session

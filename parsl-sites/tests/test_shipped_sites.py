@@ -17,7 +17,7 @@ from parsl_sites.site import TemplateSite
 SHIPPED = sorted(p.name.removesuffix(".toml") for p in files("parsl_sites").joinpath("templates").iterdir()
                  if p.name.endswith(".toml"))
 #: Templates whose provider has no distribution in this repository yet: they render; checking names the package.
-NOT_YET_PUBLISHED = {"generic-kubernetes": "parsl-provider-kubernetes", "generic-aws": "parsl-provider-aws"}
+NOT_YET_PUBLISHED = {"generic-aws": "parsl-provider-aws"}
 #: The sites the issue asks for, at least.
 REQUIRED_SITES = {"frontera", "perlmutter", "polaris", "frontier", "delta", "anvil", "expanse", "midway", "osg",
                   "cc-in2p3", "generic-slurm", "generic-pbs", "generic-lsf", "generic-kubernetes", "generic-aws"}

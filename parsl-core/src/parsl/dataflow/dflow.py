@@ -186,6 +186,8 @@ class DataFlowKernel:
             if provider is not None and hasattr(provider, "script_dir"):
                 provider.script_dir = os.path.join(self.run_dir, "submit_scripts")
                 os.makedirs(provider.script_dir, exist_ok=True)
+            if callable(getattr(provider, "start", None)):
+                provider.start()  # ExecutionProvider.start: fail here if the cluster cannot be reached
             executor.start()
             self.executors[executor.label] = executor
             kind = parsl_name(type(executor))

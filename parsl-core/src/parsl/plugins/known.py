@@ -34,6 +34,7 @@ KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
         **_names("parsl-provider-lsf", "lsf", "LSFProvider"),
         **_names("parsl-provider-aws", "aws", "AWSProvider"),
         **_names("parsl-provider-googlecloud", "googlecloud", "GoogleCloudProvider"),
+        **_names("parsl-provider-kubernetes", "kubernetes", "KubernetesProvider"),
     },
     "launcher": {},
     "stager": {
@@ -72,6 +73,7 @@ KNOWN_MODULES: Mapping[str, str] = {
     "parsl.providers.lsf": "parsl-provider-lsf",
     "parsl.providers.aws": "parsl-provider-aws",
     "parsl.providers.googlecloud": "parsl-provider-googlecloud",
+    "parsl.providers.kubernetes": "parsl-provider-kubernetes",
     "parsl.data_provider.http": "parsl-staging-http",
     "parsl.data_provider.ftp": "parsl-staging-ftp",
     "parsl.data_provider.rsync": "parsl-staging-rsync",
@@ -101,7 +103,6 @@ _WORKQUEUE = Planned("parsl-executor-workqueue")
 _TASKVINE = Planned("parsl-executor-taskvine")
 _FLUX = Planned("parsl-executor-flux")
 _RADICAL = Planned("parsl-executor-radical")
-_KUBERNETES = Planned("parsl-provider-kubernetes", 11)
 _AZURE = Planned("parsl-provider-azure", 11)
 
 #: kind -> plugin name -> the planned distribution. Never listed in ``__all__``.
@@ -113,7 +114,6 @@ PLANNED_PLUGINS: Mapping[str, Mapping[str, Planned]] = {
         **_planned(_RADICAL, "radical", "RadicalPilotExecutor"),
     },
     "provider": {
-        **_planned(_KUBERNETES, "kubernetes", "KubernetesProvider"),
         **_planned(_AZURE, "azure", "AzureProvider"),
     },
 }
@@ -124,7 +124,6 @@ PLANNED_MODULES: Mapping[str, Planned] = {
     "parsl.executors.taskvine": _TASKVINE,
     "parsl.executors.flux": _FLUX,
     "parsl.executors.radical": _RADICAL,
-    "parsl.providers.kubernetes": _KUBERNETES,
     "parsl.providers.azure": _AZURE,
 }
 

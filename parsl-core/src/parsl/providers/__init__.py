@@ -1,13 +1,14 @@
 """Execution providers: the built-in LocalProvider and those of installed plugins (``SlurmProvider``...).
 
 ``__all__`` holds the providers available now (see ``parsl.plugins.lazy``); those of Parsl's cloud
-and Kubernetes providers that are only planned say so when imported.
+providers that are only planned say so when imported.
 """
 
 from parsl.plugins.lazy import module_getattr
 
 #: Every provider a distribution of ours offers, under Parsl's class name.
 EXPORTED = ("LocalProvider", "AdHocProvider", "CondorProvider", "GridEngineProvider", "SlurmProvider",
-            "TorqueProvider", "LSFProvider", "PBSProProvider", "AWSProvider", "GoogleCloudProvider")
+            "TorqueProvider", "LSFProvider", "PBSProProvider", "AWSProvider", "GoogleCloudProvider",
+            "KubernetesProvider")
 
 __getattr__ = module_getattr("provider", __name__, EXPORTED)

@@ -13,7 +13,7 @@ class ExecutionProvider(metaclass=ABCMeta):
 
     Concrete providers are ``@settings`` classes whose fields include ``init_blocks``,
     ``min_blocks``, ``max_blocks``, ``nodes_per_block`` and ``parallelism``. The DataFlowKernel
-    sets ``script_dir`` (where submit scripts go) before the executor starts.
+    sets ``script_dir`` (where submit scripts go) and calls ``start()`` before the executor starts.
     """
 
     script_dir: Optional[str] = None
@@ -25,6 +25,15 @@ class ExecutionProvider(metaclass=ABCMeta):
     parallelism: float
     cores_per_node: Optional[int] = None
     mem_per_node: Optional[float] = None
+
+    def start(self) -> None:
+        """Check that the resource manager can be reached, before the first block is asked for.
+
+        Called by the DataFlowKernel as the executor is added, so a provider that cannot reach its
+        cluster (no credentials, an unreachable server) makes ``parsl.load`` fail with the reason,
+        instead of every block failing later. The default does nothing: a provider must still
+        work if ``start`` was never called (an executor used without a DataFlowKernel).
+        """
 
     @abstractmethod
     def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.auto") -> Any:
