@@ -83,7 +83,7 @@ class KubeNode:
 
     # -- life cycle -----------------------------------------------------------------------------
 
-    def __enter__(self) -> "KubeNode":
+    def __enter__(self) -> KubeNode:
         self.start()
         return self
 
@@ -287,7 +287,7 @@ class KubeNode:
         node = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 url = urllib.parse.urlsplit(self.path)
                 parts = url.path.strip("/").split("/")
                 body = node._log(parts, urllib.parse.parse_qs(url.query))

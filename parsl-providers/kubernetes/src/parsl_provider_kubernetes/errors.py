@@ -37,7 +37,7 @@ class KubernetesAPIError(ExecutionProviderException):
         self.message = message
 
     @classmethod
-    def from_api_exception(cls, action: str, error: Any) -> "KubernetesAPIError":
+    def from_api_exception(cls, action: str, error: Any) -> KubernetesAPIError:
         """Build from a ``kubernetes.client.ApiException``, reading the ``Status`` object in its body."""
         reason = str(getattr(error, "reason", "") or "")
         message = reason
