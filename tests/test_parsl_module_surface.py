@@ -2,8 +2,8 @@
 
 The wheel is read as a zip file (``parsl.testing.reference``); each path is imported in a fresh
 interpreter with every distribution of ours installed, inside a network namespace that has the
-interfaces Parsl's site configurations pin (``address_by_interface('ib0')``...), so those build
-their ``Config`` as on their site. Expected outcomes:
+interfaces Parsl's site configurations pin (``address_by_interface('ib0')``...) and a default route
+(``address_by_route()``), so those build their ``Config`` as on their site. Expected outcomes:
 
 - it imports (a ``parsl.configs`` module also builds a ``Config`` with Parsl's executor labels);
 - a planned capability (``parsl.plugins.known.PLANNED_*``): the error names the planned distribution;
@@ -42,7 +42,9 @@ def _namespace_wrapper() -> list[str]:
                     "namespace with the interfaces the configurations name")
     setup = "; ".join(f"ip link add {name} type veth peer name {name}p && ip addr add {addr} dev {name} && "
                       f"ip link set {name} up" for name, addr in SITE_INTERFACES.items())
-    return ["unshare", "--net", "--", "sh", "-c", f"{setup} && exec \"$@\"", "sh"]
+    # a default route, as on a site's login node: Parsl's kubernetes configuration calls address_by_route()
+    route = f"ip route add default via 192.0.2.1 dev {next(iter(SITE_INTERFACES))}"
+    return ["unshare", "--net", "--", "sh", "-c", f"{setup} && {route} && exec \"$@\"", "sh"]
 
 
 @pytest.fixture(scope="module")
