@@ -93,7 +93,7 @@ def test_htex_in_pods_from_toml_scales_out_in_and_cleans_up(node: Any, kube_admi
         dfk.cleanup()
     wait_until(lambda: not our_pods(kube_admin, namespace), 120, "pods to be gone after cleanup()")
     assert len(node.started) == len(executor.blocks_to_job_id) == 3
-    assert sorted(node.removed) == sorted(node.started)
+    wait_until(lambda: sorted(node.removed) == sorted(node.started), 60, "the node to see every pod go")
     print("KUBE_E2E " + json.dumps({"load_to_first_result_s": round(first_result_s, 2),
                                     "pods_started": len(node.started), "pods_removed": len(node.removed)}))
 

@@ -95,8 +95,8 @@ def test_a_pod_that_completes_is_reported_and_removed(node: Any, kube_admin: Any
     pod_name = f"quick.{job_id}"
     assert status.state == JobState.COMPLETED and status.exit_code == 0, status
     assert f"running in {pod_name} as {pod_name}" in (status.stdout or "")
-    wait_until(lambda: not our_pods(kube_admin, namespace), 60, "the ended pod to be deleted")
-    assert node.started == [pod_name] and node.removed == [pod_name]
+    wait_until(lambda: node.removed == [pod_name], 60, "the ended pod to be deleted")
+    assert node.started == [pod_name] and not our_pods(kube_admin, namespace)
 
 
 @pytest.mark.kube

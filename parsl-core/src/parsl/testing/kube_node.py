@@ -58,6 +58,8 @@ class _Running:
     started_at: str
     runtime_name: Optional[str] = None
     reported_exit: bool = False
+    #: False for a container that never started (its image is missing).
+    ran: bool = True
 
 
 class KubeNode:
@@ -70,7 +72,7 @@ class KubeNode:
         self.runtime = runtime
         self.poll_interval = poll_interval
         self.name = name or f"parsl-ci-node-{uuid.uuid4().hex[:8]}"
-        #: Pods whose container this node started, and pods whose deletion it completed.
+        #: Pods whose container this node started, and those of them that are gone from the API.
         self.started: List[str] = []
         self.removed: List[str] = []
         self._running: Dict[Tuple[str, str], _Running] = {}
@@ -149,9 +151,11 @@ class KubeNode:
             elif pod.spec.node_name == self.name and key not in self._running and pod.status.phase == "Pending":
                 self._run(pod)
         for key, running in list(self._running.items()):
-            if key not in listed:  # deleted with grace 0 by someone else
+            if key not in listed:  # deleted: by us below, or at once by the API server (an ended pod)
                 self._kill(running, 0)
                 del self._running[key]
+                if running.ran:
+                    self.removed.append(running.pod)
             elif not running.reported_exit and running.proc.poll() is not None:
                 self._report_exit(running)
 
@@ -171,7 +175,7 @@ class KubeNode:
                                f"image and pulls none"}})]})
             self._running[(namespace, name)] = _Running(namespace, name, pod.metadata.uid, container.name,
                                                         container.image, _finished(), os.devnull, _now(),
-                                                        reported_exit=True)
+                                                        reported_exit=True, ran=False)
             return
         log_path = os.path.join(self._dir, f"{namespace}_{name}_{container.name}.log")
         pod_env = self._environment(pod, container)
@@ -232,20 +236,17 @@ class KubeNode:
 
     def _finish_deletion(self, pod: Any) -> None:
         """Kill the pod's process (within its grace period, at most ``MAX_GRACE``), then remove it."""
-        key = (pod.metadata.namespace, pod.metadata.name)
-        running = self._running.pop(key, None)
-        if running is not None:
-            self._kill(running, min(MAX_GRACE, float(pod.metadata.deletion_grace_period_seconds or 0)))
         from kubernetes.client.exceptions import ApiException
 
+        running = self._running.get((pod.metadata.namespace, pod.metadata.name))
+        if running is not None:
+            self._kill(running, min(MAX_GRACE, float(pod.metadata.deletion_grace_period_seconds or 0)))
         try:
             self._core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace, body={
                 "gracePeriodSeconds": 0, "preconditions": {"uid": pod.metadata.uid}}, _preload_content=False)
         except ApiException as e:
             if e.status not in (404, 409):
                 raise
-            return
-        self.removed.append(pod.metadata.name)
 
     def _kill(self, running: _Running, grace: float) -> None:
         if running.proc.poll() is not None:
