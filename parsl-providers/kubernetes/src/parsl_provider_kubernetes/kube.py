@@ -99,13 +99,16 @@ class KubernetesProvider(ExecutionProvider):
 
     # -- blocks ---------------------------------------------------------------------------------
 
-    def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.kube") -> str:
-        """Create the block's pod and return its job id; a refusal raises with the API's message."""
+    def submit(self, cmd_string: str, tasks_per_node: int, job_name: str = "parsl.kube") -> str:
+        """Create the block's pod and return its job id; a refusal raises with the API's message.
+
+        ``cmd_string`` is Parsl's name for this provider's launch command (other providers: ``command``).
+        """
         job_id = uuid.uuid4().hex[:8]
         name = pod_name_for(self.pod_name or job_name, job_id)
         body = pod_manifest(
             pod_name=name, job_id=job_id, provider_id=self.provider_id, image=self.image,
-            script=template_string.format(command=command, worker_init=self.worker_init),
+            script=template_string.format(command=cmd_string, worker_init=self.worker_init),
             requests=(self.init_cpu, self.init_mem, self.extra_requests),
             limits=(self.max_cpu, self.max_mem, self.extra_limits),
             user_id=self.user_id, group_id=self.group_id, run_as_non_root=self.run_as_non_root,
