@@ -34,6 +34,7 @@ class ExecutionProvider(metaclass=ABCMeta):
         instead of every block failing later. The default does nothing: a provider must still
         work if ``start`` was never called (an executor used without a DataFlowKernel).
         """
+        return None
 
     @abstractmethod
     def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl.auto") -> Any:
