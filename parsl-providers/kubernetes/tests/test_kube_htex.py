@@ -109,5 +109,5 @@ def test_a_block_whose_pod_fails_fails_the_tasks_with_its_exit_code_and_log(node
     finally:
         dfk.cleanup()
     message = str(info.value)
-    assert "worker-env-is-broken" in message and "exited with code 3" in message, message
+    assert "worker-env-is-broken" in message and "EXIT CODE: 3" in message, message
     wait_until(lambda: not our_pods(kube_admin, namespace), 120, "pods to be gone after cleanup()")

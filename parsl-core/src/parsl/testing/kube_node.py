@@ -145,11 +145,11 @@ class KubeNode:
             key = (pod.metadata.namespace, pod.metadata.name)
             listed.add(key)
             if pod.metadata.deletion_timestamp is not None:
-                self._finish_deletion(pod)
+                self._unless_gone(self._finish_deletion, pod)
             elif not pod.spec.node_name:
-                self._bind(pod)
+                self._unless_gone(self._bind, pod)
             elif pod.spec.node_name == self.name and key not in self._running and pod.status.phase == "Pending":
-                self._run(pod)
+                self._unless_gone(self._run, pod)
         for key, running in list(self._running.items()):
             if key not in listed:  # deleted: by us below, or at once by the API server (an ended pod)
                 self._kill(running, 0)
@@ -157,7 +157,18 @@ class KubeNode:
                 if running.ran:
                     self.removed.append(running.pod)
             elif not running.reported_exit and running.proc.poll() is not None:
-                self._report_exit(running)
+                self._unless_gone(self._report_exit, running)
+
+    @staticmethod
+    def _unless_gone(action: Any, target: Any) -> None:
+        """Run ``action(target)``; a pod deleted (404) or changed (409) meanwhile waits for the next pass."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            action(target)
+        except ApiException as e:
+            if e.status not in (404, 409):
+                raise
 
     def _bind(self, pod: Any) -> None:
         self._core.create_namespaced_pod_binding(pod.metadata.name, pod.metadata.namespace, {
@@ -236,17 +247,11 @@ class KubeNode:
 
     def _finish_deletion(self, pod: Any) -> None:
         """Kill the pod's process (within its grace period, at most ``MAX_GRACE``), then remove it."""
-        from kubernetes.client.exceptions import ApiException
-
         running = self._running.get((pod.metadata.namespace, pod.metadata.name))
         if running is not None:
             self._kill(running, min(MAX_GRACE, float(pod.metadata.deletion_grace_period_seconds or 0)))
-        try:
-            self._core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace, body={
-                "gracePeriodSeconds": 0, "preconditions": {"uid": pod.metadata.uid}}, _preload_content=False)
-        except ApiException as e:
-            if e.status not in (404, 409):
-                raise
+        self._core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace, body={
+            "gracePeriodSeconds": 0, "preconditions": {"uid": pod.metadata.uid}}, _preload_content=False)
 
     def _kill(self, running: _Running, grace: float) -> None:
         if running.proc.poll() is not None:
