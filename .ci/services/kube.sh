@@ -7,6 +7,10 @@
 #                                $STATE/kubeconfig-limited (user ci-limited: no permission at all
 #                                until a test grants it one with RBAC).
 #   .ci/services/kube.sh stop    stop only the apiserver and etcd that `start` recorded (idempotent)
+#   .ci/services/kube.sh prebuild  install the build's packages now, then build kube-apiserver in
+#                                the background (log: $CACHE/prebuild.log) unless it is cached, so
+#                                a whole-suite run overlaps the cold build with earlier sessions;
+#                                `start` waits for it on the build lock
 # Debian 12 (bookworm), run as root. Based on the project's shared CI recipe for Kubernetes:
 # kube-apiserver is built from Debian's `kubernetes` SOURCE package (the binary packages ship only
 # kubectl) the first time only, cached at ${KUBE_CI_CACHE:-/var/cache/ci-kube}/kube-apiserver (a
@@ -279,4 +283,18 @@ start() {
   echo "kube ready: https://127.0.0.1:$PORT; KUBECONFIG=$STATE/kubeconfig (limited user: $STATE/kubeconfig-limited)"
 }
 
-service_main "$@"
+prebuild() {
+  [ "$(id -u)" = 0 ] || die "run as root"
+  cached_ok && return 0
+  mkdir -p "$CACHE"
+  local need; need=$(missing_packages etcd-server openssl curl golang-go dpkg-dev xz-utils)
+  [ -z "$need" ] || apt_install $need   # now, so that no apt run overlaps a session's own
+  log "building kube-apiserver in the background, log $CACHE/prebuild.log"
+  nohup setsid bash "${BASH_SOURCE[0]}" build >"$CACHE/prebuild.log" 2>&1 </dev/null &
+}
+
+case "${1:-}" in
+  prebuild) prebuild ;;
+  build) build_once ;;
+  *) service_main "$@" ;;
+esac
