@@ -21,7 +21,10 @@ from parsl_provider_aws.aws import AWSProvider
 
 
 def make(ami: str, tmp_path: Path, **kwargs: Any) -> AWSProvider:
-    return AWSProvider(ami, KEY_NAME, region=REGION, state_file=str(tmp_path / "aws-state.json"), **kwargs)
+    """A started provider (connected, its network set up), as ``parsl.load`` leaves it."""
+    provider = AWSProvider(ami, KEY_NAME, region=REGION, state_file=str(tmp_path / "aws-state.json"), **kwargs)
+    provider.start()
+    return provider
 
 
 def live(ec2: Any) -> dict:
@@ -141,10 +144,13 @@ def test_teardown_removes_instances_network_and_state_file(ec2: Any, ami: str, t
 # -- bad input ------------------------------------------------------------------------------------
 
 
-def test_missing_credentials_are_named(ec2: Any, ami: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_credentials_are_named_at_start_not_at_construction(ec2: Any, ami: str, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    provider = AWSProvider(ami, KEY_NAME, region=REGION, state_file=str(tmp_path / "aws-state.json"))
+    assert not (tmp_path / "aws-state.json").exists()  # checking a config file makes nothing in the cloud
     with pytest.raises(ConfigurationError, match="AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"):
-        make(ami, tmp_path)
+        provider.start()
     assert not ec2.describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.0.0.0/16"]}])["Vpcs"]
 
 

@@ -20,7 +20,10 @@ from parsl_provider_googlecloud.googlecloud import GoogleCloudProvider, instance
 
 
 def make(gcplocal: str, key_file: str, tmp_path: Path, **kwargs: Any) -> GoogleCloudProvider:
-    return GoogleCloudProvider(**{**provider_keywords(gcplocal, key_file, tmp_path), **kwargs})
+    """A started provider (connected), as ``parsl.load`` leaves it."""
+    provider = GoogleCloudProvider(**{**provider_keywords(gcplocal, key_file, tmp_path), **kwargs})
+    provider.start()
+    return provider
 
 
 def test_keywords_order_and_defaults_are_parsl_s_then_ours() -> None:
@@ -132,7 +135,7 @@ def test_refused_instance_carries_google_s_code_and_leaves_nothing(
 
 def test_unreachable_api_is_named(key_file: str, tmp_path: Path) -> None:
     with pytest.raises(CloudError, match=r"zones.list failed: ConnectionRefusedError: .*http://127.0.0.1:9/"):
-        GoogleCloudProvider(**provider_keywords("http://127.0.0.1:9", key_file, tmp_path))
+        GoogleCloudProvider(**provider_keywords("http://127.0.0.1:9", key_file, tmp_path)).start()
 
 
 def test_unknown_api_version_is_named(gcplocal: str, key_file: str, tmp_path: Path) -> None:

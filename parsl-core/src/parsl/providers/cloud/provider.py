@@ -59,11 +59,26 @@ class CloudProvider(ExecutionProvider):
         self.resources: Dict[str, Dict[str, Any]] = {}
         self._cancelled: set[str] = set()
         self._state = StateFile(self.state_file)
-        saved = self._state.read()
+        self._saved = self._state.read()
         #: Instances a previous run recorded in the state file; ``cleanup_previous()`` ends them.
-        self.previous_instances: List[str] = [i for i in saved.get("instances", []) if isinstance(i, str)]
-        self._infrastructure = self._connect(saved)
-        self._save_state()
+        self.previous_instances: List[str] = [i for i in self._saved.get("instances", []) if isinstance(i, str)]
+        self._infrastructure: Optional[Dict[str, Any]] = None
+
+    def start(self) -> None:
+        """Connect (credentials, network set-up), so that ``parsl.load`` fails with the cloud's reason.
+
+        Not at construction, unlike Parsl: checking or dumping a config file must neither need
+        credentials nor create a VPC. Every other call connects first if ``start`` was not called.
+        """
+        self._connected()
+
+    def _connected(self) -> Dict[str, Any]:
+        """The saved network set-up, connecting first (the DataFlowKernel calls ``start`` before
+        any other thread uses the provider, so this needs no lock)."""
+        if self._infrastructure is None:
+            self._infrastructure = self._connect(self._saved)
+            self._save_state()
+        return self._infrastructure
 
     # -- the hooks each cloud implements -------------------------------------------------------
 
@@ -94,6 +109,7 @@ class CloudProvider(ExecutionProvider):
         name = f"{job_name}.{time.time():.6f}"
         body = self.launcher(command, tasks_per_node, self.nodes_per_block, self.script_dir or "")
         script = startup_script(body, self.worker_init, name, self.walltime, self.linger)
+        self._connected()
         try:
             instance_id = self._create_instance(name, script)
         except CloudError as e:
@@ -105,6 +121,8 @@ class CloudProvider(ExecutionProvider):
 
     def status(self, job_ids: Sequence[Any]) -> List[JobStatus]:
         ids = [str(j) for j in job_ids]
+        if ids:
+            self._connected()
         states = self._instance_states(ids) if ids else {}
         statuses = []
         for instance_id in ids:
@@ -132,6 +150,8 @@ class CloudProvider(ExecutionProvider):
         if self.linger:
             logger.warning("%s: linger is set, so instances %s are left running", self.label, ids)
             return [False] * len(ids)
+        if ids:
+            self._connected()
         failed = self._terminate_instances(ids) if ids else {}
         for instance_id, why in failed.items():
             logger.error("%s: instance %s was not terminated and may still be running (%s); it stays in "
@@ -151,4 +171,4 @@ class CloudProvider(ExecutionProvider):
 
     def _save_state(self) -> None:
         instances = list(dict.fromkeys([*self.previous_instances, *self.resources]))
-        self._state.write({**self._infrastructure, "instances": instances})
+        self._state.write({**self._connected(), "instances": instances})
