@@ -12,9 +12,10 @@ as class attributes, only what differs between schedulers:
 ``submit_command``, ``status_command``, ``cancel_command``
     command templates, run as argument lists without a shell (``parsl.providers.commands``):
     ``{script}`` is the job script (a submit command without it is given the script on its
-    stdin, like ``bsub < script``), ``{job_ids}`` the ids, one argument each when
-    ``status_id_separator`` / ``cancel_id_separator`` is a space, else joined by it in one
-    argument; ``_command_options`` adds more (Slurm's ``{clusters}``);
+    stdin, like ``bsub < script``), ``{stdout}`` and ``{stderr}`` the job's output files (for a
+    scheduler that takes them as options, not directives), ``{job_ids}`` the ids, one argument
+    each when ``status_id_separator`` / ``cancel_id_separator`` is a space, else joined by it in
+    one argument; ``_command_options`` adds more (Slurm's ``{clusters}``);
 ``unknown_job_pattern``
     stderr of a failed status command that means "no such job" rather than "scheduler trouble";
 ``job_id_pattern``
@@ -156,7 +157,7 @@ class ClusterProvider(ExecutionProvider, ChannelSetting):
             raise SchedulerMissingArgs(e.args, self.label) from e
         write_script(local.script, script)
         self.channel.push_file(local.script, files.script)
-        cmd = self._command(self.submit_command, script=files.script)
+        cmd = self._command(self.submit_command, script=files.script, stdout=files.stdout, stderr=files.stderr)
         on_stdin = "{script}" not in self.submit_command
         try:
             # stdin_path only when used: an execute_wait written for Parsl takes (cmd, timeout)

@@ -1,0 +1,1 @@
+"""Parsl's CobaltProvider as a plugin distribution (``parsl.providers.cobalt`` resolves here)."""
