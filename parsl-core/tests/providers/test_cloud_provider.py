@@ -189,3 +189,23 @@ def test_cancelled_instance_the_cloud_forgot_is_cancelled(cloud: MemoryCloud) ->
     assert provider.cancel([job]) == [True]
     del cloud.instances[job]
     assert provider.status([job])[0].state == JobState.CANCELLED
+
+
+@settings
+class StoppingProvider(MemoryProvider):
+    """A cloud that keeps a shut-down machine as ``stopped`` (like Azure's VMs or Nova's servers)."""
+
+    state_table: ClassVar[Mapping[str, JobState]] = {**MemoryProvider.state_table, "stopped": JobState.COMPLETED}
+    shutdown_states: ClassVar[frozenset[str]] = frozenset({"stopped"})
+
+
+@pytest.mark.parametrize("linger", [False, True])
+def test_an_instance_that_shut_itself_down_is_terminated_when_polled_unless_linger(cloud: MemoryCloud,
+                                                                                   linger: bool) -> None:
+    provider = StoppingProvider(cloud=cloud, linger=linger)
+    job = provider.submit("true", 1)
+    cloud.instances[job]["state"] = "stopped"
+    assert provider.status([job])[0].state == JobState.COMPLETED
+    assert cloud.instances[job]["state"] == ("stopped" if linger else "terminated")
+    cloud.instances.pop(job)  # the cloud forgets a terminated instance
+    assert provider.status([job])[0].state == (JobState.MISSING if linger else JobState.COMPLETED)

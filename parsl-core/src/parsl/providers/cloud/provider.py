@@ -44,6 +44,10 @@ class CloudProvider(ExecutionProvider):
 
     #: The cloud's instance state names -> JobState; names not listed are ``UNKNOWN``.
     state_table: ClassVar[Mapping[str, JobState]]
+    #: States of an instance whose machine shut itself down but which the cloud keeps (Azure's
+    #: stopped VMs are still billed, Nova's SHUTOFF servers hold quota): the block is over, so such
+    #: instances are terminated when a poll sees them, unless ``linger``.
+    shutdown_states: ClassVar[frozenset[str]] = frozenset()
     #: Seconds between status polls (Parsl's cloud providers poll every minute); instances may lower it.
     polling_interval: ClassVar[float] = 60
 
@@ -58,6 +62,7 @@ class CloudProvider(ExecutionProvider):
         self.script_dir: Optional[str] = None
         self.resources: Dict[str, Dict[str, Any]] = {}
         self._cancelled: set[str] = set()
+        self._ended: Dict[str, JobStatus] = {}
         self._state = StateFile(self.state_file)
         self._saved = self._state.read()
         #: Instances a previous run recorded in the state file; ``cleanup_previous()`` ends them.
@@ -130,12 +135,31 @@ class CloudProvider(ExecutionProvider):
             if instance_id in self.resources:
                 self.resources[instance_id]["status"] = status
             statuses.append(status)
+        shut_down = [i for i in ids if i in self.resources and getattr(states.get(i), "name", None) in
+                     self.shutdown_states]
+        if shut_down and not self.linger:
+            self._terminate_shut_down(shut_down)
         return statuses
+
+    def _terminate_shut_down(self, ids: List[str]) -> None:
+        """Terminate instances whose block ended with the machine's shutdown; keep their last status."""
+        failed = self._terminate_instances(ids)
+        for instance_id, why in failed.items():
+            logger.error("%s: instance %s shut down but was not terminated (%s); it stays in the state file %s",
+                         self.label, instance_id, why, self._state.path)
+        for instance_id in ids:
+            if instance_id not in failed:
+                self._ended[instance_id] = self.resources.pop(instance_id)["status"]
+                logger.info("%s: instance %s shut down at the end of its block and was terminated",
+                            self.label, instance_id)
+        self._save_state()
 
     def _job_status(self, instance_id: str, state: Optional[InstanceState]) -> JobStatus:
         if state is None:  # a cloud may forget an instance as soon as it is deleted
             if instance_id in self._cancelled:
                 return JobStatus(JobState.CANCELLED, f"instance {instance_id} was deleted")
+            if instance_id in self._ended:
+                return self._ended[instance_id]
             return JobStatus(JobState.MISSING, f"{self.label}: instance {instance_id} is unknown to the cloud")
         job_state = self.state_table.get(state.name, JobState.UNKNOWN)
         if instance_id in self._cancelled and job_state in (JobState.COMPLETED, JobState.PENDING, JobState.RUNNING):
