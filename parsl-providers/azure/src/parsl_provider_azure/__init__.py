@@ -1,0 +1,1 @@
+"""Parsl's AzureProvider as a plugin distribution (``parsl.providers.azure`` resolves here)."""
