@@ -1,0 +1,1 @@
+"""OpenStackProvider as a plugin distribution (``parsl.providers.openstack`` resolves here)."""
