@@ -45,7 +45,6 @@ def test_a_planned_capability_moves_to_the_known_tables_when_its_distribution_la
     ("parsl.executors", "TaskVineExecutor", "parsl-executor-taskvine"),
     ("parsl.executors", "FluxExecutor", "parsl-executor-flux"),
     ("parsl.executors", "RadicalPilotExecutor", "parsl-executor-radical"),
-    ("parsl.providers", "AzureProvider", "parsl-provider-azure"),
     ("parsl", "WorkQueueExecutor", "parsl-executor-workqueue"),
 ])
 def test_a_planned_plugin_names_its_planned_distribution(fake_manager: PluginManager, module: str, name: str,
@@ -61,8 +60,8 @@ def test_a_planned_plugin_names_its_planned_distribution(fake_manager: PluginMan
 def test_a_planned_module_path_names_its_planned_distribution() -> None:
     with pytest.raises(ModuleNotFoundError, match=r"planned as parsl-executor-taskvine; no released package"):
         import parsl.executors.taskvine.executor
-    with pytest.raises(ModuleNotFoundError, match=r"planned as parsl-provider-azure \(issue 11\)"):
-        import parsl.providers.azure.azure  # noqa: F401
+    with pytest.raises(ModuleNotFoundError, match=r"planned as parsl-executor-flux; no released package"):
+        import parsl.executors.flux.executor  # noqa: F401
 
 
 def test_a_config_naming_a_planned_plugin_says_so(fake_manager: PluginManager) -> None:

@@ -32,6 +32,9 @@ KNOWN_PLUGINS: Mapping[str, Mapping[str, str]] = {
         **_names("parsl-provider-torque", "torque", "TorqueProvider"),
         **_names("parsl-provider-condor", "condor", "CondorProvider"),
         **_names("parsl-provider-lsf", "lsf", "LSFProvider"),
+        **_names("parsl-provider-cobalt", "cobalt", "CobaltProvider"),
+        **_names("parsl-provider-azure", "azure", "AzureProvider"),
+        **_names("parsl-provider-openstack", "openstack", "OpenStackProvider"),
         **_names("parsl-provider-aws", "aws", "AWSProvider"),
         **_names("parsl-provider-googlecloud", "googlecloud", "GoogleCloudProvider"),
         **_names("parsl-provider-kubernetes", "kubernetes", "KubernetesProvider"),
@@ -71,6 +74,9 @@ KNOWN_MODULES: Mapping[str, str] = {
     "parsl.providers.torque": "parsl-provider-torque",
     "parsl.providers.condor": "parsl-provider-condor",
     "parsl.providers.lsf": "parsl-provider-lsf",
+    "parsl.providers.cobalt": "parsl-provider-cobalt",
+    "parsl.providers.azure": "parsl-provider-azure",
+    "parsl.providers.openstack": "parsl-provider-openstack",
     "parsl.providers.aws": "parsl-provider-aws",
     "parsl.providers.googlecloud": "parsl-provider-googlecloud",
     "parsl.providers.kubernetes": "parsl-provider-kubernetes",
@@ -103,7 +109,6 @@ _WORKQUEUE = Planned("parsl-executor-workqueue")
 _TASKVINE = Planned("parsl-executor-taskvine")
 _FLUX = Planned("parsl-executor-flux")
 _RADICAL = Planned("parsl-executor-radical")
-_AZURE = Planned("parsl-provider-azure", 11)
 
 #: kind -> plugin name -> the planned distribution. Never listed in ``__all__``.
 PLANNED_PLUGINS: Mapping[str, Mapping[str, Planned]] = {
@@ -113,9 +118,6 @@ PLANNED_PLUGINS: Mapping[str, Mapping[str, Planned]] = {
         **_planned(_FLUX, "flux", "FluxExecutor"),
         **_planned(_RADICAL, "radical", "RadicalPilotExecutor"),
     },
-    "provider": {
-        **_planned(_AZURE, "azure", "AzureProvider"),
-    },
 }
 
 #: Parsl module path -> the planned distribution that will serve it.
@@ -124,7 +126,6 @@ PLANNED_MODULES: Mapping[str, Planned] = {
     "parsl.executors.taskvine": _TASKVINE,
     "parsl.executors.flux": _FLUX,
     "parsl.executors.radical": _RADICAL,
-    "parsl.providers.azure": _AZURE,
 }
 
 
@@ -167,6 +168,9 @@ _HTEX_INTERNAL = "an internal module of Parsl's HighThroughputExecutor; parsl-ex
 _NO_RADIOS = ("monitoring here needs no radios: worker reports travel inside task results "
               "(remote_monitoring_radio= is accepted and ignored)")
 
+_CLOUD_SCRIPT = ("a cloud VM's start-up script is written by the core's parsl.providers.cloud.script.startup_script "
+                 "for every cloud provider")
+
 #: Parsl module paths whose job is done differently here -> what replaces them. Their import fails
 #: with that explanation; docs/compatibility.md lists them. A plugin that serves one takes precedence.
 REPLACED_MODULES: Mapping[str, str] = {
@@ -183,8 +187,8 @@ REPLACED_MODULES: Mapping[str, str] = {
     "parsl.monitoring.db_manager": "the database is written by one writer process, parsl_monitoring.writer",
     # parsl.monitoring.visualization.app (cli_run) is served by parsl-monitoring; the Flask modules are not
     "parsl.monitoring.visualization": "the web UI is parsl_monitoring.dashboard, started by parsl-visualize",
-    "parsl.providers.aws.template": ("every cloud provider's start-up script is rendered by the core's "
-                                     "parsl.providers.cloud.script.startup_script"),
+    "parsl.providers.aws.template": _CLOUD_SCRIPT,
+    "parsl.providers.azure.template": _CLOUD_SCRIPT,
 }
 
 
