@@ -46,6 +46,7 @@ def make_provider(azure: FakeAzure, key_file: Path, tmp_path: Path) -> Callable[
         provider = AzureProvider(dict(VM_REFERENCE), resource_manager_url=azure.server.url,
                                  authority_host=azure.server.url, **options)
         provider.script_dir = str(tmp_path)
+        provider.start()  # what parsl.load does: connect, and set up the network
         return provider
 
     return make

@@ -101,7 +101,7 @@ def test_a_refused_vm_reports_azure_s_code_and_leaves_nothing(make_provider: Mak
            [r.path.rsplit("/", 1)[-1] for r in azure.server.requests("PUT") if "networkInterfaces" in r.path]
 
 
-def test_rejected_credentials_fail_at_construction_with_entra_s_message(make_provider: Make, tmp_path: Path) -> None:
+def test_rejected_credentials_fail_at_start_with_entra_s_message(make_provider: Make, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"AZURE_CLIENT_ID": CLIENT_ID, "AZURE_CLIENT_SECRET": "wrong", "AZURE_TENANT_ID": TENANT,
                                "AZURE_SUBSCRIPTION_ID": "s"}))

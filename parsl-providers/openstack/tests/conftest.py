@@ -47,6 +47,7 @@ def make_provider(openstack_cloud: FakeOpenStack, tmp_path: Path) -> Callable[..
         options.setdefault("cloud", "recorded")
         provider = OpenStackProvider(**options)
         provider.script_dir = str(tmp_path)
+        provider.start()  # what parsl.load does: authenticate, resolve image, flavor and network
         return provider
 
     return make

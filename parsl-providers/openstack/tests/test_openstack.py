@@ -101,14 +101,14 @@ def test_quota_refusal_reports_nova_s_message_and_leaves_nothing(make_provider: 
 @pytest.mark.parametrize("option, value, action", [("image", "Ubuntu-99", "find image"),
                                                    ("flavor", "m9.huge", "find flavor"),
                                                    ("network", "no-such-net", "find network")])
-def test_an_unknown_image_flavor_or_network_fails_at_construction_naming_it(make_provider: Make, option: str,
+def test_an_unknown_image_flavor_or_network_fails_at_start_naming_it(make_provider: Make, option: str,
                                                                             value: str, action: str) -> None:
     with pytest.raises(CloudError, match=rf"openstack: {action} \({value}\) failed: .*{value}") as info:
         make_provider(**{option: value})
     assert info.value.resource == value
 
 
-def test_rejected_credentials_fail_at_construction_with_keystone_s_answer(make_provider: Make, tmp_path: Path) -> None:
+def test_rejected_credentials_fail_at_start_with_keystone_s_answer(make_provider: Make, tmp_path: Path) -> None:
     clouds = tmp_path / "clouds.yaml"
     clouds.write_text(clouds.read_text().replace("password: recorded-password", "password: wrong"))
     with pytest.raises(CloudError, match=r"HTTP 401: The request you have made requires authentication"):

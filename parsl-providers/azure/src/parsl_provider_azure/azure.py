@@ -6,7 +6,7 @@ Each block is one VM with its own network interface; the start-up script is the 
 with ``deleteOption: Delete``, so deleting the VM removes everything the block used. Creating
 and deleting a VM are not waited for: the VM's provisioning and power states are polled instead.
 
-The Azure libraries (azure-identity, azure-mgmt-*) are imported when a provider is built.
+The Azure libraries (azure-identity, azure-mgmt-*) are imported when a provider connects (``start``).
 """
 
 from __future__ import annotations

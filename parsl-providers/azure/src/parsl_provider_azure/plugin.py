@@ -1,6 +1,6 @@
 """Registers ``AzureProvider`` as ``azure`` and serves Parsl's ``parsl.providers.azure`` path.
 
-Importing this module imports no Azure library: they are imported when a provider is built.
+Importing this module imports no Azure library: they are imported when a provider connects (at ``parsl.load``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ``CloudProvider``.
 
 The connection is openstacksdk's: a named cloud of ``clouds.yaml`` (``cloud``) or the ``OS_*``
-environment variables of an OpenStack RC file. When the provider is built it authenticates and
+environment variables of an OpenStack RC file. When the provider starts (``parsl.load``) it authenticates and
 resolves ``image``, ``flavor`` and ``network`` (names or ids), so a wrong password or an unknown
 image fails at ``parsl.load``. Each block is one server whose user data is the start-up script
 (cloud-init runs it at first boot). Creating and deleting servers is not waited for: the servers'

@@ -1,6 +1,6 @@
 """Registers ``OpenStackProvider`` as ``openstack`` and serves ``parsl.providers.openstack``.
 
-Importing this module imports no OpenStack library: openstacksdk is imported when a provider is built.
+Importing this module imports no OpenStack library: openstacksdk is imported when a provider connects.
 """
 
 from __future__ import annotations
