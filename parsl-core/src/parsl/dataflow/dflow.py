@@ -52,6 +52,7 @@ from parsl.executors.base import ParslExecutor
 from parsl.log_utils import initialize_dfk_logging, listened
 from parsl.logconfigs.base import LogConfig
 from parsl.plugins.aliases import parsl_name
+from parsl.providers.base import ExecutionProvider
 from parsl.version import VERSION
 
 if TYPE_CHECKING:
@@ -186,8 +187,8 @@ class DataFlowKernel:
             if provider is not None and hasattr(provider, "script_dir"):
                 provider.script_dir = os.path.join(self.run_dir, "submit_scripts")
                 os.makedirs(provider.script_dir, exist_ok=True)
-            if callable(getattr(provider, "start", None)):
-                provider.start()  # ExecutionProvider.start: fail here if the cluster cannot be reached
+            if isinstance(provider, ExecutionProvider):
+                provider.start()  # fail here if the cluster cannot be reached
             executor.start()
             self.executors[executor.label] = executor
             kind = parsl_name(type(executor))

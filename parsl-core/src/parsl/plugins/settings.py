@@ -117,10 +117,11 @@ def _add_type_checks(cls: type, fields: list[attrs.Attribute]) -> list[attrs.Att
     So a base class's keyword-only fields (``DownloadStaging.cache_size``) follow a subclass's own
     in the repr and in dumped config files too. Inherited fields keep the check their class gave them.
     """
+    own = vars(cls).get("__annotations__", {})
     fields = sorted(fields, key=lambda f: f.kw_only)
     out = []
     for f in fields:
-        if f.inherited or f.type is None or f.metadata.get("typecheck") is False:
+        if f.name not in own or f.type is None or f.metadata.get("typecheck") is False:
             out.append(f)
             continue
         check = _TypeCheck(f.name)
