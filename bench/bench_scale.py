@@ -1,0 +1,336 @@
+"""Growth curves: the HTEX interchange against 1-1,000 worker pools, and workflows of 10k-1M tasks.
+
+    python bench/bench_scale.py [--managers 1,10,100,1000] [--tasks 10000,100000,1000000] [--rounds 2]
+
+Managers: the real interchange process (``python -m parsl_executor_htex.interchange``) is driven
+by this script, which plays the executor's end (two sockets and the pickled settings on stdin),
+and by simulated worker pools: a few processes (this script again, ``--simulate``), each holding
+many ZeroMQ sockets that speak the wire protocol through ``parsl_executor_htex.wire`` and answer
+every task at once with an empty result. So the interchange is all that is measured:
+
+  managers_dispatch    tasks/s from the first task sent to the last result back, for --dispatch
+                       tasks sent at once (best of --rounds; the counts are alternated, ascending
+                       then descending, so each sees the same background load)
+  managers_memory      the interchange's resident memory growth per connected manager (bytes)
+
+Tasks: a workflow of N no-op python apps on the ThreadPoolExecutor (2 threads), each size in a
+fresh interpreter (alternated like the managers):
+
+  workflow_per_task    µs per task: N apps submitted, then all awaited
+  pending_memory       bytes of Python heap (tracemalloc) per task while N tasks wait on one
+                       unresolved future; ``rss_per_task`` beside it is the resident set growth
+
+The last JSON line holds the tables and the ratios against the issue's targets (dispatch at
+1,000 managers >= 0.8 of that at 10; per-task cost at 1M <= 1.25x that at 10k; pending memory
+< 1 KB per task). ``--json PATH`` writes the tables, ``--plot PATH`` draws them (needs
+matplotlib, which only the benchmark venv installs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKERS_PER_MANAGER = 2
+
+
+def emit(measure: str, value: float, unit: str, **extra: Any) -> dict:
+    record = {"measure": measure, "value": round(value, 3), "unit": unit, **extra}
+    print(json.dumps(record), flush=True)
+    return record
+
+
+# -- simulated worker pools ----------------------------------------------------------------
+
+
+def simulate(port: int, first: int, count: int) -> None:
+    """Run ``count`` simulated pools against the interchange on ``port`` until each is told to stop."""
+    import platform
+
+    import zmq
+
+    from parsl_executor_htex import wire
+    from parsl_executor_htex.version import PYTHON, VERSION
+
+    ctx = zmq.Context()
+    poller = zmq.Poller()
+    socks = []
+    for i in range(first, first + count):
+        sock = ctx.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        uid = f"sim{i:05d}"
+        sock.setsockopt(zmq.IDENTITY, uid.encode())
+        sock.connect(wire.tcp_url("127.0.0.1", port))
+        info = {"manager_id": uid, "block_id": str(i), "hostname": "sim", "worker_count": WORKERS_PER_MANAGER,
+                "prefetch_capacity": 0, "python": PYTHON, "python_version": platform.python_version(),
+                "version": VERSION, "pid": os.getpid(), "packages": {}, "accelerators": [],
+                "resources": {}, "default_need": [0.0, 0.0, 0.0]}
+        sock.send_multipart([wire.REGISTER, json.dumps(info).encode()])
+        poller.register(sock, zmq.POLLIN)
+        socks.append(sock)
+    live = len(socks)
+    while live:
+        for sock, _ in poller.poll(1000):
+            for frames in wire.drain(sock):
+                tag = frames[0][:1]
+                if tag == wire.TASKS:
+                    ids = [t.tid for t in wire.unpack_tasks(frames[0])]
+                    sock.send(wire.pack_results(ids, bytes([wire.OK]) * len(ids), [b""] * len(ids)))
+                elif tag == wire.HEARTBEAT:
+                    sock.send(wire.HEARTBEAT)
+                elif tag == wire.STOP:
+                    poller.unregister(sock)
+                    live -= 1
+                    break
+    ctx.destroy(linger=0)
+
+
+class Driver:
+    """The executor's end of one interchange, with ``managers`` simulated pools connected."""
+
+    def __init__(self, managers: int, run_dir: str) -> None:
+        import psutil
+        import zmq
+
+        from parsl_executor_htex import wire
+
+        self.wire, self.zmq = wire, zmq
+        self.ctx = zmq.Context()
+        self.tasks_out = self.ctx.socket(zmq.DEALER)
+        self.tasks_out.setsockopt(zmq.SNDHWM, 0)
+        self.results_in = self.ctx.socket(zmq.DEALER)
+        self.results_in.setsockopt(zmq.RCVHWM, 0)
+        ports = (self.tasks_out.bind_to_random_port("tcp://127.0.0.1"),
+                 self.results_in.bind_to_random_port("tcp://127.0.0.1"))
+        config = {"heartbeat_threshold": 3600, "client_address": "127.0.0.1", "client_ports": ports,
+                  "interchange_address": "127.0.0.1", "parent_pid": os.getpid(), "logdir": run_dir,
+                  "logging_level": 30, "cert_dir": None}
+        self.proc = subprocess.Popen([sys.executable, "-m", "parsl_executor_htex.interchange"], stdin=subprocess.PIPE)
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(pickle.dumps(config))
+        self.proc.stdin.close()
+        tag, body = self.results_in.recv_multipart()
+        assert tag == wire.READY, tag
+        port = pickle.loads(body)["worker_port"]
+        self.ix = psutil.Process(self.proc.pid)
+        time.sleep(0.2)  # let the interchange finish its start-up allocations before the baseline
+        rss0 = self.ix.memory_info().rss
+        per_process = max(1, -(-managers // 4))  # at most 4 simulator processes
+        self.sims = [subprocess.Popen([sys.executable, __file__, "--simulate", f"{port},{first},"
+                                       f"{min(per_process, managers - first)}"])
+                     for first in range(0, managers, per_process)]
+        joined = 0
+        while joined < managers:
+            tag, body = self.results_in.recv_multipart()
+            if tag == wire.EVENT and pickle.loads(body)["type"] == "manager_joined":
+                joined += 1
+        self.memory_per_manager = (self.ix.memory_info().rss - rss0) / managers
+        self.next_id = 0
+
+    def run(self, n: int, payload: bytes = b"x" * 200) -> float:
+        """tasks/s for ``n`` tasks sent at once (in frames of 1,000, as the executor's I/O thread batches)."""
+        wire = self.wire
+        start = time.perf_counter()
+        for lo in range(0, n, 1000):
+            batch = [wire.make_task((wire.NO_PRIORITY, self.next_id + i, b"", payload, b""))
+                     for i in range(lo, min(n, lo + 1000))]
+            self.tasks_out.send(wire.pack_tasks(batch))
+        self.next_id += n
+        done = 0
+        while done < n:
+            frames = self.results_in.recv_multipart()
+            if frames[0][:1] == wire.RESULTS:
+                done += len(wire.result_ids(frames[0]))
+        return n / (time.perf_counter() - start)
+
+    def close(self) -> None:
+        import pickle as _pickle
+
+        self.tasks_out.send_multipart([self.wire.COMMAND, _pickle.dumps((0, "shutdown", ()))])
+        self.proc.wait(60)
+        for sim in self.sims:
+            sim.wait(60)
+        self.ctx.destroy(linger=0)
+
+
+def bench_managers(counts: list[int], rounds: int, n: int) -> dict[int, dict[str, float]]:
+    best: dict[int, dict[str, float]] = {}
+    order = [c for r in range(rounds) for c in (counts if r % 2 == 0 else counts[::-1])]
+    for count in order:
+        with tempfile.TemporaryDirectory() as run_dir:
+            driver = Driver(count, run_dir)
+            try:
+                driver.run(min(n, 2000))  # warm up: every pool's first batch, the interchange's caches
+                rate = max(driver.run(n) for _ in range(2))
+            finally:
+                driver.close()
+        emit("managers_dispatch", rate, "tasks/s", managers=count, tasks=n)
+        emit("managers_memory", driver.memory_per_manager, "bytes/manager", managers=count)
+        entry = best.setdefault(count, {"dispatch": 0.0, "memory_per_manager": driver.memory_per_manager})
+        entry["dispatch"] = max(entry["dispatch"], rate)
+        entry["memory_per_manager"] = min(entry["memory_per_manager"], driver.memory_per_manager)
+    return best
+
+
+# -- workflows of N tasks on threads -------------------------------------------------------
+
+
+def workflow_child(n: int) -> dict[str, float]:
+    """In a fresh interpreter: µs per task for ``n`` no-op apps, then heap and RSS per pending task."""
+    import concurrent.futures
+
+    import psutil
+
+    sys.path.insert(0, HERE)
+    from bench_core import _load, _wait_all, noop, pending
+
+    from parsl import python_app
+
+    out: dict[str, float] = {}
+    noop_app, pending_app = python_app(noop), python_app(pending)
+    with tempfile.TemporaryDirectory() as run_dir:
+        dfk = _load(run_dir)
+        try:
+            _wait_all(noop_app() for _ in range(200))
+            start = time.perf_counter()
+            _wait_all([noop_app() for _ in range(n)])
+            out["per_task_us"] = (time.perf_counter() - start) / n * 1e6
+            gc.collect()
+            gate: concurrent.futures.Future = concurrent.futures.Future()
+            pending_app(1).result()
+            proc = psutil.Process()
+            rss0 = proc.memory_info().rss
+            tracemalloc.start()
+            before = tracemalloc.get_traced_memory()[0]
+            futures = [pending_app(gate) for _ in range(n)]
+            gc.collect()
+            out["heap_per_pending"] = (tracemalloc.get_traced_memory()[0] - before) / n
+            tracemalloc.stop()
+            out["rss_per_pending"] = (proc.memory_info().rss - rss0) / n
+            gate.set_result(0)
+            _wait_all(futures)
+        finally:
+            dfk.cleanup()
+    return out
+
+
+def bench_workflows(sizes: list[int], rounds: int) -> dict[int, dict[str, float]]:
+    best: dict[int, dict[str, float]] = {}
+    order = [s for r in range(rounds) for s in (sizes if r % 2 == 0 else sizes[::-1])]
+    for n in order:
+        out = subprocess.run([sys.executable, __file__, "--workflow-child", str(n)], check=True,
+                             capture_output=True, text=True).stdout
+        result = json.loads(out.strip().splitlines()[-1])
+        emit("workflow_per_task", result["per_task_us"], "us", tasks=n)
+        emit("pending_memory", result["heap_per_pending"], "bytes/task", tasks=n,
+             rss_per_task=round(result["rss_per_pending"], 1))
+        entry = best.setdefault(n, result)
+        for key in result:
+            entry[key] = min(entry[key], result[key])
+    return best
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def plot(tables: dict[str, Any], path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    managers = tables["managers"]
+    xs = sorted(int(k) for k in managers)
+    left.plot(xs, [managers[str(x)]["dispatch"] for x in xs], "o-", label="dispatch (tasks/s)")
+    left.set_xscale("log")
+    left.set_xlabel("connected worker pools (simulated)")
+    left.set_ylabel("interchange dispatch, tasks/s")
+    twin = left.twinx()
+    twin.plot(xs, [managers[str(x)]["memory_per_manager"] / 1024 for x in xs], "s--", color="tab:red")
+    twin.set_ylabel("KiB per connected pool", color="tab:red")
+    left.set_title("HTEX interchange")
+    tasks = tables["workflows"]
+    xs = sorted(int(k) for k in tasks)
+    right.plot(xs, [tasks[str(x)]["per_task_us"] for x in xs], "o-")
+    right.set_xscale("log")
+    right.set_xlabel("tasks in the workflow")
+    right.set_ylabel("µs per task")
+    twin = right.twinx()
+    twin.plot(xs, [tasks[str(x)]["heap_per_pending"] for x in xs], "s--", color="tab:red")
+    twin.set_ylabel("bytes per pending task", color="tab:red")
+    right.set_title("no-op workflow, ThreadPoolExecutor(2)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def _table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    lines = [title, "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _meets(value: float, target: str) -> bool:
+    op, bound = target.split()
+    return {">=": value >= float(bound), "<=": value <= float(bound), "<": value < float(bound)}[op]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--managers", default="1,10,100,1000")
+    parser.add_argument("--tasks", default="10000,100000,1000000")
+    parser.add_argument("--dispatch", type=int, default=20000, help="tasks per dispatch measurement")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--json", help="write the tables to this file")
+    parser.add_argument("--plot", help="draw the growth curves into this image")
+    parser.add_argument("--simulate", help=argparse.SUPPRESS)
+    parser.add_argument("--workflow-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.simulate:
+        simulate(*map(int, args.simulate.split(",")))
+        return
+    if args.workflow_child:
+        print(json.dumps(workflow_child(args.workflow_child)))
+        return
+
+    managers = bench_managers([int(c) for c in args.managers.split(",") if c], args.rounds, args.dispatch)
+    workflows = bench_workflows([int(c) for c in args.tasks.split(",") if c], args.rounds)
+    tables = {"managers": {str(k): v for k, v in sorted(managers.items())},
+              "workflows": {str(k): v for k, v in sorted(workflows.items())}}
+    ratios: dict[str, float] = {}
+    if 10 in managers and 1000 in managers:
+        ratios["dispatch_1000_over_10"] = round(managers[1000]["dispatch"] / managers[10]["dispatch"], 3)
+    if 10000 in workflows and 1000000 in workflows:
+        ratios["per_task_1M_over_10k"] = round(workflows[1000000]["per_task_us"] / workflows[10000]["per_task_us"], 3)
+        ratios["pending_bytes_1M"] = round(workflows[1000000]["heap_per_pending"], 1)
+    targets = {"dispatch_1000_over_10": ">= 0.8", "per_task_1M_over_10k": "<= 1.25", "pending_bytes_1M": "< 1024"}
+    print(_table("interchange against simulated worker pools (best of rounds)",
+                 ["pools", "dispatch tasks/s", "interchange RSS per pool"],
+                 [[str(k), f"{v['dispatch']:,.0f}", f"{v['memory_per_manager'] / 1024:,.1f} KiB"]
+                  for k, v in sorted(managers.items())]))
+    print(_table("no-op workflow on ThreadPoolExecutor(2) (best of rounds)",
+                 ["tasks", "µs per task", "heap per pending task", "RSS per pending task"],
+                 [[f"{k:,}", f"{v['per_task_us']:.1f}", f"{v['heap_per_pending']:.0f} B",
+                   f"{v['rss_per_pending']:.0f} B"] for k, v in sorted(workflows.items())]))
+    met = {k: _meets(ratios[k], t) for k, t in targets.items() if k in ratios}
+    print(json.dumps({"benchmark": "scale", "tables": tables, "ratios": ratios, "targets": targets, "met": met}),
+          flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"tables": tables, "ratios": ratios, "targets": targets}, f, indent=1)
+    if args.plot:
+        plot(tables, args.plot)
+
+
+if __name__ == "__main__":
+    main()
