@@ -11,6 +11,9 @@ every task at once with an empty result. So the interchange is all that is measu
   managers_dispatch    tasks/s from the first task sent to the last result back, for --dispatch
                        tasks sent at once (best of --rounds; the counts are alternated, ascending
                        then descending, so each sees the same background load)
+  managers_cpu         the interchange's CPU time (user + system, all its threads) per task (µs);
+                       its inverse is what it could dispatch with a core of its own, the figure
+                       that other work on a shared machine disturbs least
   managers_memory      the interchange's resident memory growth per connected manager (bytes)
 
 Tasks: a workflow of N no-op python apps on the ThreadPoolExecutor (2 threads), each size in a
@@ -54,8 +57,15 @@ def emit(measure: str, value: float, unit: str, **extra: Any) -> dict:
 
 
 def simulate(port: int, first: int, count: int) -> None:
-    """Run ``count`` simulated pools against the interchange on ``port`` until each is told to stop."""
+    """Run ``count`` simulated pools against the interchange on ``port`` until each is told to stop.
+
+    Waits on the sockets' file descriptors with epoll, so a wake-up costs what the ready sockets
+    cost, not what all of them do (a ``zmq.Poller`` over 250 sockets would cost the simulator more
+    than the interchange). A ZeroMQ descriptor signals edges: each woken socket is read until its
+    ``EVENTS`` show nothing more, and every socket is checked once a second besides.
+    """
     import platform
+    import select
 
     import zmq
 
@@ -63,8 +73,8 @@ def simulate(port: int, first: int, count: int) -> None:
     from parsl_executor_htex.version import PYTHON, VERSION
 
     ctx = zmq.Context()
-    poller = zmq.Poller()
-    socks = []
+    by_fd: dict[int, Any] = {}
+    epoll = select.epoll()
     for i in range(first, first + count):
         sock = ctx.socket(zmq.DEALER)
         sock.setsockopt(zmq.LINGER, 0)
@@ -76,29 +86,40 @@ def simulate(port: int, first: int, count: int) -> None:
                 "version": VERSION, "pid": os.getpid(), "packages": {}, "accelerators": [],
                 "resources": {}, "default_need": [0.0, 0.0, 0.0]}
         sock.send_multipart([wire.REGISTER, json.dumps(info).encode()])
-        poller.register(sock, zmq.POLLIN)
-        socks.append(sock)
-    live = len(socks)
-    while live:
-        for sock, _ in poller.poll(1000):
-            for frames in wire.drain(sock):
-                tag = frames[0][:1]
-                if tag == wire.TASKS:
-                    ids = [t.tid for t in wire.unpack_tasks(frames[0])]
-                    sock.send(wire.pack_results(ids, bytes([wire.OK]) * len(ids), [b""] * len(ids)))
-                elif tag == wire.HEARTBEAT:
-                    sock.send(wire.HEARTBEAT)
-                elif tag == wire.STOP:
-                    poller.unregister(sock)
-                    live -= 1
-                    break
+        fd = sock.getsockopt(zmq.FD)
+        by_fd[fd] = sock
+        epoll.register(fd, select.EPOLLIN)
+    events, pollin, ok = int(zmq.EVENTS), int(zmq.POLLIN), bytes([wire.OK])
+
+    def serve(sock: Any) -> bool:
+        """Answer what ``sock`` holds; False once it was told to stop."""
+        while sock.getsockopt(events) & pollin:
+            frame = sock.recv_multipart(zmq.NOBLOCK)[0]
+            tag = frame[:1]
+            if tag == wire.TASKS:
+                ids = [t.tid for t in wire.unpack_tasks(frame)]
+                sock.send(wire.pack_results(ids, ok * len(ids), [b""] * len(ids)))
+            elif tag == wire.HEARTBEAT:
+                sock.send(wire.HEARTBEAT)
+            elif tag == wire.STOP:
+                return False
+        return True
+
+    while by_fd:
+        ready = epoll.poll(1.0)
+        fds = [fd for fd, _ in ready] if ready else list(by_fd)
+        for fd in fds:
+            if fd in by_fd and not serve(by_fd[fd]):
+                epoll.unregister(fd)
+                del by_fd[fd]
+    epoll.close()
     ctx.destroy(linger=0)
 
 
 class Driver:
     """The executor's end of one interchange, with ``managers`` simulated pools connected."""
 
-    def __init__(self, managers: int, run_dir: str) -> None:
+    def __init__(self, managers: int, run_dir: str, launch: tuple[str, ...] = ("-m",)) -> None:
         import psutil
         import zmq
 
@@ -115,7 +136,7 @@ class Driver:
         config = {"heartbeat_threshold": 3600, "client_address": "127.0.0.1", "client_ports": ports,
                   "interchange_address": "127.0.0.1", "parent_pid": os.getpid(), "logdir": run_dir,
                   "logging_level": 30, "cert_dir": None}
-        self.proc = subprocess.Popen([sys.executable, "-m", "parsl_executor_htex.interchange"], stdin=subprocess.PIPE)
+        self.proc = subprocess.Popen([sys.executable, *launch, "parsl_executor_htex.interchange"], stdin=subprocess.PIPE)
         assert self.proc.stdin is not None
         self.proc.stdin.write(pickle.dumps(config))
         self.proc.stdin.close()
@@ -137,9 +158,11 @@ class Driver:
         self.memory_per_manager = (self.ix.memory_info().rss - rss0) / managers
         self.next_id = 0
 
-    def run(self, n: int, payload: bytes = b"x" * 200) -> float:
-        """tasks/s for ``n`` tasks sent at once (in frames of 1,000, as the executor's I/O thread batches)."""
+    def run(self, n: int, payload: bytes = b"x" * 200) -> tuple[float, float]:
+        """tasks/s for ``n`` tasks sent at once (in frames of 1,000, as the executor's I/O thread
+        batches), and the interchange's CPU time per task (µs)."""
         wire = self.wire
+        cpu = sum(self.ix.cpu_times()[:2])
         start = time.perf_counter()
         for lo in range(0, n, 1000):
             batch = [wire.make_task((wire.NO_PRIORITY, self.next_id + i, b"", payload, b""))
@@ -151,7 +174,8 @@ class Driver:
             frames = self.results_in.recv_multipart()
             if frames[0][:1] == wire.RESULTS:
                 done += len(wire.result_ids(frames[0]))
-        return n / (time.perf_counter() - start)
+        rate = n / (time.perf_counter() - start)
+        return rate, (sum(self.ix.cpu_times()[:2]) - cpu) / n * 1e6
 
     def close(self) -> None:
         import pickle as _pickle
@@ -171,13 +195,17 @@ def bench_managers(counts: list[int], rounds: int, n: int) -> dict[int, dict[str
             driver = Driver(count, run_dir)
             try:
                 driver.run(min(n, 2000))  # warm up: every pool's first batch, the interchange's caches
-                rate = max(driver.run(n) for _ in range(2))
+                runs = [driver.run(n) for _ in range(2)]
             finally:
                 driver.close()
+        rate, cpu = max(r for r, _ in runs), min(c for _, c in runs)
         emit("managers_dispatch", rate, "tasks/s", managers=count, tasks=n)
+        emit("managers_cpu", cpu, "us/task", managers=count, tasks=n)
         emit("managers_memory", driver.memory_per_manager, "bytes/manager", managers=count)
-        entry = best.setdefault(count, {"dispatch": 0.0, "memory_per_manager": driver.memory_per_manager})
+        entry = best.setdefault(count, {"dispatch": 0.0, "cpu_per_task_us": cpu,
+                                        "memory_per_manager": driver.memory_per_manager})
         entry["dispatch"] = max(entry["dispatch"], rate)
+        entry["cpu_per_task_us"] = min(entry["cpu_per_task_us"], cpu)
         entry["memory_per_manager"] = min(entry["memory_per_manager"], driver.memory_per_manager)
     return best
 
@@ -289,7 +317,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--managers", default="1,10,100,1000")
     parser.add_argument("--tasks", default="10000,100000,1000000")
-    parser.add_argument("--dispatch", type=int, default=20000, help="tasks per dispatch measurement")
+    parser.add_argument("--dispatch", type=int, default=50000, help="tasks per dispatch measurement")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", help="write the tables to this file")
     parser.add_argument("--plot", help="draw the growth curves into this image")
@@ -310,13 +338,17 @@ def main() -> None:
     ratios: dict[str, float] = {}
     if 10 in managers and 1000 in managers:
         ratios["dispatch_1000_over_10"] = round(managers[1000]["dispatch"] / managers[10]["dispatch"], 3)
+        # what the interchange could dispatch on a core of its own: the inverse of its CPU per task
+        ratios["dispatch_capacity_1000_over_10"] = round(managers[10]["cpu_per_task_us"]
+                                                         / managers[1000]["cpu_per_task_us"], 3)
     if 10000 in workflows and 1000000 in workflows:
         ratios["per_task_1M_over_10k"] = round(workflows[1000000]["per_task_us"] / workflows[10000]["per_task_us"], 3)
         ratios["pending_bytes_1M"] = round(workflows[1000000]["heap_per_pending"], 1)
-    targets = {"dispatch_1000_over_10": ">= 0.8", "per_task_1M_over_10k": "<= 1.25", "pending_bytes_1M": "< 1024"}
+    targets = {"dispatch_1000_over_10": ">= 0.8", "dispatch_capacity_1000_over_10": ">= 0.8", "per_task_1M_over_10k": "<= 1.25", "pending_bytes_1M": "< 1024"}
     print(_table("interchange against simulated worker pools (best of rounds)",
-                 ["pools", "dispatch tasks/s", "interchange RSS per pool"],
-                 [[str(k), f"{v['dispatch']:,.0f}", f"{v['memory_per_manager'] / 1024:,.1f} KiB"]
+                 ["pools", "dispatch tasks/s", "interchange CPU per task", "interchange RSS per pool"],
+                 [[str(k), f"{v['dispatch']:,.0f}", f"{v['cpu_per_task_us']:.1f} µs",
+                   f"{v['memory_per_manager'] / 1024:,.1f} KiB"]
                   for k, v in sorted(managers.items())]))
     print(_table("no-op workflow on ThreadPoolExecutor(2) (best of rounds)",
                  ["tasks", "µs per task", "heap per pending task", "RSS per pending task"],

@@ -10,7 +10,12 @@ and runs a single-threaded event loop:
   ``prefetch_capacity``, plus, while that pool's recent tasks each took less than
   ``SHORT_TASK`` seconds, ``SHORT_TASK_PREFETCH`` more per worker (so that short tasks run back
   to back instead of each waiting for a round trip to the interchange; long tasks are never
-  queued behind one another this way, which keeps Parsl's load balancing where it matters);
+  queued behind one another this way, which keeps Parsl's load balancing where it matters).
+  A task's time is measured here, from its dispatch to its result, so it includes the time the
+  interchange itself was busy before reading that result: with a thousand pools one pass over
+  them takes tens of milliseconds, which would make every task look long and halve the batch
+  sizes just when the interchange needs them. So twice the moving average of the event loop's
+  busy time per iteration (``Interchange.latency``) is added to ``SHORT_TASK``;
 - while tasks with a resource request (``cores``, ``memory``, ``disk``, ``running_time``) wait,
   tasks leave one at a time in strict order, each to a ready pool with room for it: what the pool
   advertised at registration minus what the tasks it holds reserve (``ManagerRecord.fits_now``);
@@ -110,9 +115,10 @@ class ManagerRecord:
             used = [u + n for u, n in zip(used, need)]
         return all(n + u <= t + _SLACK for n, u, t in zip(self.need(request), used, self.total))
 
-    def limit(self) -> int:
-        """How many tasks this pool may hold now (see ``SHORT_TASK``)."""
-        if self.mean_duration < SHORT_TASK:
+    def limit(self, latency: float = 0.0) -> int:
+        """How many tasks this pool may hold now (see ``SHORT_TASK``); ``latency``: what the
+        interchange's own delays add to the durations it measures (s)."""
+        if self.mean_duration < SHORT_TASK + latency:
             return self.capacity + SHORT_TASK_PREFETCH * self.worker_count
         return self.capacity
 
@@ -178,6 +184,7 @@ class Interchange:
         self.resource_pending = 0  # tasks in ``pending`` with a resource request
         self.managers: dict[bytes, ManagerRecord] = {}
         self.ready: set[bytes] = set()
+        self.latency = 0.0  # twice the moving average of the loop's busy time per iteration (s)
         self.stopping = False
         self.python = PYTHON
 
@@ -191,6 +198,7 @@ class Interchange:
         next_check = time.monotonic() + _HOUSEKEEPING
         while not self.stopping:
             events = dict(poller.poll(int(_HOUSEKEEPING * 1000)))
+            busy = time.monotonic()
             if self.tasks_in in events:
                 self._from_client()
             if self.wsock in events:
@@ -198,6 +206,8 @@ class Interchange:
             if self.pending and self.ready:
                 self._dispatch()
             now = time.monotonic()
+            if events:
+                self.latency += _AVERAGING * (2 * (now - busy) - self.latency)
             if now >= next_check:
                 self._housekeeping(now)
                 next_check = now + _HOUSEKEEPING
@@ -300,11 +310,12 @@ class Interchange:
         if self.resource_pending:
             self._dispatch_in_order()
             return
-        pending = self.pending
+        pending, latency = self.pending, self.latency
         order = list(self.ready) if len(self.ready) == 1 else self.selector.sort_managers(self.managers, self.ready)
         for mid in order:
             rec = self.managers[mid]
-            n = min(rec.limit() - len(rec.tasks), len(pending))
+            limit = rec.limit(latency)
+            n = min(limit - len(rec.tasks), len(pending))
             if n <= 0:
                 self.ready.discard(mid)
                 continue
@@ -319,7 +330,7 @@ class Interchange:
                 continue
             now = time.monotonic()
             rec.tasks.update((t.tid, now) for t in batch)
-            if len(rec.tasks) >= rec.limit():
+            if len(rec.tasks) >= limit:
                 self.ready.discard(mid)
             if not pending:
                 return
@@ -327,9 +338,9 @@ class Interchange:
     def _dispatch_in_order(self) -> None:
         """Send tasks one at a time while some have resource requests: each goes to a ready pool
         with room for it; when the first waiting task fits no ready pool, the others wait too."""
-        ready, managers = self.ready, self.managers
+        ready, managers, latency = self.ready, self.managers, self.latency
         order = [m for m in self.selector.sort_managers(managers, ready)
-                 if len(managers[m].tasks) < managers[m].limit()]
+                 if len(managers[m].tasks) < managers[m].limit(latency)]
         ready.intersection_update(order)
         while self.pending and order:
             task = self.pending[0]
@@ -349,7 +360,7 @@ class Interchange:
                 self.resource_pending -= 1
                 rec.held[task.tid] = rec.need(request)
             rec.tasks[task.tid] = time.monotonic()
-            if len(rec.tasks) >= rec.limit():
+            if len(rec.tasks) >= rec.limit(latency):
                 ready.discard(mid)
                 order.remove(mid)
 
