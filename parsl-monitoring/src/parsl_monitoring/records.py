@@ -48,14 +48,35 @@ def _std_name(spec: Any) -> str:
     return str(getattr(spec, "url", spec))
 
 
+#: (app name, memoize) -> the static columns of its tasks without arguments by keyword or
+#: dependencies, shared between those tasks: read only, by the writer (most tasks of a
+#: high-throughput workflow look like this, and building the dict is most of a hook's cost).
+_PLAIN: dict[tuple[str, bool], dict[str, Any]] = {}
+_static_by_attribute = operator.attrgetter("kwargs", "depends", "func_name", "memoize")
+
+
 def static_columns(record: Mapping[str, Any]) -> dict[str, Any]:
     """The task columns fixed at submission: app, dependencies, files."""
-    kwargs = record.get("kwargs") or {}
+    try:  # by attribute for the DataFlowKernel's TaskRecord (fast), else by key
+        kwargs, depends, name, memoize = _static_by_attribute(record)
+    except AttributeError:
+        kwargs, depends, name, memoize = (record.get("kwargs"), record.get("depends"), record.get("func_name"),
+                                          record.get("memoize", False))
+    kwargs, name, memoize = kwargs or {}, name or "unknown", bool(memoize)
+    if not kwargs and not depends:
+        plain = _PLAIN.get((name, memoize))
+        if plain is None:
+            plain = _PLAIN[(name, memoize)] = _static(name, memoize, None, {})
+        return plain
+    return _static(name, memoize, depends, kwargs)
+
+
+def _static(name: str, memoize: bool, depends: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     stdin = kwargs.get("stdin")
     return {
-        "task_func_name": record.get("func_name") or "unknown",
-        "task_memoize": str(bool(record.get("memoize", False))),
-        "task_depends": _ids(record.get("depends")) or None,
+        "task_func_name": name,
+        "task_memoize": str(memoize),
+        "task_depends": _ids(depends) or None,
         "task_inputs": str(kwargs.get("inputs")) if "inputs" in kwargs else None,
         "task_outputs": str(kwargs.get("outputs")) if "outputs" in kwargs else None,
         "task_stdin": None if stdin is None else str(stdin),
