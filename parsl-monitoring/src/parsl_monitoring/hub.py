@@ -22,7 +22,7 @@ import attrs
 from parsl.plugins import hookimpl
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
-from parsl_monitoring.records import static_columns, transition
+from parsl_monitoring.records import transition
 from parsl_monitoring.redact import hide_password, repr_url
 
 if TYPE_CHECKING:
@@ -152,12 +152,7 @@ class MonitoringHub(Monitor):
         writer, run_id = self._writer, self.run_id
         if writer is None or run_id is None or dfk is not self._dfk:
             return
-        task_id = task_record["id"]
-        static = None
-        if task_id not in self._seen:
-            self._seen.add(task_id)
-            static = static_columns(task_record)
-        writer.put("task", transition(run_id, task_record, state, static))
+        writer.pending.append(("task", transition(run_id, task_record, state, self._seen)))
 
     @hookimpl
     def parsl_block_state(self, dfk: DataFlowKernelView, executor_label: str, block_id: str, job_id: object,

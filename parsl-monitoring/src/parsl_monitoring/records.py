@@ -104,20 +104,20 @@ TASK_EVENT = ("run_id", "task_id", "try_id", "task_status_name", "timestamp", "t
               "task_fail_cost", "task_fail_history", "task_executor", "task_time_invoked", "task_time_returned",
               "task_try_time_launched", "task_try_time_returned", "task_joins", "static", "failure")
 
-_names: dict[States, str] = {}
+def transition(run_id: str, record: Mapping[str, Any], state: States, seen: set[int]) -> tuple[Any, ...]:
+    """Everything the database records about one transition of one task (fields: TASK_EVENT);
+    the task's static columns are included the first time its id is not in ``seen`` (then added).
 
-
-def transition(run_id: str, record: Mapping[str, Any], state: States,
-               static: Optional[dict[str, Any]]) -> tuple[Any, ...]:
-    """Everything the database records about one transition of one task (fields: TASK_EVENT).
-
-    The timestamp is ``time.time()``; the writer turns it into a datetime.
+    The timestamp is ``time.time()``; the writer turns it into a datetime. This runs on the
+    workflow's threads at every transition, so it reads attributes rather than keys where it can.
     """
-    name = _names.get(state)
-    if name is None:
-        name = _names[state] = state_name(state)
+    name = getattr(state, "_name_", None) or state_name(state)
     (task_id, try_id, hashsum, fail_count, fail_cost, executor, invoked, returned,
      launched, try_returned, joins) = _fields(record)
+    static = None
+    if task_id not in seen:
+        seen.add(task_id)
+        static = static_columns(record)
     return (run_id, task_id, try_id or 0, name, time.time(), hashsum, fail_count or 0, fail_cost or 0.0,
             ",".join(str(h) for h in record.get("fail_history") or ()) if fail_count else "",
             executor or "", invoked, returned, launched, try_returned, None if joins is None else _ids(joins),
