@@ -22,6 +22,7 @@ fresh interpreter (alternated like the managers):
   workflow_per_task    µs per task: N apps submitted, then all awaited
   pending_memory       bytes of Python heap (tracemalloc) per task while N tasks wait on one
                        unresolved future; ``rss_per_task`` beside it is the resident set growth
+                       (measured in another interpreter, without tracemalloc)
 
 The last JSON line holds the tables and the ratios against the issue's targets (dispatch at
 1,000 managers >= 0.8 of that at 10; per-task cost at 1M <= 1.25x that at 10k; pending memory
@@ -213,8 +214,10 @@ def bench_managers(counts: list[int], rounds: int, n: int) -> dict[int, dict[str
 # -- workflows of N tasks on threads -------------------------------------------------------
 
 
-def workflow_child(n: int) -> dict[str, float]:
-    """In a fresh interpreter: µs per task for ``n`` no-op apps, then heap and RSS per pending task."""
+def workflow_child(n: int, measure: str) -> dict[str, float]:
+    """In a fresh interpreter: µs per task for ``n`` no-op apps (``per_task``), or the memory per
+    task while ``n`` tasks wait on one unresolved future, as Python heap (``heap``, tracemalloc)
+    or resident set growth (``rss``; measured without tracemalloc, whose own tables would count)."""
     import concurrent.futures
 
     import psutil
@@ -224,41 +227,46 @@ def workflow_child(n: int) -> dict[str, float]:
 
     from parsl import python_app
 
-    out: dict[str, float] = {}
     noop_app, pending_app = python_app(noop), python_app(pending)
     with tempfile.TemporaryDirectory() as run_dir:
         dfk = _load(run_dir)
         try:
             _wait_all(noop_app() for _ in range(200))
-            start = time.perf_counter()
-            _wait_all([noop_app() for _ in range(n)])
-            out["per_task_us"] = (time.perf_counter() - start) / n * 1e6
-            gc.collect()
+            if measure == "per_task":
+                start = time.perf_counter()
+                _wait_all([noop_app() for _ in range(n)])
+                return {"per_task_us": (time.perf_counter() - start) / n * 1e6}
             gate: concurrent.futures.Future = concurrent.futures.Future()
             pending_app(1).result()
+            gc.collect()
             proc = psutil.Process()
-            rss0 = proc.memory_info().rss
-            tracemalloc.start()
-            before = tracemalloc.get_traced_memory()[0]
+            if measure == "heap":
+                tracemalloc.start()
+            before = tracemalloc.get_traced_memory()[0] if measure == "heap" else proc.memory_info().rss
             futures = [pending_app(gate) for _ in range(n)]
             gc.collect()
-            out["heap_per_pending"] = (tracemalloc.get_traced_memory()[0] - before) / n
+            after = tracemalloc.get_traced_memory()[0] if measure == "heap" else proc.memory_info().rss
             tracemalloc.stop()
-            out["rss_per_pending"] = (proc.memory_info().rss - rss0) / n
             gate.set_result(0)
             _wait_all(futures)
+            return {f"{measure}_per_pending": (after - before) / n}
         finally:
             dfk.cleanup()
-    return out
 
 
 def bench_workflows(sizes: list[int], rounds: int) -> dict[int, dict[str, float]]:
+    """Each size in fresh interpreters; sizes ascending, then descending without repeating the
+    largest (a million tasks take minutes on a loaded machine), and so on for ``rounds``."""
     best: dict[int, dict[str, float]] = {}
-    order = [s for r in range(rounds) for s in (sizes if r % 2 == 0 else sizes[::-1])]
+    order = list(sizes)
+    for r in range(1, rounds):
+        order += (sizes[::-1] if r % 2 else sizes)[1:]
     for n in order:
-        out = subprocess.run([sys.executable, __file__, "--workflow-child", str(n)], check=True,
-                             capture_output=True, text=True).stdout
-        result = json.loads(out.strip().splitlines()[-1])
+        result: dict[str, float] = {}
+        for measure in ("per_task", "heap", "rss"):
+            out = subprocess.run([sys.executable, __file__, "--workflow-child", f"{n},{measure}"], check=True,
+                                 capture_output=True, text=True).stdout
+            result.update(json.loads(out.strip().splitlines()[-1]))
         emit("workflow_per_task", result["per_task_us"], "us", tasks=n)
         emit("pending_memory", result["heap_per_pending"], "bytes/task", tasks=n,
              rss_per_task=round(result["rss_per_pending"], 1))
@@ -322,13 +330,14 @@ def main() -> None:
     parser.add_argument("--json", help="write the tables to this file")
     parser.add_argument("--plot", help="draw the growth curves into this image")
     parser.add_argument("--simulate", help=argparse.SUPPRESS)
-    parser.add_argument("--workflow-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workflow-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.simulate:
         simulate(*map(int, args.simulate.split(",")))
         return
     if args.workflow_child:
-        print(json.dumps(workflow_child(args.workflow_child)))
+        n, measure = args.workflow_child.split(",")
+        print(json.dumps(workflow_child(int(n), measure)))
         return
 
     managers = bench_managers([int(c) for c in args.managers.split(",") if c], args.rounds, args.dispatch)
