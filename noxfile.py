@@ -245,7 +245,7 @@ def parsl_suite_record(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: ours (this venv) against real Parsl and Dask (their own venv), same run."""
     _install(session, *DISTRIBUTIONS.values())
-    session.install("psutil", "dask[distributed]")
+    session.install("psutil", "dask[distributed]", "matplotlib")  # matplotlib: bench_scale.py's plot
     reference = Path(session.virtualenv.location).parent / "parsl-reference"
     python = reference / "bin" / "python"
     if not python.exists():

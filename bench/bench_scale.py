@@ -26,8 +26,8 @@ fresh interpreter (alternated like the managers):
 
 The last JSON line holds the tables and the ratios against the issue's targets (dispatch at
 1,000 managers >= 0.8 of that at 10; per-task cost at 1M <= 1.25x that at 10k; pending memory
-< 1 KB per task). ``--json PATH`` writes the tables, ``--plot PATH`` draws them (needs
-matplotlib, which only the benchmark venv installs).
+< 1 KB per task). The tables are also written to ``--json`` (``bench/scale.json``) and drawn in
+``--plot`` (``bench/scale.png``; needs matplotlib, which only the benchmark venv installs).
 """
 
 from __future__ import annotations
@@ -327,8 +327,9 @@ def main() -> None:
     parser.add_argument("--tasks", default="10000,100000,1000000")
     parser.add_argument("--dispatch", type=int, default=50000, help="tasks per dispatch measurement")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--json", help="write the tables to this file")
-    parser.add_argument("--plot", help="draw the growth curves into this image")
+    parser.add_argument("--json", default=os.path.join(HERE, "scale.json"), help="write the tables to this file")
+    parser.add_argument("--plot", default=os.path.join(HERE, "scale.png"),
+                        help="draw the growth curves into this image (skipped without matplotlib)")
     parser.add_argument("--simulate", help=argparse.SUPPRESS)
     parser.add_argument("--workflow-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -370,7 +371,10 @@ def main() -> None:
         with open(args.json, "w") as f:
             json.dump({"tables": tables, "ratios": ratios, "targets": targets}, f, indent=1)
     if args.plot:
-        plot(tables, args.plot)
+        try:
+            plot(tables, args.plot)
+        except ImportError:
+            print(f"matplotlib is not installed here: no plot drawn ({args.plot})", file=sys.stderr)
 
 
 if __name__ == "__main__":
