@@ -196,7 +196,7 @@ def _reference(args: argparse.Namespace) -> list[dict]:
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     records = []
     for line in out.stdout.splitlines():
-        if line.startswith("{"):
+        if line.startswith("{") and "\"system\"" in line:
             print(line, flush=True)
             records.append(json.loads(line))
     return records
