@@ -41,6 +41,16 @@ class MonitoredFunction:
         self.__name__ = getattr(func, "__name__", "task")
         self.__wrapped__ = func
 
+    # Equal wrappers of one function are one key for the core's cache of serialized callables:
+    # the hub makes a wrapper per task, and without these each would be serialized anew with dill
+    # (most of what monitoring cost a no-op task on HTEX).
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is MonitoredFunction and other.func == self.func  # type: ignore[attr-defined]
+                and other.interval == self.interval)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.func, self.interval))
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         started = datetime.datetime.now()
         token = _sampler().enter(self.interval)
