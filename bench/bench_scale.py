@@ -137,7 +137,8 @@ class Driver:
         config = {"heartbeat_threshold": 3600, "client_address": "127.0.0.1", "client_ports": ports,
                   "interchange_address": "127.0.0.1", "parent_pid": os.getpid(), "logdir": run_dir,
                   "logging_level": 30, "cert_dir": None}
-        self.proc = subprocess.Popen([sys.executable, *launch, "parsl_executor_htex.interchange"], stdin=subprocess.PIPE)
+        self.proc = subprocess.Popen([sys.executable, *launch, "parsl_executor_htex.interchange"],
+                                     stdin=subprocess.PIPE)
         assert self.proc.stdin is not None
         self.proc.stdin.write(pickle.dumps(config))
         self.proc.stdin.close()
@@ -179,9 +180,7 @@ class Driver:
         return rate, (sum(self.ix.cpu_times()[:2]) - cpu) / n * 1e6
 
     def close(self) -> None:
-        import pickle as _pickle
-
-        self.tasks_out.send_multipart([self.wire.COMMAND, _pickle.dumps((0, "shutdown", ()))])
+            self.tasks_out.send_multipart([self.wire.COMMAND, pickle.dumps((0, "shutdown", ()))])
         self.proc.wait(60)
         for sim in self.sims:
             sim.wait(60)
@@ -354,7 +353,8 @@ def main() -> None:
     if 10000 in workflows and 1000000 in workflows:
         ratios["per_task_1M_over_10k"] = round(workflows[1000000]["per_task_us"] / workflows[10000]["per_task_us"], 3)
         ratios["pending_bytes_1M"] = round(workflows[1000000]["heap_per_pending"], 1)
-    targets = {"dispatch_1000_over_10": ">= 0.8", "dispatch_capacity_1000_over_10": ">= 0.8", "per_task_1M_over_10k": "<= 1.25", "pending_bytes_1M": "< 1024"}
+    targets = {"dispatch_1000_over_10": ">= 0.8", "dispatch_capacity_1000_over_10": ">= 0.8",
+               "per_task_1M_over_10k": "<= 1.25", "pending_bytes_1M": "< 1024"}
     print(_table("interchange against simulated worker pools (best of rounds)",
                  ["pools", "dispatch tasks/s", "interchange CPU per task", "interchange RSS per pool"],
                  [[str(k), f"{v['dispatch']:,.0f}", f"{v['cpu_per_task_us']:.1f} µs",
