@@ -180,7 +180,7 @@ class Driver:
         return rate, (sum(self.ix.cpu_times()[:2]) - cpu) / n * 1e6
 
     def close(self) -> None:
-            self.tasks_out.send_multipart([self.wire.COMMAND, pickle.dumps((0, "shutdown", ()))])
+        self.tasks_out.send_multipart([self.wire.COMMAND, pickle.dumps((0, "shutdown", ()))])
         self.proc.wait(60)
         for sim in self.sims:
             sim.wait(60)
