@@ -305,6 +305,8 @@ def plot(tables: dict[str, Any], path: str) -> None:
     twin.plot(xs, [tasks[str(x)]["heap_per_pending"] for x in xs], "s--", color="tab:red")
     twin.set_ylabel("bytes per pending task", color="tab:red")
     right.set_title("no-op workflow, ThreadPoolExecutor(2)")
+    for axes in fig.axes:
+        axes.set_ylim(bottom=0)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
