@@ -81,12 +81,16 @@ class SSHChannel(Channel):
 
     # -- the ssh command line ----------------------------------------------------------------
 
-    def ssh_options(self) -> List[str]:
-        """Options for every ssh (and rsync ``-e``) invocation of this channel: auth, host key, mux."""
+    def ssh_options(self, multiplexed: bool = True) -> List[str]:
+        """Options for every ssh (and rsync ``-e``) invocation of this channel: auth, host key, mux.
+
+        ``multiplexed=False`` makes a connection of its own (ssh takes the first value of an
+        option, so the master's ControlPath cannot be overridden later on the command line).
+        """
+        control = os.path.join(self._state_dir(), "master") if multiplexed else "none"
         opts = ["-p", str(self.port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                 "-o", f"ConnectTimeout={max(1, int(self.connect_timeout))}", "-o", "ServerAliveInterval=15",
-                "-o", "ServerAliveCountMax=3", "-o", "LogLevel=ERROR",
-                "-o", f"ControlPath={os.path.join(self._state_dir(), 'master')}"]
+                "-o", "ServerAliveCountMax=3", "-o", "LogLevel=ERROR", "-o", f"ControlPath={control}"]
         known_hosts = self._known_hosts()
         if known_hosts:
             opts += ["-o", f"UserKnownHostsFile={known_hosts}", "-o", "GlobalKnownHostsFile=/dev/null"]
@@ -221,7 +225,7 @@ class SSHChannel(Channel):
     def execute_forwarding_agent(self, cmd: str, agent_socket: Optional[str],
                                  walltime: Optional[float] = None) -> CommandResult:
         """Run the shell line ``cmd`` on the host in a session of its own that forwards ``agent_socket``."""
-        argv = ["ssh", *self.ssh_options(), "-o", "ControlPath=none", "-o", "ControlMaster=no"]
+        argv = ["ssh", *self.ssh_options(multiplexed=False), "-o", "ControlMaster=no"]
         if agent_socket:
             argv = ["env", f"SSH_AUTH_SOCK={agent_socket}", *argv, "-A"]
         timeout = self.cmd_timeout if walltime is None else walltime

@@ -10,6 +10,7 @@ timed out, no route), ``direct`` says so and the core relays the copy through th
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import re
 import shlex
@@ -26,9 +27,11 @@ from parsl.providers.errors import SchedulerCommandTimeout
 from parsl.providers.shell import execute_wait
 from parsl_staging_rsync.transfer import TIMEOUT
 
-#: What rsync or ssh print when a host cannot be connected to at all.
+logger = logging.getLogger(__name__)
+
+#: What ssh prints when the source cannot connect to the destination, or is not let in.
 _UNREACHABLE = re.compile(r"Connection (refused|timed out|reset)|No route to host|Network is unreachable|"
-                          r"Could not resolve|connection unexpectedly closed \(0 bytes")
+                          r"Could not resolve|Permission denied \(publickey")
 
 
 def _spec(channel: Channel, path: str) -> str:
@@ -71,11 +74,13 @@ class RsyncMover:
         if not hasattr(src, "execute_forwarding_agent"):  # the source is this machine
             self.push(path, dst, dst_path)
             return True
-        target = dst_path if not hasattr(dst, "peer_shell") else f"{dst.hostname}:{dst_path}"
-        argv = ["rsync", "--quiet", f"--timeout={TIMEOUT}"]
-        if hasattr(dst, "peer_shell"):
-            argv += ["-e", dst.peer_shell(self._peer_known_hosts(src, dst))]
-        command = shlex.join([*argv, path, target])
+        if not hasattr(dst, "rsync_shell"):  # the destination is this machine
+            self.pull(src, path, dst_path)
+            return True
+        if not hasattr(dst, "peer_shell"):
+            raise MoveFailed(f"{type(dst).__name__} cannot be reached from another host by rsync")
+        argv = ["rsync", "--quiet", f"--timeout={TIMEOUT}", "-e", dst.peer_shell(self._peer_known_hosts(src, dst))]
+        command = shlex.join([*argv, path, f"{dst.hostname}:{dst_path}"])
         try:
             result = src.execute_forwarding_agent(command, getattr(dst, "agent_socket", lambda: None)(),
                                                   self.timeout)
@@ -84,6 +89,8 @@ class RsyncMover:
         if result.retcode == 0:
             return True
         if _UNREACHABLE.search(result.stderr) and "No space" not in result.stderr:
+            logger.warning("%s cannot reach %s (%s): relaying through this machine", src.hostname, dst.hostname,
+                           _failure(result.stderr))
             return False
         raise MoveFailed(f"rsync on {src.hostname} exited with code {result.retcode}: {_failure(result.stderr)}")
 
