@@ -143,3 +143,16 @@ def test_unlabelled_tasks_go_only_where_their_files_can_be_staged(make_dfk, tmp_
     assert labels == {"site"}
     anywhere = {consume(inputs=[File(str(there))]).task_record["executor"] for _ in range(30)}
     assert anywhere == {"plain", "site"}
+
+
+def test_a_copy_that_does_not_match_its_checksum_is_refused_and_removed(tmp_path):
+    from parsl.channels.local import LocalChannel
+    from parsl.data_provider.site_store import SiteStore
+
+    store = SiteStore("S", LocalChannel(), str(tmp_path / "S"), 1 << 20)
+    partial = store.partial("0" * 64)
+    Path(partial).write_text("not what was sent")
+    with pytest.raises(StagingError) as info:
+        store.verify_and_install("file:///x", partial, "0" * 64)
+    assert "checksum mismatch" in str(info.value) and "'S'" in str(info.value)
+    assert not os.path.exists(partial) and not os.path.exists(store.blob("0" * 64))

@@ -92,13 +92,17 @@ class SiteStore:
         return out[0], int(out[-1])
 
     def verify_and_install(self, url: str, partial: str, sha256: str) -> str:
-        """Check the received ``partial`` against ``sha256`` and rename it into the cache."""
-        got, _ = self.checksum(url, partial)
-        blob = self.blob(sha256)
-        if got != sha256:
-            self.channel.execute_wait(f"rm -f -- {shlex.quote(partial)}")
-            raise self.error(url, f"checksum mismatch after transfer: expected sha256 {sha256}, got {got}")
-        self.run(url, "cannot install the received file", f"mv -f -- {shlex.quote(partial)} {shlex.quote(blob)}")
+        """Check the received ``partial`` against ``sha256`` and rename it into the cache (one round trip)."""
+        p, blob = shlex.quote(partial), self.blob(sha256)
+        script = (f"got=$(sha256sum -- {p}) || exit 1; got=${{got%% *}}; "
+                  f"if [ \"$got\" != {sha256} ]; then rm -f -- {p}; echo \"$got\"; exit 4; fi; "
+                  f"mv -f -- {p} {shlex.quote(blob)}")
+        result = self.channel.execute_wait(script)
+        if result.retcode == 4:
+            raise self.error(url, f"checksum mismatch after transfer: expected sha256 {sha256}, "
+                             f"got {result.stdout.strip()}")
+        if result.retcode != 0:
+            raise self.error(url, "cannot install the received file", result.stderr)
         return blob
 
     def adopt(self, url: str, path: str, sha256: str) -> str:
