@@ -124,7 +124,7 @@ class DataManager:
         raise ValueError(f"File site {executor!r}: that executor has no SiteStaging in its storage_access, "
                          f"so files cannot be taken from it")
 
-    def able_to_stage(self, labels: Sequence[str], args: Sequence[Any], kwargs: Dict[str, Any]) -> Sequence[str]:
+    def able_to_stage(self, labels: List[str], args: Sequence[Any], kwargs: Dict[str, Any]) -> List[str]:
         """The executors among ``labels`` whose staging providers accept every File of a call.
 
         Unlabelled tasks are spread over these only. When none can, all of ``labels`` are
