@@ -85,7 +85,7 @@ def test_a_file_follows_its_consumer_and_the_second_consumer_uses_the_cached_cop
 
 
 def test_a_local_input_is_uploaded_into_the_sandbox(make_dfk, tmp_path):
-    dfk, monitor = two_sites(make_dfk, tmp_path, collect=False)
+    _, monitor = two_sites(make_dfk, tmp_path, collect=False)
     local = tmp_path / "in.txt"
     local.write_text("from the laptop")
     path, text = consume(inputs=[File(str(local))], executors=["B"]).result()
@@ -94,10 +94,10 @@ def test_a_local_input_is_uploaded_into_the_sandbox(make_dfk, tmp_path):
 
 
 def test_a_file_declared_on_a_site_is_taken_from_there(make_dfk, tmp_path):
-    dfk, monitor = two_sites(make_dfk, tmp_path)
+    _, monitor = two_sites(make_dfk, tmp_path)
     there = tmp_path / "A-scratch.txt"
     there.write_text("already on A")
-    path, text = consume(inputs=[File(str(there), site="A")], executors=["B"]).result()
+    _, text = consume(inputs=[File(str(there), site="A")], executors=["B"]).result()
     assert text == "already on A"
     assert [(t.source, t.dest, t.route) for t in monitor.seen] == [("A", "B", "direct")]
 
