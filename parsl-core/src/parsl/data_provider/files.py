@@ -19,7 +19,7 @@ class File:
 
     __slots__ = ("__weakref__", "filename", "local_path", "netloc", "path", "scheme", "site", "url")
 
-    def __init__(self, url: Union[str, os.PathLike[str]], site: Optional[str] = None) -> None:
+    def __init__(self, url: Union[str, os.PathLike[str]], *, site: Optional[str] = None) -> None:
         if not isinstance(url, (str, os.PathLike)):
             raise TypeError(f"File url must be a str or os.PathLike, not {type(url).__name__}: {url!r}")
         self.url = os.fspath(url) if isinstance(url, os.PathLike) else url
