@@ -82,8 +82,13 @@ class SiteStore:
         return posixpath.join(self.cache, f"{sha256}{PARTIAL}{uuid.uuid4().hex[:12]}")
 
     def sandbox_path(self, filename: str) -> str:
-        """A fresh sandbox for one file of one task."""
-        return posixpath.join(self.root, "sandbox", uuid.uuid4().hex, filename)
+        """A fresh sandbox for one file of one task.
+
+        Called when a task is submitted: with an absolute ``root`` it costs nothing (the worker or
+        the staging task makes the directory), so a site that is down delays no submission.
+        """
+        base = self.wanted_root if posixpath.isabs(self.wanted_root) else self.root
+        return posixpath.join(base, "sandbox", uuid.uuid4().hex, filename)
 
     def checksum(self, url: str, path: str) -> Tuple[str, int]:
         """The sha256 and size of ``path`` on the site."""
