@@ -91,7 +91,9 @@ def test_scheduler_commands_and_the_script_go_through_ssh(login: Login, tmp_path
     assert "via-ssh" in (status.stdout_summary or "")
     remote = tmp_path / "remote scripts"
     assert [p.suffix for p in remote.iterdir() if p.name.startswith("parsl.ssh")].count(".submit") == 1
-    assert status.stdout_path and status.stdout_path.startswith(str(remote))
+    # the output was fetched through the channel next to the local copy of the script
+    assert status.stdout_path and status.stdout_path.startswith(str(tmp_path / "local")), status.stdout_path
+    assert any(p.suffix == ".stdout" for p in remote.iterdir())
     # the script dir, the push, sbatch and at least one squeue: each a session on the login sshd
     assert Path(login.sshd_log).read_text().count("Starting session: command") - before >= 4
 
