@@ -44,8 +44,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from parsl.channels.base import Channel
-    from parsl.data_provider.data_manager import DataManager
     from parsl.data_provider.files import File
+    from parsl.plugins.protocols import DataManagerView
 
 
 def site_channel(executor: Any) -> Channel:
@@ -74,7 +74,7 @@ class SiteStaging(Staging):
     def mover(self) -> Mover:
         return CopyMover()
 
-    def store(self, dm: DataManager, executor: str) -> SiteStore:
+    def store(self, dm: DataManagerView, executor: str) -> SiteStore:
         """The data directory of the site of ``executor``."""
         with self._lock:
             if executor not in self._stores:
@@ -88,25 +88,25 @@ class SiteStaging(Staging):
     def can_stage_out(self, file: File) -> bool:
         return file.scheme == "file"
 
-    def stage_in(self, dm: DataManager, executor: str, file: File,  # type: ignore[override]
+    def stage_in(self, dm: DataManagerView, executor: str, file: File,
                  parent_fut: Future | None) -> Future | None:
         store = self.store(dm, executor)
         file.local_path = store.sandbox_path(file.filename)
         return dm.stage_in_task(file, parent_fut, stage_in_to_site, self.mover(), dm, store)
 
-    def stage_out(self, dm: DataManager, executor: str, file: File,  # type: ignore[override]
+    def stage_out(self, dm: DataManagerView, executor: str, file: File,
                   app_fu: Future) -> Future | None:
         store = self.store(dm, executor)
         file.local_path = store.sandbox_path(file.filename)
         return dm.submit_staging_task(stage_out_from_site, self.mover(), dm, store, self.collect, app_fu,
                                       inputs=[file])
 
-    def replace_task(self, dm: DataManager, executor: str, file: File,  # type: ignore[override]
+    def replace_task(self, dm: DataManagerView, executor: str, file: File,
                      func: Callable) -> Callable:
         assert file.local_path is not None
         return functools.partial(_run_then_remove, func, file.local_path)
 
-    def replace_task_stage_out(self, dm: DataManager, executor: str, file: File,  # type: ignore[override]
+    def replace_task_stage_out(self, dm: DataManagerView, executor: str, file: File,
                                func: Callable) -> Callable:
         assert file.local_path is not None
         return functools.partial(_make_dir_then_run, func, os.path.dirname(file.local_path))
@@ -129,7 +129,7 @@ def _make_dir_then_run(func: Callable[..., Any], directory: str, *args: Any, **k
 # -- the staging tasks (on the submit side) ----------------------------------------------------
 
 
-def stage_in_to_site(mover: Mover, dm: DataManager, store: SiteStore, parent_fut: Any = None,
+def stage_in_to_site(mover: Mover, dm: DataManagerView, store: SiteStore, parent_fut: Any = None,
                      outputs: Iterable[File] = ()) -> None:
     """Put ``outputs[0]`` at its sandbox path on the site, from the site's cache or by a transfer."""
     file = next(iter(outputs))
@@ -144,7 +144,7 @@ def stage_in_to_site(mover: Mover, dm: DataManager, store: SiteStore, parent_fut
     raise store.error(file.url, f"the cache keeps evicting {file.filename}; is cache_size too small?")
 
 
-def _bring(mover: Mover, dm: DataManager, store: SiteStore, file: File) -> str:
+def _bring(mover: Mover, dm: DataManagerView, store: SiteStore, file: File) -> str:
     """The path of a verified copy of ``file`` in ``store``'s cache, transferring it if needed."""
     started = datetime.datetime.now()
     have = dm.replicas.get(file.url, store.name)
@@ -169,7 +169,7 @@ def _bring(mover: Mover, dm: DataManager, store: SiteStore, file: File) -> str:
     return blob
 
 
-def _source(dm: DataManager, file: File) -> Replica:
+def _source(dm: DataManagerView, file: File) -> Replica:
     """Where to copy ``file`` from: a site that holds it (before this machine), or this machine."""
     replicas = sorted(dm.replicas.of(file.url), key=lambda r: r.site == SUBMIT_SITE)
     if replicas:
@@ -186,7 +186,7 @@ def _source(dm: DataManager, file: File) -> Replica:
     return replica
 
 
-def stage_out_from_site(mover: Mover, dm: DataManager, store: SiteStore, collect: bool, app_fu: Any = None,
+def stage_out_from_site(mover: Mover, dm: DataManagerView, store: SiteStore, collect: bool, app_fu: Any = None,
                         inputs: Iterable[File] = ()) -> None:
     """Keep the task's output in its site's cache, record it, and (``collect``) copy it back here."""
     file = next(iter(inputs))
@@ -203,7 +203,7 @@ def stage_out_from_site(mover: Mover, dm: DataManager, store: SiteStore, collect
     dm.replicas.forget(store.name, store.evict())
 
 
-def _collect(mover: Mover, dm: DataManager, store: SiteStore, file: File, blob: str, sha256: str,
+def _collect(mover: Mover, dm: DataManagerView, store: SiteStore, file: File, blob: str, sha256: str,
              size: int) -> None:
     """Copy the output back to its path here, verified and atomically."""
     started, clock = datetime.datetime.now(), time.monotonic()
