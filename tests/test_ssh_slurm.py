@@ -14,13 +14,14 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterator, NamedTuple, Sequence
 
 import pytest
 
 import parsl
 from parsl import python_app
 from parsl.config import Config
+from parsl.data_provider.files import File
 from parsl.executors.threads import ThreadPoolExecutor
 from parsl.jobs.states import JobState
 from parsl.providers import AdHocProvider
@@ -30,6 +31,7 @@ from parsl.testing.sites import sites, start_sshd
 from parsl_channel_ssh import SSHChannel
 from parsl_executor_htex.executor import HighThroughputExecutor
 from parsl_provider_slurm.slurm import SlurmProvider
+from parsl_staging_rsync import RSyncSiteStaging
 
 
 class Login(NamedTuple):
@@ -89,7 +91,9 @@ def test_scheduler_commands_and_the_script_go_through_ssh(login: Login, tmp_path
     assert "via-ssh" in (status.stdout_summary or "")
     remote = tmp_path / "remote scripts"
     assert [p.suffix for p in remote.iterdir() if p.name.startswith("parsl.ssh")].count(".submit") == 1
-    assert status.stdout_path and status.stdout_path.startswith(str(remote))
+    # the output was fetched through the channel next to the local copy of the script
+    assert status.stdout_path and status.stdout_path.startswith(str(tmp_path / "local")), status.stdout_path
+    assert any(p.suffix == ".stdout" for p in remote.iterdir())
     # the script dir, the push, sbatch and at least one squeue: each a session on the login sshd
     assert Path(login.sshd_log).read_text().count("Starting session: command") - before >= 4
 
@@ -124,8 +128,19 @@ def site() -> tuple[str, str]:
     return addresses, os.environ.get("SLURM_JOB_ID", "")
 
 
+def make(text: str, outputs: Sequence[File] = ()) -> None:
+    with open(outputs[0], "w") as f:
+        f.write(text)
+
+
+def read(inputs: Sequence[File] = ()) -> str:
+    with open(inputs[0]) as f:
+        return f.read()
+
+
 def test_three_sites_in_one_script(login: Login, tmp_path: Path) -> None:
-    """HTEX on Slurm over SSH, HTEX on a firewalled ad-hoc host over SSH, and local threads."""
+    """HTEX on Slurm over SSH, HTEX on a firewalled ad-hoc host over SSH, and local threads;
+    files made on one site are read on the others (RSyncSiteStaging on every site)."""
     # workers import this module: the apps are pickled by reference
     worker_init = f"export PYTHONPATH={shlex.quote(str(Path(__file__).parent))}:$PYTHONPATH"
     with sites(["compute1"], isolated=["compute1"]) as topology:
@@ -133,11 +148,15 @@ def test_three_sites_in_one_script(login: Login, tmp_path: Path) -> None:
         adhoc_channel = SSHChannel(node.address, username="root", key_filename=topology.key_filename,
                                    host_key=node.host_key)
         slurm = slurm_over_ssh(login, tmp_path, worker_init=worker_init)
+        staging = {name: [RSyncSiteStaging(root=str(tmp_path / f"{name}-data"))]
+                   for name in ("cluster", "adhoc", "laptop")}
         executors = [
-            HighThroughputExecutor(label="cluster", provider=slurm, max_workers_per_node=1),
+            HighThroughputExecutor(label="cluster", provider=slurm, max_workers_per_node=1,
+                                   storage_access=staging["cluster"]),
             HighThroughputExecutor(label="adhoc", address=topology.submit_address, max_workers_per_node=1,
-                                   provider=AdHocProvider(channels=[adhoc_channel], worker_init=worker_init)),
-            ThreadPoolExecutor(label="laptop", max_threads=2),
+                                   provider=AdHocProvider(channels=[adhoc_channel], worker_init=worker_init),
+                                   storage_access=staging["adhoc"]),
+            ThreadPoolExecutor(label="laptop", max_threads=2, storage_access=staging["laptop"]),
         ]
         dfk = parsl.load(Config(executors=executors, run_dir=str(tmp_path / "runinfo"), strategy="none"))
         try:
@@ -145,6 +164,15 @@ def test_three_sites_in_one_script(login: Login, tmp_path: Path) -> None:
                         for label in ("cluster", "adhoc", "laptop")}
             anywhere = python_app(site)
             spread = [f.result(timeout=180) for f in [anywhere() for _ in range(30)]]
+            on_cluster = python_app(make, executors=["cluster"])("from the cluster",
+                                                                 outputs=[File(str(tmp_path / "c.txt"))])
+            on_adhoc = python_app(make, executors=["adhoc"])("from the ad-hoc host",
+                                                             outputs=[File(str(tmp_path / "a.txt"))])
+            read_on = {label: python_app(read, executors=[label]) for label in ("cluster", "adhoc", "laptop")}
+            texts = [read_on["adhoc"](inputs=[on_cluster.outputs[0]]).result(timeout=180),
+                     read_on["laptop"](inputs=[on_cluster.outputs[0]]).result(timeout=180),
+                     read_on["cluster"](inputs=[on_adhoc.outputs[0]]).result(timeout=180)]
+            routes = {(t.source, t.dest, t.route) for t in dfk.data_manager.transfers if t.route != "collect"}
         finally:
             dfk.cleanup()
             adhoc_channel.close()
@@ -154,3 +182,7 @@ def test_three_sites_in_one_script(login: Login, tmp_path: Path) -> None:
     assert directed["laptop"][1] == "" and node.address not in directed["laptop"][0]
     kinds = {"adhoc" if node.address in out else "cluster" if job else "laptop" for out, job in spread}
     assert len(kinds) >= 2, kinds
+    assert texts == ["from the cluster", "from the cluster", "from the ad-hoc host"]
+    # the login node (loopback here) reaches the ad-hoc host; the ad-hoc host cannot reach it
+    assert routes == {("cluster", "adhoc", "direct"), ("cluster", "laptop", "direct"),
+                      ("adhoc", "cluster", "relay")}, routes

@@ -16,6 +16,7 @@ import pytest
 
 import parsl
 from parsl import python_app
+from parsl.channels.errors import TunnelError
 from parsl.config import Config
 from parsl.errors import ConfigurationError
 from parsl.providers import AdHocProvider
@@ -63,3 +64,26 @@ def test_worker_tunnel_true_needs_a_channel_that_forwards(tmp_path: Path) -> Non
     htex = HighThroughputExecutor(label="no_tunnel", worker_tunnel=True)
     with pytest.raises(ConfigurationError, match="worker_tunnel=True"):
         parsl.load(Config(executors=[htex], run_dir=str(tmp_path / "runinfo")))
+
+
+def test_a_required_tunnel_whose_port_is_in_use_names_host_and_port(tmp_path: Path) -> None:
+    with sites(["compute1"], isolated=["compute1"]) as topology:
+        node = topology["compute1"]
+        listen = ("import socket; s = socket.create_server(('127.0.0.1', 0)); "
+                  "print(s.getsockname()[1], flush=True); s.accept()")
+        holder = node.popen(["python3", "-c", listen], stdout=subprocess.PIPE, text=True)
+        busy = channel(topology, "compute1")
+        try:
+            port = int(holder.stdout.readline())  # type: ignore[union-attr]
+            htex = HighThroughputExecutor(label="busy_port", address=topology.submit_address, worker_port=port,
+                                          worker_tunnel=True, provider=AdHocProvider(channels=[busy]))
+            with pytest.raises(TunnelError) as info:
+                parsl.load(Config(executors=[htex], run_dir=str(tmp_path / "runinfo"), strategy="none"))
+            interchange = htex._client.proc
+        finally:
+            parsl.clear()
+            busy.close()
+            holder.kill()
+            holder.wait()
+    assert node.address in str(info.value) and str(port) in str(info.value), info.value
+    assert interchange is not None and interchange.poll() is not None  # it did not outlive the failed start

@@ -11,6 +11,8 @@ from typing import Any, List, Sequence
 
 from parsl.config import Config
 from parsl.data_provider.files import File
+from parsl.data_provider.replicas import ReplicaRegistry
+from parsl.data_provider.site_moves import Routes
 from parsl.executors.base import ParslExecutor
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.protocols import DataFlowKernelView, DataManagerView
@@ -46,8 +48,11 @@ def test_a_monitor_is_started_with_every_member_of_the_dataflow_kernel_view(make
 
 def test_stagers_are_handed_a_data_manager_with_every_member_of_its_view(dfk: Any) -> None:
     dm = dfk.data_manager
-    assert members(DataManagerView) == ["dfk", "stage_in_task", "submit_staging_task"]
+    assert members(DataManagerView) == ["dfk", "record_transfer", "replicas", "routes", "site_store",
+                                        "stage_in_task", "submit_staging_task"]
     assert dm.dfk is dfk
+    assert isinstance(dm.replicas, ReplicaRegistry) and isinstance(dm.routes, Routes)
+    assert callable(dm.record_transfer) and callable(dm.site_store)
     assert dm.submit_staging_task(pow, 2, 10).result(timeout=60) == 1024
     staged = File("file:///tmp/staged-by-a-fake-fetch")
     assert dm.stage_in_task(staged, None, fake_fetch, "token").result(timeout=60) is staged

@@ -94,6 +94,7 @@ class Plan:
     status: list[dict[str, Any]] = attrs.Factory(list)
     resources: list[dict[str, Any]] = attrs.Factory(list)
     blocks: list[dict[str, Any]] = attrs.Factory(list)
+    transfers: list[dict[str, Any]] = attrs.Factory(list)
     nodes: dict[Key, dict[str, Any]] = attrs.Factory(dict)
     status_times: dict[Key, datetime.datetime] = attrs.Factory(dict)
     block_times: dict[Key, datetime.datetime] = attrs.Factory(dict)
@@ -141,6 +142,9 @@ class Plan:
         self.states[tkey] = {"run_id": run_id, "task_id": task_id, "try_id": try_id,
                              "task_status_name": name, "timestamp": ts, "task_func_name": func}
         self.final_states[tkey] = name
+
+    def _add_transfer(self, e: dict[str, Any]) -> None:
+        self.transfers.append(e)
 
     def _add_block(self, e: dict[str, Any]) -> None:
         key = (e["run_id"], e["block_id"], e["executor_label"])
@@ -195,6 +199,7 @@ class Plan:
         yield _update(schema.try_, ("run_id", "task_id", "try_id"), _TRY_WORKER), [
             w for key, w in self.try_workers.items() if key in k.tries]
         yield schema.status.insert(), self.status
+        yield schema.transfer.insert(), self.transfers
         yield schema.task_state.insert(), [r for key, r in self.states.items() if key not in k.states]
         yield _update(schema.task_state, ("run_id", "task_id"), ("try_id", "task_status_name", "timestamp")), [
             r for key, r in self.states.items() if key in k.states]

@@ -26,6 +26,7 @@ from parsl_monitoring.records import transition
 from parsl_monitoring.redact import hide_password, repr_url
 
 if TYPE_CHECKING:
+    from parsl.data_provider.transfer_record import Transfer
     from parsl.dataflow.states import States
     from parsl.jobs.states import JobStatus
     from parsl.plugins.protocols import DataFlowKernelView
@@ -164,6 +165,16 @@ class MonitoringHub(Monitor):
             "run_id": self.run_id, "executor_label": executor_label, "block_id": str(block_id),
             "job_id": None if job_id is None else str(job_id),
             "timestamp": datetime.datetime.now(), "status": getattr(state, "name", str(state)),
+        })
+
+    @hookimpl
+    def parsl_transfer(self, dfk: DataFlowKernelView, transfer: Transfer) -> None:
+        if self._writer is None or dfk is not self._dfk:
+            return
+        self._writer.put("transfer", {
+            "run_id": self.run_id, "url": transfer.url, "source_site": transfer.source, "dest_site": transfer.dest,
+            "route": transfer.route, "bytes": transfer.bytes, "time_started": transfer.started,
+            "seconds": transfer.seconds, "sha256": transfer.sha256, "error": transfer.error,
         })
 
     @hookimpl

@@ -167,6 +167,22 @@ failure = Table(
     PrimaryKeyConstraint("run_id", "task_id", "try_id"),
 )
 
+transfer = Table(
+    "transfer", metadata,
+    Column("id", Integer, nullable=False, primary_key=True, autoincrement=True),
+    Column("run_id", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("source_site", Text, nullable=False),
+    Column("dest_site", Text, nullable=False),
+    Column("route", Text, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("time_started", DateTime, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("error", Text, nullable=True),
+    Index("ix_transfer_run", "run_id"),
+)
+
 meta = Table(
     "parsl_monitoring_meta", metadata,
     Column("key", Text, primary_key=True),

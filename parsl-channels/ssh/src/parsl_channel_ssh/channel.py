@@ -27,6 +27,7 @@ from parsl.channels.errors import ChannelError, HostUnreachable, TunnelError
 from parsl.plugins.settings import settings
 from parsl.providers.errors import SchedulerCommandTimeout
 from parsl.providers.shell import Command, CommandResult, display, execute_wait, kill_process_group
+from parsl_channel_ssh.agent import KeyAgent
 from parsl_channel_ssh.diagnose import SSH_FAILED, ssh_error
 
 #: Where job scripts go on the remote host when ``script_dir`` is not set (relative to the home directory).
@@ -65,6 +66,7 @@ class SSHChannel(Channel):
         self._state: Optional[str] = None
         self._remote_script_dir: Optional[str] = None
         self._finalizer: Optional[weakref.finalize] = None
+        self._agent: Optional[KeyAgent] = None
 
     # -- what users see ----------------------------------------------------------------------
 
@@ -79,12 +81,16 @@ class SSHChannel(Channel):
 
     # -- the ssh command line ----------------------------------------------------------------
 
-    def ssh_options(self) -> List[str]:
-        """Options for every ssh (and rsync ``-e``) invocation of this channel: auth, host key, mux."""
+    def ssh_options(self, multiplexed: bool = True) -> List[str]:
+        """Options for every ssh (and rsync ``-e``) invocation of this channel: auth, host key, mux.
+
+        ``multiplexed=False`` makes a connection of its own (ssh takes the first value of an
+        option, so the master's ControlPath cannot be overridden later on the command line).
+        """
+        control = os.path.join(self._state_dir(), "master") if multiplexed else "none"
         opts = ["-p", str(self.port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                 "-o", f"ConnectTimeout={max(1, int(self.connect_timeout))}", "-o", "ServerAliveInterval=15",
-                "-o", "ServerAliveCountMax=3", "-o", "LogLevel=ERROR",
-                "-o", f"ControlPath={os.path.join(self._state_dir(), 'master')}"]
+                "-o", "ServerAliveCountMax=3", "-o", "LogLevel=ERROR", "-o", f"ControlPath={control}"]
         known_hosts = self._known_hosts()
         if known_hosts:
             opts += ["-o", f"UserKnownHostsFile={known_hosts}", "-o", "GlobalKnownHostsFile=/dev/null"]
@@ -150,6 +156,9 @@ class SSHChannel(Channel):
             if self._finalizer is not None:
                 self._finalizer()
                 self._finalizer = None
+            if self._agent is not None:
+                self._agent.close()
+                self._agent = None
             self._state = None
 
     # -- commands and files ------------------------------------------------------------------
@@ -181,6 +190,49 @@ class SSHChannel(Channel):
             raise TunnelError(self.where, f"cannot forward port {remote_port} on the host to {local_host}:"
                               f"{local_port} (is port {remote_port} in use there?)", result.stderr)
         return True
+
+    # -- file transfers between sites ------------------------------------------------------------
+
+    def rsync_shell(self) -> str:
+        """rsync's ``-e`` for this host from here: the channel's own options, through its master."""
+        self.connect()
+        return shlex.join(["ssh", *self.ssh_options()])
+
+    def peer_shell(self, known_hosts_path: str) -> str:
+        """rsync's ``-e`` for reaching this host from another host, whose copy of our host key is at
+        ``known_hosts_path``; the credentials come from the agent the other host's session forwards."""
+        opts = ["ssh", "-p", str(self.port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+                "-o", f"ConnectTimeout={max(1, int(self.connect_timeout))}", "-o", "LogLevel=ERROR",
+                "-o", f"UserKnownHostsFile={known_hosts_path}", "-o", "GlobalKnownHostsFile=/dev/null"]
+        if self.username:
+            opts += ["-l", self.username]
+        return shlex.join(opts)
+
+    def known_hosts_text(self) -> str:
+        """The known_hosts lines that verify this host (public keys only), for a peer to check it."""
+        with open(self._known_hosts() or os.path.expanduser("~/.ssh/known_hosts")) as f:
+            return f.read()
+
+    def agent_socket(self) -> Optional[str]:
+        """An agent holding this channel's key (a private one for ``key_filename``, else the user's)."""
+        if self.key_filename is None:
+            return os.environ.get("SSH_AUTH_SOCK")
+        with self._lock:
+            if self._agent is None:
+                self._agent = KeyAgent(self.key_filename, self.where)
+            return self._agent.socket
+
+    def execute_forwarding_agent(self, cmd: str, agent_socket: Optional[str],
+                                 walltime: Optional[float] = None) -> CommandResult:
+        """Run the shell line ``cmd`` on the host in a session of its own that forwards ``agent_socket``."""
+        argv = ["ssh", *self.ssh_options(multiplexed=False), "-o", "ControlMaster=no"]
+        if agent_socket:
+            argv = ["env", f"SSH_AUTH_SOCK={agent_socket}", *argv, "-A"]
+        timeout = self.cmd_timeout if walltime is None else walltime
+        try:
+            return execute_wait([*argv, "--", self.hostname, cmd], timeout)
+        except SchedulerCommandTimeout as e:
+            raise SchedulerCommandTimeout(self.display(cmd), e.timeout, e.stdout, e.stderr) from None
 
     def remote_dir(self, local_dir: str) -> str:
         """``script_dir`` on the host (created, made absolute once); the local directory is not used."""

@@ -20,12 +20,16 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence,
 
 from parsl.app.futures import DataFuture
 from parsl.data_provider.files import File
+from parsl.data_provider.replicas import ReplicaRegistry
+from parsl.data_provider.site_moves import Routes
 from parsl.data_provider.staging import Staging
 from parsl.data_provider.staging_errors import StagingError, describe
 from parsl.dataflow.futures import ExecDoneFuture
 from parsl.errors import NoStagingProvider
 
 if TYPE_CHECKING:
+    from parsl.data_provider.site_store import SiteStore
+    from parsl.data_provider.transfer_record import Transfer
     from parsl.dataflow.dflow import DataFlowKernel
     from parsl.dataflow.futures import AppFuture
     from parsl.dataflow.taskrecord import TaskRecord
@@ -94,6 +98,48 @@ class DataManager:
 
     def __init__(self, dfk: DataFlowKernel) -> None:
         self.dfk = dfk
+        #: Where each file produced or moved by a site stager lives (see ``SiteStaging``).
+        self.replicas = ReplicaRegistry()
+        self.routes = Routes()
+        #: Every transfer so far, in order (monitors also see each one as it happens).
+        self.transfers: List[Transfer] = []
+        self._transfers_lock = threading.Lock()
+
+    def record_transfer(self, transfer: Transfer) -> None:
+        """Keep ``transfer`` and report it to monitors (``parsl_transfer``)."""
+        with self._transfers_lock:
+            self.transfers.append(transfer)
+        self.dfk._notify("parsl_transfer", dfk=self.dfk, transfer=transfer)
+
+    def site_store(self, executor: str) -> SiteStore:
+        """The data directory of the site of ``executor``, which must stage through ``SiteStaging``."""
+        from parsl.data_provider.site_staging import SiteStaging
+
+        if executor not in self.dfk.executors:
+            raise ValueError(f"File site {executor!r} is not an executor of this workflow "
+                             f"(known: {', '.join(sorted(self.dfk.executors))})")
+        for provider in self.storage_access(executor):
+            if isinstance(provider, SiteStaging):
+                return provider.store(self, executor)
+        raise ValueError(f"File site {executor!r}: that executor has no SiteStaging in its storage_access, "
+                         f"so files cannot be taken from it")
+
+    def able_to_stage(self, labels: List[str], args: Sequence[Any], kwargs: Dict[str, Any]) -> List[str]:
+        """The executors among ``labels`` whose staging providers accept every File of a call.
+
+        Unlabelled tasks are spread over these only. When none can, all of ``labels`` are
+        returned, so that the task fails with the staging error that says why.
+        """
+        inputs, outputs = _files_of(args, kwargs)
+        if not inputs and not outputs:
+            return labels
+        able = [label for label in labels if self._can_stage(label, inputs, outputs)]
+        return able or labels
+
+    def _can_stage(self, executor: str, inputs: List[File], outputs: List[File]) -> bool:
+        providers = self.storage_access(executor)
+        return (all(any(p.can_stage_in(f) for p in providers) for f in inputs)
+                and all(any(p.can_stage_out(f) for p in providers) for f in outputs))
 
     def storage_access(self, executor: str) -> List[Staging]:
         """The staging providers of executor ``executor``, or the defaults."""
@@ -292,6 +338,20 @@ class DataManager:
 
     def replace_task_stage_out(self, file: File, func: Callable, executor: str) -> Callable:
         return self._provider(file, executor, False).replace_task_stage_out(self, executor, file, func) or func
+
+
+def _files_of(args: Sequence[Any], kwargs: Dict[str, Any]) -> Tuple[List[File], List[File]]:
+    """The Files a call stages in (arguments, ``inputs``) and out (``outputs``, ``stdout``/``stderr``)."""
+    def file_of(value: Any) -> Optional[File]:
+        if isinstance(value, DataFuture):
+            return value.file_obj
+        return value if isinstance(value, File) else None
+
+    candidates = [*args, *(v for k, v in kwargs.items() if k not in _SPECIAL_KWARGS), *(kwargs.get("inputs") or ())]
+    inputs = [f for f in map(file_of, candidates) if f is not None]
+    produced = [*(kwargs.get("outputs") or ()), kwargs.get("stdout"), kwargs.get("stderr")]
+    outputs = [f for f in produced if isinstance(f, File)]
+    return inputs, outputs
 
 
 def _stage_out_failure(stage_outs: Sequence[Tuple[Future, str]]) -> Optional[BaseException]:

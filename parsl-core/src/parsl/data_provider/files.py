@@ -3,7 +3,8 @@
 ``File("data.txt")`` and ``File("file:///abs/data.txt")`` are local files; any other scheme
 (``https://``, ``ftp://``, ``globus://``, ``zip:``) is served by the staging plugin that
 registered that scheme. Staging may record where the file landed in ``local_path``; that is
-what ``filepath`` (and ``os.fspath``) then return.
+what ``filepath`` (and ``os.fspath``) then return. ``site`` names the executor whose host holds
+the file (``File("/scratch/in.dat", site="cluster")``); None means this machine or the URL's host.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from urllib.parse import urlparse
 class File:
     """A file, by URL, with the parts of the URL as attributes."""
 
-    __slots__ = ("__weakref__", "filename", "local_path", "netloc", "path", "scheme", "url")
+    __slots__ = ("__weakref__", "filename", "local_path", "netloc", "path", "scheme", "site", "url")
 
-    def __init__(self, url: Union[str, os.PathLike[str]]) -> None:
+    def __init__(self, url: Union[str, os.PathLike[str]], *, site: Optional[str] = None) -> None:
         if not isinstance(url, (str, os.PathLike)):
             raise TypeError(f"File url must be a str or os.PathLike, not {type(url).__name__}: {url!r}")
         self.url = os.fspath(url) if isinstance(url, os.PathLike) else url
@@ -28,10 +29,11 @@ class File:
         self.path = parsed.path
         self.filename = os.path.basename(self.path)
         self.local_path: Optional[str] = None
+        self.site = site
 
     def cleancopy(self) -> File:
-        """A copy as constructed: the URL only, without any ``local_path`` staging recorded."""
-        return type(self)(self.url)
+        """A copy as constructed: the URL and site, without any ``local_path`` staging recorded."""
+        return type(self)(self.url, site=self.site) if self.site is not None else type(self)(self.url)
 
     @property
     def filepath(self) -> str:
@@ -56,11 +58,14 @@ class File:
                  f"netloc={self.netloc}", f"path={self.path}", f"filename={self.filename}"]
         if self.local_path is not None:
             parts.append(f"local_path={self.local_path}")
+        if self.site is not None:
+            parts.append(f"site={self.site}")
         return f"<{' '.join(parts)}>"
 
     def __getstate__(self) -> dict:
         return {k: getattr(self, k) for k in self.__slots__ if k != "__weakref__"}
 
     def __setstate__(self, state: dict) -> None:
+        self.site = None  # absent from Files pickled before sites existed
         for k, v in state.items():
             setattr(self, k, v)

@@ -252,6 +252,8 @@ class DataFlowKernel:
         self.task_count = task_id + 1
         if executors == "all":
             labels = self._labels
+            if len(labels) > 1:
+                labels = self.data_manager.able_to_stage(labels, app_args, kwargs)
             label = labels[0] if len(labels) == 1 else random.choice(labels)
         elif isinstance(executors, (list, tuple)) and executors:
             label = executors[0] if len(executors) == 1 else random.choice(executors)

@@ -30,6 +30,7 @@ import pluggy
 if TYPE_CHECKING:
     import argparse
 
+    from parsl.data_provider.transfer_record import Transfer
     from parsl.dataflow.states import States
     from parsl.dataflow.taskrecord import TaskRecord
     from parsl.jobs.states import JobStatus
@@ -165,10 +166,20 @@ def parsl_block_state(dfk: DataFlowKernelView, executor_label: str, block_id: st
     """
 
 
+@hookspec
+def parsl_transfer(dfk: DataFlowKernelView, transfer: Transfer) -> None:
+    """A file was put on a site (or found there already): a ``parsl.data_provider.transfer_record.Transfer``.
+
+    Called once per transfer by ``SiteStaging``, from the staging task's thread, when the copy
+    is verified (or has failed). Added in 1.2.
+    """
+
+
 #: Hooks that observe a running workflow, in the order listed in the docs.
 MONITOR_HOOKS: tuple[Callable[..., None], ...] = (
     parsl_workflow_start,
     parsl_workflow_end,
     parsl_task_state,
     parsl_block_state,
+    parsl_transfer,
 )

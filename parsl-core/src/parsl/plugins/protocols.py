@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from parsl.app.futures import DataFuture
     from parsl.config import Config
     from parsl.data_provider.files import File
+    from parsl.data_provider.replicas import ReplicaRegistry
+    from parsl.data_provider.site_moves import Routes
+    from parsl.data_provider.site_store import SiteStore
+    from parsl.data_provider.transfer_record import Transfer
     from parsl.dataflow.futures import AppFuture
     from parsl.executors.base import ParslExecutor
 
@@ -63,3 +67,17 @@ class DataManagerView(Protocol):
     def stage_in_task(self, file: File, parent_fut: Optional[Future[Any]], func: Callable[..., Any],
                       *args: Any) -> DataFuture:
         """Run ``func(*args, parent_fut=parent_fut, outputs=[file])`` as a staging task; ``file``'s future."""
+
+    @property
+    def replicas(self) -> ReplicaRegistry:
+        """Where each file moved between sites lives (see ``SiteStaging``)."""
+
+    @property
+    def routes(self) -> Routes:
+        """The pairs of sites found unable to reach each other."""
+
+    def record_transfer(self, transfer: Transfer) -> None:
+        """Keep a transfer and report it to monitors (``parsl_transfer``)."""
+
+    def site_store(self, executor: str) -> SiteStore:
+        """The data directory of the site of ``executor`` (which stages through ``SiteStaging``)."""

@@ -69,6 +69,10 @@ class ChannelSetting:
 logger = logging.getLogger(__name__)
 
 
+#: How much of a remote job's stdout/stderr is copied here when it finishes.
+FETCHED_OUTPUT_BYTES = 1 << 20
+
+
 class JobRecord(TypedDict):
     """What a cluster provider keeps of one job, under Parsl's keys (``provider.resources[job_id]``)."""
 
@@ -275,9 +279,33 @@ class ClusterProvider(ExecutionProvider, ChannelSetting):
 
     def _set_status(self, job_id: str, status: JobStatus) -> None:
         record = self.resources[job_id]
+        if status.terminal and not isinstance(self.channel, LocalChannel):
+            record["job_stdout_path"] = self._fetched(record["job_stdout_path"])
+            record["job_stderr_path"] = self._fetched(record["job_stderr_path"])
         status.stdout_path = record["job_stdout_path"]
         status.stderr_path = record["job_stderr_path"]
         record["status"] = status
+
+    def _fetched(self, remote: Optional[str]) -> Optional[str]:
+        """A finished job's output file on the channel's host, copied next to its local script.
+
+        Its last ``FETCHED_OUTPUT_BYTES`` only, once: the local path is returned from then on (and
+        the remote one while the copy cannot be made), so error messages can quote the job's output.
+        """
+        if remote is None or self.script_dir is None or os.path.dirname(remote) == self.script_dir:
+            return remote
+        try:
+            result = self.channel.execute_wait(f"tail -c {FETCHED_OUTPUT_BYTES} -- {shlex.quote(remote)}")
+        except SchedulerCommandTimeout as e:
+            logger.warning("Not fetching %s: %s", remote, e)
+            return remote
+        if result.retcode != 0:
+            logger.debug("Not fetching %s: %s", remote, result.stderr.strip())
+            return remote
+        local = os.path.join(self.script_dir, os.path.basename(remote))
+        with open(local, "w") as f:
+            f.write(result.stdout)
+        return local
 
     # -- cancel ------------------------------------------------------------------------------
 

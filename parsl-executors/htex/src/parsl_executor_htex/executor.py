@@ -233,10 +233,10 @@ class HighThroughputExecutor(BlockProviderExecutor):
         launch = list(self.interchange_launch_cmd or [sys.executable, "-m", "parsl_executor_htex.interchange"])
         try:
             self.worker_port = self._client.start(launch, config)
+            self._open_worker_tunnels()  # a required tunnel that fails must not leave the interchange running
         except BaseException:
             self._client.close(timeout=2)
             raise
-        self._open_worker_tunnels()
         self.launch_cmd = self._compose_launch_cmd()
         self._started = True
         logger.info("%s started: interchange pid %d, workers connect to port %d",

@@ -12,9 +12,11 @@ PARSL_PLUGIN_API = ">=1.0,<2"
 
 @hookimpl
 def parsl_register_stagers(register: Register) -> None:
+    from parsl_staging_rsync.sites import RSyncSiteStaging
     from parsl_staging_rsync.staging import RSyncStaging
 
     register(RSyncStaging, name="rsync")
+    register(RSyncSiteStaging, name="rsync-sites")
 
 
 @hookimpl
