@@ -15,7 +15,7 @@ import attrs
 from parsl.plugins.settings import SettingValueError, TypeCheckError, after, settings
 from parsl_executor_htex.executor import HighThroughputExecutor
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
-from parsl_executor_htex.mpi_prefix_composer import VALID_LAUNCHERS, validate_resource_spec
+from parsl_executor_htex.mpi_prefix_composer import VALID_LAUNCHERS, fits_in_block, validate_resource_spec
 
 
 @settings
@@ -57,7 +57,15 @@ class MPIExecutor(HighThroughputExecutor):
                                  "(one worker pool per block, which starts MPI applications itself)")
 
     def validate_resource_spec(self, resource_specification: dict) -> None:
+        """Check the MPI keys, then that the task fits in one block of the provider.
+
+        A task needing more nodes than ``nodes_per_block``, or more ranks per node than the
+        provider's ``cores_per_node`` (when it declares one), could never start: it fails here, at
+        submit, instead of waiting in a worker pool for nodes that do not exist.
+        """
         validate_resource_spec(resource_specification, extra_keys=frozenset({"priority"}))
+        fits_in_block(resource_specification, getattr(self.provider, "nodes_per_block", None),
+                      getattr(self.provider, "cores_per_node", None))
 
     def monitor_resources(self) -> bool:
         """Per-task resource monitoring cannot see MPI ranks on other nodes."""
