@@ -35,8 +35,10 @@ RANK_LINE = re.compile(r"^rank (\d+) of (\d+) on (\S+) sum (\d+)$", re.M)
 
 
 @bash_app
-def mpi_run(program: str, parsl_resource_specification: dict, stdout: str, stderr: str) -> str:
-    return f"$PARSL_MPI_PREFIX {program}"
+def mpi_run(program: str, stdout: str, stderr: str, parsl_resource_specification: dict) -> str:
+    # ranks report the node Slurm started them (or mpiexec's proxy) on; mpiexec would otherwise hand
+    # every rank its own copy, the batch step's first node
+    return f"unset SLURMD_NODENAME; $PARSL_MPI_PREFIX {program}"
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def test_an_mpi_program_spans_the_block_s_nodes(mpi_executor: MPIExecutor, hello
     runs = {"c": hello_c, "mpi4py": f"{MPI4PY_PYTHON} {HERE / 'hello_mpi4py.py'}"}
     for name, program in runs.items():
         out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
-        mpi_run(program, spec, str(out), str(err)).result(timeout=300)
+        mpi_run(program, stdout=str(out), stderr=str(err), parsl_resource_specification=spec).result(timeout=300)
         assert ranks(out, err) == [(0, 4, "n1"), (1, 4, "n1"), (2, 4, "n2"), (3, 4, "n2")], name
 
 
@@ -93,7 +95,8 @@ def test_two_mpi_tasks_that_fit_share_the_block_at_the_same_time(mpi_executor: M
     script, meet = HERE / "hello_mpi4py.py", tmp_path / "meet"
     spec = {"num_nodes": 1, "ranks_per_node": 2}
     files = [(tmp_path / f"{i}.out", tmp_path / f"{i}.err") for i in (0, 1)]
-    futures = [mpi_run(f"{MPI4PY_PYTHON} {script} --meet {meet}{i} {meet}{1 - i}", spec, str(out), str(err))
+    futures = [mpi_run(f"{MPI4PY_PYTHON} {script} --meet {meet}{i} {meet}{1 - i}", stdout=str(out), stderr=str(err),
+                       parsl_resource_specification=spec)
                for i, (out, err) in enumerate(files)]
     for future in futures:
         future.result(timeout=300)  # each waited for the other: they ran at the same time
@@ -109,7 +112,8 @@ def test_a_task_bigger_than_the_block_fails_at_submit(mpi_executor: MPIExecutor,
     too_big = {"num_nodes": ({"num_nodes": 3, "ranks_per_node": 1}, "more than the 2 nodes of a block"),
                "ranks_per_node": ({"num_nodes": 1, "ranks_per_node": 64}, "more than the")}
     for key, (spec, words) in too_big.items():
-        future = mpi_run(hello_c, spec, str(tmp_path / f"{key}.out"), str(tmp_path / f"{key}.err"))
+        future = mpi_run(hello_c, stdout=str(tmp_path / f"{key}.out"), stderr=str(tmp_path / f"{key}.err"),
+                         parsl_resource_specification=spec)
         with pytest.raises(InvalidResourceSpecification, match=f"{key}=.*{words}") as info:
             future.result(timeout=60)
         assert info.value.invalid_keys == {key}
