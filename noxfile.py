@@ -33,7 +33,7 @@ PARSL_SUITE = ROOT / "tests" / "parsl_suite" / "runner.py"
 #: CI services (scripts in .ci/services/) a distribution's tests need running.
 SERVICES = {
     "parsl-executor-htex": ["netns"],
-    "parsl-provider-slurm": ["slurm"],
+    "parsl-provider-slurm": ["slurm", "mpi"],  # its MPI tests run MPICH programs on a private cluster
     "parsl-provider-gridengine": ["gridengine"],
     "parsl-staging-rsync": ["sshd"],
     "parsl-channel-ssh": ["sshd", "netns"],  # openssh-server, iproute2, iptables; the tests make their own hosts

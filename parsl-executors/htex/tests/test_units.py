@@ -12,7 +12,7 @@ from parsl.executors.errors import InvalidResourceSpecification
 from parsl_executor_htex import placement, wire
 from parsl_executor_htex.errors import InterchangeLost, ManagerLost, WorkerLost
 from parsl_executor_htex.manager_selector import BlockIdManagerSelector, RandomManagerSelector
-from parsl_executor_htex.mpi_prefix_composer import compose_all, validate_resource_spec
+from parsl_executor_htex.mpi_prefix_composer import compose_all, fits_in_block, validate_resource_spec
 from parsl_executor_htex.mpi_resource_management import MPINodesUnavailable, NodePool
 
 
@@ -136,6 +136,23 @@ def test_mpi_resource_specifications_are_checked() -> None:
     with pytest.raises(InvalidResourceSpecification) as info:
         validate_resource_spec({"num_nodes": 1, "cores": 2})
     assert info.value.invalid_keys == {"cores"}
+
+
+@pytest.mark.parametrize("spec, key, words", [
+    ({"num_nodes": 3, "ranks_per_node": 1}, "num_nodes", "num_nodes=3 is more than the 2 nodes of a block"),
+    ({"num_nodes": 2, "ranks_per_node": 5}, "ranks_per_node", "ranks_per_node=5 asks for 5 ranks per node"),
+    ({"num_ranks": 5}, "num_ranks", "num_ranks=5 asks for 5 ranks per node, more than the 4 cores"),
+])
+def test_an_mpi_task_bigger_than_a_block_is_refused_naming_the_key(spec: dict, key: str, words: str) -> None:
+    validate_resource_spec(spec)
+    with pytest.raises(InvalidResourceSpecification, match=words) as info:
+        fits_in_block(spec, nodes_per_block=2, cores_per_node=4)
+    assert info.value.invalid_keys == {key}
+
+
+def test_an_mpi_task_that_fits_or_a_block_of_unknown_size_is_accepted() -> None:
+    fits_in_block({"num_nodes": 2, "ranks_per_node": 4, "num_ranks": 8}, nodes_per_block=2, cores_per_node=4)
+    fits_in_block({"num_ranks": 64}, nodes_per_block=1, cores_per_node=None)
 
 
 def test_node_pool_hands_out_and_takes_back_nodes() -> None:

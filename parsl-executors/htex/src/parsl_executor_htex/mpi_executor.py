@@ -13,9 +13,10 @@ from typing import Any, Optional
 import attrs
 
 from parsl.plugins.settings import SettingValueError, TypeCheckError, after, settings
+from parsl.providers.cluster_provider import ClusterProvider
 from parsl_executor_htex.executor import HighThroughputExecutor
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
-from parsl_executor_htex.mpi_prefix_composer import VALID_LAUNCHERS, validate_resource_spec
+from parsl_executor_htex.mpi_prefix_composer import VALID_LAUNCHERS, fits_in_block, validate_resource_spec
 
 
 @settings
@@ -57,7 +58,18 @@ class MPIExecutor(HighThroughputExecutor):
                                  "(one worker pool per block, which starts MPI applications itself)")
 
     def validate_resource_spec(self, resource_specification: dict) -> None:
+        """Check the MPI keys, then that the task fits in one block of a batch-scheduler provider.
+
+        A block of a scheduler's provider is a job of ``nodes_per_block`` nodes: a task needing
+        more nodes, or more ranks per node than the provider's ``cores_per_node`` (when declared),
+        could never start, so it fails here, at submit, instead of waiting in a worker pool for
+        nodes that do not exist. Other providers (``LocalProvider`` inside an allocation) leave the
+        node count to the pool, which finds the nodes of the job it runs in.
+        """
         validate_resource_spec(resource_specification, extra_keys=frozenset({"priority"}))
+        if isinstance(self.provider, ClusterProvider):
+            fits_in_block(resource_specification, self.provider.nodes_per_block,
+                          getattr(self.provider, "cores_per_node", None))
 
     def monitor_resources(self) -> bool:
         """Per-task resource monitoring cannot see MPI ranks on other nodes."""

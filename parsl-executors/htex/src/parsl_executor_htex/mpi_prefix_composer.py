@@ -8,7 +8,7 @@ A task's resource specification (``num_nodes``, ``ranks_per_node``, ``num_ranks`
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from parsl.executors.errors import InvalidResourceSpecification
 
@@ -36,6 +36,25 @@ def validate_resource_spec(spec: dict[str, Any], extra_keys: frozenset[str] = fr
             spec["num_ranks"] = nodes * int(spec["ranks_per_node"])
         if not spec.get("ranks_per_node") and spec.get("num_ranks"):
             spec["ranks_per_node"] = int(spec["num_ranks"]) // nodes
+
+
+def fits_in_block(spec: Mapping[str, Any], nodes_per_block: Optional[int], cores_per_node: Optional[int]) -> None:
+    """Raise ``InvalidResourceSpecification`` if a (validated) MPI task cannot fit in one block.
+
+    ``nodes_per_block`` or ``cores_per_node`` None means the block's size is not known: not checked.
+    """
+    nodes = int(spec.get("num_nodes", 1))
+    if nodes_per_block and nodes > nodes_per_block:
+        raise InvalidResourceSpecification(
+            {"num_nodes"}, f"num_nodes={nodes} is more than the {nodes_per_block} nodes of a block "
+                           f"(the provider's nodes_per_block)")
+    ranks = spec.get("num_ranks")
+    per_node = spec.get("ranks_per_node") or (-(-int(ranks) // nodes) if ranks else None)
+    if cores_per_node and per_node and int(per_node) > cores_per_node:
+        key = "ranks_per_node" if "ranks_per_node" in spec else "num_ranks"
+        raise InvalidResourceSpecification(
+            {key}, f"{key}={spec[key]} asks for {per_node} ranks per node, more than the {cores_per_node} "
+                   f"cores of a node (the provider's cores_per_node)")
 
 
 def _join(*parts: Any) -> str:

@@ -1,16 +1,21 @@
 """``RayExecutor``: Parsl apps as Ray tasks (``ray.remote``), on a Ray cluster or a local ``ray.init()``.
 
-Each Parsl try is one call of a single remote function that runs ``func(*args, **kwargs)``,
-with the try's resource request as ``.options(...)``. Ray's ``ObjectRef.future()`` completes the
-Parsl future; Ray's own failures (a worker that died, a cancelled task, an object lost) become
-``EngineTaskFailed``, a task's own exception keeps its type (Ray's ``RayTaskError`` is also an
-instance of the task's exception class) and its remote traceback.
+Each Parsl try is one Ray task running ``func(*args, **kwargs)``, with the try's resource request
+as ``.options(...)``. A function defined at a module's top level (every app, as a rule) gets a Ray
+remote function of its own, made once and kept (the last ``FUNCTION_CACHE`` of them): Ray then
+ships the function to its workers once, not pickled into every task. Other functions (lambdas,
+closures made per call) go through one shared remote function that takes them as an argument, so
+they cost no export each. Ray's ``ObjectRef.future()`` completes the Parsl future; Ray's own
+failures (a worker that died, a cancelled task, an object lost) become ``EngineTaskFailed``, a
+task's own exception keeps its type (Ray's ``RayTaskError`` is also an instance of the task's
+exception class) and its remote traceback.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from concurrent.futures import Future
 from typing import Any, Callable, Dict, List, Optional
 
@@ -42,9 +47,32 @@ RESOURCE_VALIDATORS = {"num_cpus": non_negative_number, "num_gpus": non_negative
 _RAY_NAMES = {"num_cpus": "CPU", "num_gpus": "GPU", "memory": "memory"}
 
 
+#: How many functions keep a Ray remote function of their own.
+FUNCTION_CACHE = 256
+
+
 def _call(func: Callable[..., Any], args: Any, kwargs: Dict[str, Any]) -> Any:
     """Run the task; box its result, since Ray would treat a returned generator as a streaming task."""
     return (func(*args, **kwargs),)
+
+
+def _calling(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``_call`` with ``func`` bound, for a remote function of its own. Arguments stay nested in one
+    tuple and one dict (Ray does not resolve object references inside them, as with the shared
+    one), and are left out when empty: each argument Ray ships costs a serialization."""
+
+    def call(args: Any = (), kwargs: Optional[Dict[str, Any]] = None) -> Any:
+        return _call(func, args, kwargs or {})
+
+    call.__name__ = call.__qualname__ = getattr(func, "__name__", "call")
+    return call
+
+
+def _top_level(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` is a module-level function or method (one object for the whole run, worth a remote
+    of its own); lambdas and functions made inside others have ``<`` in their qualified name."""
+    qualname = getattr(func, "__qualname__", "")
+    return bool(qualname) and "<" not in qualname
 
 
 @settings
@@ -64,6 +92,7 @@ class RayExecutor(ParslExecutor):
     working_dir: Optional[str] = None
 
     _remote: Any = attrs.field(init=False, default=None, repr=False)
+    _remotes: OrderedDict[Callable[..., Any], Any] = attrs.field(init=False, factory=OrderedDict, repr=False)
     _owns_ray: bool = attrs.field(init=False, default=False, repr=False)
     _pending: Dict[Any, LightFuture] = attrs.field(init=False, factory=dict, repr=False)
     _lock: threading.Lock = attrs.field(init=False, factory=threading.Lock, repr=False)
@@ -93,16 +122,36 @@ class RayExecutor(ParslExecutor):
         """Run ``func(*args, **kwargs)`` as one Ray task with the specification's resources."""
         if self._remote is None:
             raise RuntimeError(f"RayExecutor {self.label!r} has not been started")
-        remote = self._remote.options(**self._ray_options(resource_specification)) \
-            if resource_specification else self._remote
+        options = self._ray_options(resource_specification) if resource_specification else None
         fut = LightFuture()
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"RayExecutor {self.label!r} has been shut down")
-            ref = remote.remote(func, args, kwargs)
+            own = self._remote_of(func)
+            remote = own or self._remote
+            if options:
+                remote = remote.options(**options)
+            if own:
+                ref = remote.remote(*((args, kwargs) if kwargs else (args,) if args else ()))
+            else:
+                ref = remote.remote(func, args, kwargs)
             self._pending[ref] = fut
         ref.future().add_done_callback(lambda rf: self._resolve(ref, rf))
         return fut
+
+    def _remote_of(self, func: Callable[..., Any]) -> Any:
+        """``func``'s own remote function (made on first use; under ``_lock``), or None if it gets none."""
+        if not _top_level(func):
+            return None
+        remote = self._remotes.pop(func, None)
+        if remote is None:
+            import ray
+
+            remote = ray.remote(max_retries=0)(_calling(func))
+            if len(self._remotes) >= FUNCTION_CACHE:
+                self._remotes.popitem(last=False)
+        self._remotes[func] = remote  # most recently used last
+        return remote
 
     def _ray_options(self, spec: Dict[str, Any]) -> Dict[str, Any]:
         import ray
