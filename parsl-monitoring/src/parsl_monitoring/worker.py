@@ -45,8 +45,8 @@ class MonitoredFunction:
     # the hub makes a wrapper per task, and without these each would be serialized anew with dill
     # (most of what monitoring cost a no-op task on HTEX).
     def __eq__(self, other: object) -> bool:
-        return (type(other) is MonitoredFunction and other.func == self.func  # type: ignore[attr-defined]
-                and other.interval == self.interval)  # type: ignore[attr-defined]
+        return (type(other) is MonitoredFunction and other.func == self.func
+                and other.interval == self.interval)
 
     def __hash__(self) -> int:
         return hash((self.func, self.interval))

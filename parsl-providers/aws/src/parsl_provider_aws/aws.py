@@ -118,7 +118,7 @@ class AWSProvider(CloudProvider):
     def _create_instance(self, name: str, script: str) -> str:
         request: Dict[str, Any] = dict(
             MinCount=1, MaxCount=1, InstanceType=self.instance_type, ImageId=self.image_id, SubnetId=self._subnet(),
-            SecurityGroupIds=[self._infrastructure["sgID"]],
+            SecurityGroupIds=[self._connected()["sgID"]],
             TagSpecifications=network.name_tag("instance", name), InstanceInitiatedShutdownBehavior="terminate",
             UserData=script)
         if self.key_name:  # "" (a site template's unset key pair): instances without SSH access
@@ -139,7 +139,7 @@ class AWSProvider(CloudProvider):
                              Filters=[{"Name": "instance-type", "Values": [self.instance_type]}])
         zones = {o["Location"] for o in offerings["InstanceTypeOfferings"]}
         subnets = aws_call("DescribeSubnets", self.client.describe_subnets,
-                           SubnetIds=list(self._infrastructure["snIDs"]))["Subnets"]
+                           SubnetIds=list(self._connected()["snIDs"]))["Subnets"]
         if not subnets:
             raise CloudError(LABEL, "DescribeSubnets", "InvalidSubnetID.NotFound",
                              f"no subnet of state file {self.state_file} exists")
@@ -176,13 +176,14 @@ class AWSProvider(CloudProvider):
 
     def teardown(self) -> None:
         """Terminate every instance in the state file, delete the network, and remove the state file."""
+        infrastructure = self._connected()
         instances = list(dict.fromkeys([*self.previous_instances, *self.resources]))
         left = self._terminate_instances(instances) if instances else {}
         if left:
             raise CloudError(LABEL, "teardown", "InstancesLeft", f"instances not terminated: {left}")
         if instances:
             aws_call("wait for termination", self.client.get_waiter("instance_terminated").wait, InstanceIds=instances)
-        network.delete(self.client, self._infrastructure)
+        network.delete(self.client, infrastructure)
         self.resources.clear()
         self.previous_instances.clear()
         if self.state_file and os.path.exists(self.state_file):
@@ -190,10 +191,11 @@ class AWSProvider(CloudProvider):
 
     def show_summary(self) -> str:
         """A readable summary of the network and the instances' states (also logged)."""
+        infrastructure = self._connected()
         ids: List[str] = list(dict.fromkeys([*self.previous_instances, *self.resources]))
         states = self._instance_states(ids) if ids else {}
-        lines = [f"EC2 summary: VPC {self._infrastructure.get('vpcID')}, subnets {self._infrastructure.get('snIDs')}, "
-                 f"security group {self._infrastructure.get('sgID')}"]
+        lines = [f"EC2 summary: VPC {infrastructure.get('vpcID')}, subnets {infrastructure.get('snIDs')}, "
+                 f"security group {infrastructure.get('sgID')}"]
         lines += [f"  instance {i}: {states[i].name if i in states else 'unknown'}" for i in ids]
         summary = "\n".join(lines)
         logger.info(summary)
