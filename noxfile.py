@@ -7,12 +7,16 @@ typecheck (mypy over every distribution), Parsl's own test suite, bench.
     nox -s parsl-suite-record  # record what real Parsl passes here (its own venv), then check ours
     nox -s provider-slurm  # starts a real single-node Slurm first (needs root)
     nox -s bench           # benchmarks against real Parsl and Dask, in their own venv
+    nox -s under-load      # the default run three times with every core busy (flaky tests show)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nox
@@ -257,3 +261,40 @@ def bench(session: nox.Session) -> None:
         reference_args = ["--parsl-python", str(python)] if "--parsl-python" in script.read_text() else []
         session.run("python", str(script), *reference_args, *session.posargs,
                     env={"PYTHONUNBUFFERED": "1", **({"CI": os.environ["CI"]} if "CI" in os.environ else {})})
+
+
+@nox.session(name="under-load", default=False, python=False)
+def under_load(session: nox.Session) -> None:
+    """Sessions run again and again with every core kept busy (.ci/cpu_hog.py): flaky tests show.
+
+        nox -s under-load                                  # the default run, three times
+        nox -s under-load -- --times 5 core monitoring     # these sessions, five times
+
+    Every repetition runs under a fresh hog, stopped whatever the outcome; all repetitions run and
+    the session fails at the end if any did, after a line per repetition.
+    """
+    args = list(session.posargs)
+    times = 3
+    if "--times" in args:
+        at = args.index("--times")
+        try:
+            times = int(args[at + 1])
+        except (IndexError, ValueError):
+            session.error(f"--times takes a whole number of repetitions, got {args[at + 1:at + 2] or 'nothing'}")
+        if times < 1:
+            session.error(f"--times must be at least 1, got {times}")
+        del args[at:at + 2]
+    nox_command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py")]
+    listing = subprocess.run([*nox_command, "--list", "--json"], capture_output=True, text=True, check=True)
+    known = {s["session"] for s in json.loads(listing.stdout)}
+    if unknown := [name for name in args if name not in known]:
+        session.error(f"no nox session named {', '.join(unknown)} (nox -l lists them)")
+    command = [sys.executable, str(ROOT / ".ci" / "cpu_hog.py"), "--", *nox_command, *(["-s", *args] if args else [])]
+    results = []
+    for i in range(1, times + 1):
+        session.log(f"under load, repetition {i}/{times}: {' '.join(args) or 'the default sessions'}")
+        results.append(subprocess.call(command))
+    for i, code in enumerate(results, 1):
+        session.log(f"repetition {i}: {'passed' if code == 0 else f'FAILED (exit code {code})'}")
+    if any(results):
+        session.error(f"{sum(1 for c in results if c)} of {times} repetitions under load failed")
