@@ -16,6 +16,7 @@ tasks they cover. Exceptions are memoized within a run but never checkpointed.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import pickle
@@ -24,7 +25,7 @@ import types
 from abc import ABCMeta, abstractmethod
 from concurrent.futures import Future
 from functools import lru_cache, singledispatch
-from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Literal, Optional, Sequence
 
 import attrs
 
@@ -240,24 +241,25 @@ class BasicMemoizer(Memoizer):
 
     def _write(self, entries: List[tuple]) -> None:
         """Append ``entries`` to this run's checkpoint file (created even when there are none,
-        so that a checkpointing run always leaves a checkpoint a later run can name)."""
+        so that a checkpointing run always leaves a checkpoint a later run can name).
+
+        The records are pickled first and appended in one write: a crash can only cut the file
+        after its last whole record, and ``load_checkpoints`` drops such a cut tail.
+        """
         directory = os.path.join(self.run_dir, "checkpoint")
         os.makedirs(directory, exist_ok=True)
-        count = 0
-        with open(os.path.join(directory, "tasks.pkl"), "ab") as f:
-            for task_id, hashsum, result in entries:
-                try:
-                    data = pickle.dumps({"hash": hashsum, "exception": None, "result": result})
-                except Exception as e:
-                    logger.warning("Task %s: result of type %s cannot be checkpointed (%s: %s); "
-                                   "it stays memoized for this run only", task_id, type(result).__name__,
-                                   type(e).__name__, e)
-                    continue
-                f.write(data)
-                count += 1
-        self.checkpointed_tasks += count
-        if count:
-            logger.info("Done checkpointing %s tasks", count)
+        records = []
+        for task_id, hashsum, result in entries:
+            try:
+                records.append(pickle.dumps({"hash": hashsum, "exception": None, "result": result}))
+            except Exception as e:
+                logger.warning("Task %s: result of type %s cannot be checkpointed (%s: %s); "
+                               "it stays memoized for this run only", task_id, type(result).__name__,
+                               type(e).__name__, e)
+        _append(os.path.join(directory, "tasks.pkl"), b"".join(records))
+        self.checkpointed_tasks += len(records)
+        if records:
+            logger.info("Done checkpointing %s tasks", len(records))
         else:
             logger.info("No tasks checkpointed in this pass")
 
@@ -267,20 +269,43 @@ class BasicMemoizer(Memoizer):
         for directory in checkpointDirs or []:
             path = os.path.join(directory, "tasks.pkl")
             try:
-                with open(path, "rb") as f:
-                    while True:
-                        try:
-                            data = pickle.load(f)
-                        except EOFError:
-                            break
-                        fut: Future = Future()
-                        fut.set_result(data["result"])
-                        table[data["hash"]] = fut
+                for data in read_checkpoint(path):
+                    fut: Future = Future()
+                    fut.set_result(data["result"])
+                    table[data["hash"]] = fut
             except FileNotFoundError:
                 raise BadCheckpoint(f"Checkpoint file was not found: {path}") from None
             except Exception as e:
                 raise BadCheckpoint(f"Failed to load checkpoint: {path}: {type(e).__name__}: {e}") from e
         return table
+
+
+def _append(path: str, data: bytes) -> None:
+    """Append ``data`` to ``path`` (one buffered write: a crash leaves a prefix of it, never a mix)."""
+    with open(path, "ab") as f:
+        f.write(data)
+
+
+def read_checkpoint(path: str) -> Iterator[Dict[str, Any]]:
+    """The records of one ``tasks.pkl``: a sequence of pickles, as Parsl writes it.
+
+    A last record cut short (its run was killed while writing it) is dropped with a warning: its
+    task simply runs again. A damaged record anywhere else is an error.
+    """
+    with open(path, "rb") as f:
+        data = f.read()
+    stream = io.BytesIO(data)
+    while stream.tell() < len(data):
+        start = stream.tell()
+        try:
+            yield pickle.load(stream)
+        except (EOFError, pickle.UnpicklingError):
+            # cut short: the unpickler ran out of data inside a record that starts as a pickle does
+            if stream.tell() < len(data) or data[start:start + 1] != pickle.PROTO:
+                raise
+            logger.warning("Checkpoint %s ends with a record cut short at byte %d (its run stopped while "
+                           "writing it); that task will run again", path, start)
+            return
 
 
 def _parse_period(period: str) -> int:
@@ -291,4 +316,4 @@ def _parse_period(period: str) -> int:
     return h * 3600 + m * 60 + s
 
 
-__all__ = ["BasicMemoizer", "Memoizer", "id_for_memo", "make_hash"]
+__all__ = ["BasicMemoizer", "Memoizer", "id_for_memo", "make_hash", "read_checkpoint"]

@@ -1,10 +1,11 @@
-"""Process helpers for tests that check nothing outlives a cancel or a timeout."""
+"""Process helpers for tests: nothing outlives a cancel or a timeout; rendezvous with a subprocess."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import time
-from typing import Iterable
+from typing import Iterable, Optional
 
 
 def process_alive(pid: int) -> bool:
@@ -24,4 +25,17 @@ def wait_until_gone(pids: Iterable[int], timeout: float) -> list[int]:
         alive = [p for p in pids if process_alive(p)]
         if not alive or time.monotonic() > deadline:
             return alive
+        time.sleep(0.05)
+
+
+def wait_for_path(path: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
+    """Wait up to ``timeout`` seconds for a rendezvous file; fail at once if ``proc`` ends first."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"process {proc.pid} exited with {proc.returncode} before writing {path}:\n"
+                                 f"{out or ''}{err or ''}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} did not appear within {timeout} s")
         time.sleep(0.05)
