@@ -12,3 +12,11 @@ from helpers import build_known_workflow
 def known_run(tmp_path):
     """A finished workflow of 5 tasks (a diamond and a dependency failure), recorded by the hub."""
     return build_known_workflow(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def killed_run(tmp_path_factory):
+    """A monitored workflow killed with SIGKILL while its task ran (its writer has finished)."""
+    from helpers import kill_a_monitored_workflow
+
+    return kill_a_monitored_workflow(tmp_path_factory.mktemp("killed"))

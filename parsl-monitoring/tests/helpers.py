@@ -102,3 +102,74 @@ def run_task_from_launch(hub: Any, dfk: Any, rec: dict[str, Any], error: BaseExc
     rec["fail_history"].append(repr(error))
     rec["try_time_returned"] = rec["time_returned"] = datetime.datetime.now()
     hub.parsl_task_state(dfk=dfk, task_record=rec, state=States.failed)
+
+
+#: A monitored workflow whose one task waits (at most 300 s) for a release file: the test kills it.
+KILLED_WORKFLOW = """
+import sys
+from pathlib import Path
+import parsl
+from parsl.config import Config
+from parsl.executors.threads import ThreadPoolExecutor
+from parsl.testing.executors import wait_for_file
+from parsl_monitoring import MonitoringHub
+
+work = Path(sys.argv[1])
+dfk = parsl.load(Config(executors=[ThreadPoolExecutor()], monitoring=MonitoringHub(), run_dir=str(work / "runinfo")))
+(work / "writer.pid").write_text(str(dfk.monitoring._writer._proc.pid))
+
+@parsl.python_app
+def wait():
+    return wait_for_file(str(work / "started"), str(work / "release"), 300)
+
+wait().result()
+"""
+
+
+def parsl_status(target: Any) -> dict[str, Any]:
+    """``parsl status --json`` of ``target``, run as a user runs it."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "parsl", "status", str(target), "--json"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    return dict(json.loads(out))
+
+
+def kill_a_monitored_workflow(work: Any) -> dict[str, Any]:
+    """Run ``KILLED_WORKFLOW`` in ``work``, SIGKILL it while its task runs, wait for its
+    monitoring writer to finish; return the run's status as seen while it ran, and its paths."""
+    import signal
+    import subprocess
+    import sys
+
+    from parsl.testing.processes import wait_for, wait_for_path, wait_until_gone
+    from parsl_monitoring.errors import MonitoringDatabaseError
+    from parsl_monitoring.queries import Store
+
+    script = work / "killed_workflow.py"
+    script.write_text(KILLED_WORKFLOW)
+    proc = subprocess.Popen([sys.executable, str(script), str(work)], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    runinfo = work / "runinfo"
+    try:
+        wait_for_path(str(work / "started"), 300, proc)
+
+        def recorded() -> bool:  # the writer process stores the workflow's row in its own time
+            try:
+                with Store(str(runinfo)) as store:
+                    return bool(store.workflows())
+            except MonitoringDatabaseError:
+                return False
+
+        wait_for(recorded, 300, "the workflow row in the monitoring database")
+        while_running = parsl_status(runinfo)
+    finally:
+        proc.kill()
+        proc.communicate(timeout=300)
+    assert proc.returncode == -signal.SIGKILL
+    assert wait_until_gone([int((work / "writer.pid").read_text())], 300) == []
+    return {"runinfo": runinfo, "url": f"sqlite:///{runinfo / 'monitoring.db'}", "pid": proc.pid,
+            "while_running": while_running}
+

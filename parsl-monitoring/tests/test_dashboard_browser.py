@@ -121,3 +121,21 @@ def test_a_database_written_by_parsl_itself(browser, tmp_path):
         server.shutdown()
         server.server_close()
         server.store.close()
+
+
+def test_a_killed_run_is_shown_crashed(browser, killed_run):
+    server = make_server(killed_run["url"], port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    try:
+        page, response, problems = open_page(browser, f"http://{host}:{port}/")
+        assert response.status == 200 and problems == []
+        assert page.locator("table.workflows .status.crashed").inner_text() == "crashed"
+        page.locator("table.workflows a").first.click()
+        page.wait_for_load_state("networkidle")
+        assert problems == []
+        assert "crashed" in page.locator("body").inner_text()
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.store.close()

@@ -183,7 +183,10 @@ class Plan:
     def statements(self) -> Iterable[tuple[Any, list[dict[str, Any]]]]:
         """(statement, parameter rows) pairs, in an order that satisfies the foreign keys."""
         k = self.known
-        yield schema.workflow.insert(), [w for w in self.workflows if w["run_id"] not in k.workflows]
+        new_workflows = [w for w in self.workflows if w["run_id"] not in k.workflows]
+        yield schema.workflow.insert(), [{c.name: w[c.name] for c in schema.workflow.columns} for w in new_workflows]
+        yield schema.workflow_process.insert(), [{c.name: w[c.name] for c in schema.workflow_process.columns}
+                                                 for w in new_workflows if w.get("pid") is not None]
         task_new = [r for key, r in self.tasks.items() if key not in k.tasks]
         yield schema.task.insert(), [_complete_task(r) for r in task_new]
         yield _update(schema.task, ("run_id", "task_id"), _TASK_DYNAMIC), [

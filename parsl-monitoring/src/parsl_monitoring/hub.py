@@ -22,6 +22,7 @@ import attrs
 from parsl.plugins import hookimpl
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
+from parsl_monitoring.liveness import this_process
 from parsl_monitoring.records import transition
 from parsl_monitoring.redact import hide_password, repr_url
 
@@ -146,6 +147,7 @@ class MonitoringHub(Monitor):
             "rundir": os.path.abspath(dfk.run_dir),
             "tasks_failed_count": 0,
             "tasks_completed_count": 0,
+            **this_process(),
         })
 
     @hookimpl

@@ -2,10 +2,11 @@
 
 The seven tables of Parsl's ``monitoring.db`` (``workflow``, ``task``, ``try``, ``status``,
 ``block``, ``node``, ``resource``) have Parsl's names, columns, types and primary keys, so queries
-written against Parsl's database keep working. Three tables are ours and only added:
+written against Parsl's database keep working. Four tables are ours and only added:
 ``task_state`` (each task's latest state, so a dashboard of 100,000 tasks does not scan the status
-log), ``failure`` (the traceback of every failed try) and ``parsl_monitoring_meta`` (the schema
-version). The indexes are on the columns the dashboard and ``parsl status`` filter and sort by.
+log), ``failure`` (the traceback of every failed try), ``workflow_process`` (the workflow's process,
+to tell a crashed run from a running one) and ``parsl_monitoring_meta`` (the schema version).
+The indexes are on the columns the dashboard and ``parsl status`` filter and sort by.
 """
 
 from __future__ import annotations
@@ -181,6 +182,13 @@ transfer = Table(
     Column("sha256", Text, nullable=False),
     Column("error", Text, nullable=True),
     Index("ix_transfer_run", "run_id"),
+)
+
+workflow_process = Table(
+    "workflow_process", metadata,
+    Column("run_id", Text, ForeignKey("workflow.run_id"), primary_key=True),
+    Column("pid", Integer, nullable=False),
+    Column("pid_started", Float, nullable=False),  # the process's start time (epoch s): a reused pid is not it
 )
 
 meta = Table(

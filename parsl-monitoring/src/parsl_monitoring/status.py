@@ -24,11 +24,12 @@ def status_summary(store: Store, run_id: str, failures: int = 5) -> dict[str, An
     counts = store.state_counts(run_id)
     grouped = {g: sum(counts.get(s, 0) for s in states) for g, states in GROUPS.items()}
     end = wf["time_completed"] or datetime.datetime.now()
+    measurable = wf["time_began"] and wf["status"] != "crashed"  # a crashed run's end is unknown
     return {
         "run_id": wf["run_id"], "workflow_name": wf["workflow_name"], "workflow_version": wf["workflow_version"],
         "status": wf["status"], "rundir": wf["rundir"], "time_began": wf["time_began"],
-        "time_completed": wf["time_completed"],
-        "duration_s": round((end - wf["time_began"]).total_seconds(), 3) if wf["time_began"] else None,
+        "time_completed": wf["time_completed"], "host": wf["host"], "pid": wf.get("pid"),
+        "duration_s": round((end - wf["time_began"]).total_seconds(), 3) if measurable else None,
         "tasks_total": wf["tasks_total"], "states": counts, "groups": grouped,
         "apps": store.app_counts(run_id), "failures": store.failures(run_id, limit=failures), "failure_limit": failures,
     }
@@ -41,6 +42,9 @@ def render_status(s: dict[str, Any]) -> str:
              f"  started  {s['time_began']:%Y-%m-%d %H:%M:%S}"
              + (f", finished {s['time_completed']:%Y-%m-%d %H:%M:%S}" if s["time_completed"] else "")
              + (f" ({s['duration_s']:.1f} s)" if s["duration_s"] is not None else "")]
+    if s["status"] == "crashed":
+        lines.append(f"  process  {s['pid']} on {s['host']} is gone and never recorded the end of the run "
+                     f"(killed or crashed)")
     parts = [f"{n} {g}" for g, n in s["groups"].items() if n]
     lines.append(f"  tasks    {s['tasks_total']} total" + (": " + ", ".join(parts) if parts else ""))
     if s["apps"]:

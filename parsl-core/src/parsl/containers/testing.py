@@ -21,7 +21,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from typing import Any, Iterator
 
 import pytest
@@ -36,7 +35,7 @@ from parsl.data_provider.files import File
 from parsl.executors.status_handling import BlockProviderExecutor
 from parsl.executors.threads import ThreadPoolExecutor
 from parsl.launchers.container import ContainerLauncher
-from parsl.testing.processes import process_alive
+from parsl.testing.processes import process_alive, wait_for
 
 
 def _launcher_of(config: Config) -> ContainerLauncher:
@@ -99,14 +98,6 @@ def containers_running(name: str) -> list[int]:
 def pool_containers() -> list[str]:
     """Names of the containers an HTEX worker pool runs in."""
     return sorted({c for _, c, cmdline in _container_processes() if "process_worker_pool" in cmdline})
-
-
-def wait_for(predicate: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 def _step(container: Container, tool: str) -> Any:

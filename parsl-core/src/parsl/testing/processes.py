@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 
 def process_alive(pid: int) -> bool:
@@ -28,14 +28,22 @@ def wait_until_gone(pids: Iterable[int], timeout: float) -> list[int]:
         time.sleep(0.05)
 
 
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Wait up to ``timeout`` seconds for ``predicate()`` to hold (a rendezvous with a generous cap)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
 def wait_for_path(path: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
     """Wait up to ``timeout`` seconds for a rendezvous file; fail at once if ``proc`` ends first."""
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(path):
+    def there() -> bool:
         if proc is not None and proc.poll() is not None:
             out, err = proc.communicate()
             raise AssertionError(f"process {proc.pid} exited with {proc.returncode} before writing {path}:\n"
                                  f"{out or ''}{err or ''}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{path} did not appear within {timeout} s")
-        time.sleep(0.05)
+        return os.path.exists(path)
+
+    wait_for(there, timeout, path)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from parsl_monitoring import schema as S
 from parsl_monitoring.db import guarded, open_for_reading, url_for
 from parsl_monitoring.errors import RunNotFound
+from parsl_monitoring.liveness import run_status
 
 FINAL_STATES = ("exec_done", "memo_done", "failed", "dep_fail")
 FAILED_STATES = ("failed", "dep_fail")
@@ -51,9 +52,17 @@ class Store:
         """Every workflow, newest first, with its task count."""
         w = S.workflow
         counts = sa.select(S.task.c.run_id, sa.func.count().label("tasks_total")).group_by(S.task.c.run_id).subquery()
-        stmt = (sa.select(w, sa.func.coalesce(counts.c.tasks_total, 0).label("tasks_total"))
+        stmt = (self._workflow_select().add_columns(sa.func.coalesce(counts.c.tasks_total, 0).label("tasks_total"))
                 .outerjoin(counts, counts.c.run_id == w.c.run_id).order_by(w.c.time_began.desc()))
         return [_with_status(r) for r in self._all(stmt)]
+
+    def _workflow_select(self) -> Any:
+        """Workflow rows, with their process (pid, start time) where this database records it."""
+        w = S.workflow
+        if S.workflow_process.name not in self.tables:
+            return sa.select(w)
+        p = S.workflow_process
+        return sa.select(w, p.c.pid, p.c.pid_started).outerjoin(p, p.c.run_id == w.c.run_id)
 
     def latest_run_id(self) -> str:
         rows = self._all(sa.select(S.workflow.c.run_id).order_by(S.workflow.c.time_began.desc()).limit(1))
@@ -74,7 +83,7 @@ class Store:
 
     def workflow(self, run_id: str) -> dict[str, Any]:
         """One workflow; ``RunNotFound`` if there is none with this run id."""
-        rows = self._all(sa.select(S.workflow).where(S.workflow.c.run_id == run_id))
+        rows = self._all(self._workflow_select().where(S.workflow.c.run_id == run_id))
         if not rows:
             known = [r["run_id"] for r in self._all(sa.select(S.workflow.c.run_id).limit(5))]
             raise RunNotFound(f"no workflow with run id {run_id!r} in {self.url}"
@@ -229,7 +238,7 @@ class Store:
 
 def _with_status(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
-    row["status"] = "completed" if row.get("time_completed") else "running"
+    row["status"] = run_status(row)
     return row
 
 
