@@ -39,7 +39,7 @@ def test_dead_blocks_fail_the_executor_with_their_stdout_and_stderr(make_executo
     assert text.startswith("the last 3 blocks of executor blocks ended without any of their workers connecting")
     assert "EXIT CODE: 3" in text and "worker-could-not-start" in text and "no-such-interpreter" in text
     with pytest.raises(BadStateException, match="no-such-interpreter"):
-        task.result(timeout=1)
+        task.result(timeout=60)
 
 
 def test_a_failed_submission_is_a_failed_block_with_the_reason(make_executor: Callable[..., Any],

@@ -61,8 +61,11 @@ def test_block_transitions_are_reported_to_the_dfk(make_executor: Callable[..., 
 def test_executors_without_a_provider_are_not_polled(make_executor: Callable[..., Any]) -> None:
     executor = make_executor()
     executor.provider = None
+    polled = make_executor(init_blocks=1, max_blocks=1)
     poller = JobStatusPoller(strategy="simple", strategy_period=0.01, max_idletime=0)
-    poller.add_executors([executor])
-    time.sleep(0.1)
-    poller.close()
+    poller.add_executors([executor, polled])
+    try:
+        wait_for(lambda: len(polled.status_facade) == 1)  # the poller has been round
+    finally:
+        poller.close()
     assert executor.status_facade == {}

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 import pytest
 from block_executor import states
 
+from parsl.jobs import strategy as strategy_module
 from parsl.jobs.states import JobState
 from parsl.jobs.strategy import Strategy
+
+
+class Clock:
+    """The strategy's clock, advanced by the test: idle times need no sleep and survive a busy machine."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(strategy_module, "time", fake)
+    return fake
 
 
 def strategize(strategy: Strategy, executor: Any) -> None:
@@ -50,14 +67,15 @@ def test_parallelism_below_one_packs_tasks(make_executor: Callable[..., Any]) ->
     assert len(executor.status_facade) == 2
 
 
-def test_idle_blocks_are_scaled_in_after_max_idletime_down_to_min_blocks(make_executor: Callable[..., Any]) -> None:
+def test_idle_blocks_are_scaled_in_after_max_idletime_down_to_min_blocks(make_executor: Callable[..., Any],
+                                                                         clock: Clock) -> None:
     executor = make_executor(init_blocks=3, min_blocks=1, max_blocks=3)
     strategy = Strategy(strategy="simple", max_idletime=0.2)
     strategy.add_executors([executor])
     strategize(strategy, executor)          # launches 3, starts the idle clock
     strategize(strategy, executor)
     assert "SCALED_IN" not in states(executor).values()
-    time.sleep(0.3)
+    clock.now += 0.3
     strategize(strategy, executor)
     assert sorted(states(executor).values()) == ["PENDING", "SCALED_IN", "SCALED_IN"]
     executor._last_poll_time = 0
@@ -65,12 +83,12 @@ def test_idle_blocks_are_scaled_in_after_max_idletime_down_to_min_blocks(make_ex
     assert sorted(states(executor).values()) == ["RUNNING", "SCALED_IN", "SCALED_IN"]
 
 
-def test_load_resets_the_idle_clock(make_executor: Callable[..., Any]) -> None:
+def test_load_resets_the_idle_clock(make_executor: Callable[..., Any], clock: Clock) -> None:
     executor = make_executor(init_blocks=1, max_blocks=1)
     strategy = Strategy(strategy="simple", max_idletime=0.2)
     strategy.add_executors([executor])
     strategize(strategy, executor)
-    time.sleep(0.3)
+    clock.now += 0.3
     executor.load = 1
     strategize(strategy, executor)
     executor.load = 0
