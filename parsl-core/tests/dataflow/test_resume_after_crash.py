@@ -75,25 +75,34 @@ def _ran(work: Path) -> list[str]:
     return (work / "ran.log").read_text().split()
 
 
-def test_a_killed_workflow_runs_again_only_what_had_not_finished(tmp_path: Path) -> None:
-    first = _workflow(tmp_path, 'raise ValueError("a bug")')
+def _kill_when_ready(work: Path, body: str) -> list[str]:
+    """Run the workflow until its fast tasks are done and ``slow`` runs; SIGKILL it; the tasks it ran."""
+    proc = _workflow(work, body)
     try:
-        wait_for_path(str(tmp_path / "ready"), GUARD, first)  # a and b done, buggy failed
-        wait_for_path(str(tmp_path / "started"), GUARD, first)  # slow is running
+        wait_for_path(str(work / "ready"), GUARD, proc)  # a and b done, buggy failed
+        wait_for_path(str(work / "started"), GUARD, proc)  # slow is running
     finally:
-        first.kill()
-        first.communicate(timeout=GUARD)
-    assert first.returncode == -signal.SIGKILL
-    assert sorted(_ran(tmp_path)) == ["a", "b", "buggy", "slow"]  # after_bug never ran: its input failed
+        proc.kill()
+        proc.communicate(timeout=GUARD)
+    assert proc.returncode == -signal.SIGKILL
+    ran = _ran(work)
+    for name in ("ready", "started", "ran.log"):
+        (work / name).unlink()
+    return sorted(ran)
 
-    (tmp_path / "ready").unlink()
-    (tmp_path / "ran.log").unlink()
+
+def test_a_killed_workflow_runs_again_only_what_had_not_finished(tmp_path: Path) -> None:
+    bug = 'raise ValueError("a bug")'
+    assert _kill_when_ready(tmp_path, bug) == ["a", "b", "buggy", "slow"]  # after_bug's input failed
+    # killed again, still buggy: a and b come from the first run's checkpoint
+    assert _kill_when_ready(tmp_path, bug) == ["buggy", "slow"]
+
     (tmp_path / "release").touch()
-    second = _workflow(tmp_path, "return x * 2")  # the user fixed buggy
-    out, err = second.communicate(timeout=GUARD)
-    assert second.returncode == 0, err
+    third = _workflow(tmp_path, "return x * 2")  # the user fixed buggy
+    out, err = third.communicate(timeout=GUARD)
+    assert third.returncode == 0, err
     assert json.loads(out) == {"b": "b(a())", "after_slow": "after_slow(slow)", "after_bug": "after_bug(42)"}
-    # a and b came from the killed run's checkpoint; the unfinished, the failed and its dependant ran
+    # the unfinished task, the failed one and the tasks that depend on them ran; nothing else did
     assert sorted(_ran(tmp_path)) == ["after_bug", "after_slow", "buggy", "slow"]
 
 
@@ -157,3 +166,12 @@ def test_a_workflow_killed_while_writing_a_checkpoint_leaves_only_whole_records(
     assert size > len(pickle.dumps({"hash": "first", "exception": None, "result": "a whole record"}))
     table = BasicMemoizer().load_checkpoints([str(directory)])
     assert {h: f.result() for h, f in table.items()} == {"first": "a whole record"}
+
+
+def test_a_checkpoint_directory_never_exists_without_its_file(tmp_path: Path) -> None:
+    (tmp_path / "checkpoint.999.tmp").mkdir()  # what a run killed while creating its directory leaves
+    memoizer = BasicMemoizer(checkpoint_mode="manual")
+    memoizer.start(run_dir=str(tmp_path), config_run_dir=str(tmp_path))
+    memoizer.checkpoint()
+    assert (tmp_path / "checkpoint" / "tasks.pkl").read_bytes() == b""
+    assert BasicMemoizer().load_checkpoints([str(tmp_path / "checkpoint")]) == {}

@@ -247,7 +247,8 @@ class BasicMemoizer(Memoizer):
         after its last whole record, and ``load_checkpoints`` drops such a cut tail.
         """
         directory = os.path.join(self.run_dir, "checkpoint")
-        os.makedirs(directory, exist_ok=True)
+        if not os.path.isdir(directory):
+            _create_checkpoint_dir(directory)
         records = []
         for task_id, hashsum, result in entries:
             try:
@@ -278,6 +279,15 @@ class BasicMemoizer(Memoizer):
             except Exception as e:
                 raise BadCheckpoint(f"Failed to load checkpoint: {path}: {type(e).__name__}: {e}") from e
         return table
+
+
+def _create_checkpoint_dir(directory: str) -> None:
+    """Create ``directory`` holding an empty ``tasks.pkl``, both at once (a rename): a crash never
+    leaves a checkpoint directory without its file, which would stop every later run from starting."""
+    staging = f"{directory}.{os.getpid()}.tmp"
+    os.makedirs(staging, exist_ok=True)
+    open(os.path.join(staging, "tasks.pkl"), "ab").close()
+    os.rename(staging, directory)
 
 
 def _append(path: str, data: bytes) -> None:
