@@ -33,7 +33,12 @@ def start(args: list[str]) -> tuple[subprocess.Popen, str]:
 
 def stop(p: subprocess.Popen) -> int:
     p.send_signal(signal.SIGINT)
-    code = p.wait(timeout=60)  # a cap only: it stops in well under a second
+    try:
+        code = p.wait(timeout=60)  # a cap only: it stops in well under a second
+    except subprocess.TimeoutExpired:
+        p.kill()  # a failed test leaves no server behind
+        p.wait()
+        raise
     p.stderr.close()
     return code
 
