@@ -21,6 +21,7 @@ bounded by ``task_timeout`` seconds.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 import traceback
@@ -63,6 +64,11 @@ def wait_for_file(started: str, release: str, limit: float) -> str:
     while not os.path.exists(release) and time.monotonic() < deadline:
         time.sleep(0.05)
     return "released"
+
+
+def kill_own_process() -> None:
+    """A task whose worker dies under it (SIGKILL): the engine's lost-worker path."""
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def unpicklable_result() -> Any:
