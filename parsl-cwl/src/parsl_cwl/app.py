@@ -1,0 +1,159 @@
+"""``parsl_cwl.load``: a CWL tool or workflow as a Parsl app.
+
+Calling the app returns an ``AppFuture`` at once. The run waits for any futures among the inputs
+(so it composes with Python and bash apps), then drives the CWL process on a thread of Parsl's
+internal executor while each command runs as a task on the configured executors. The future's
+result is the CWL output object with every ``File`` as a Parsl ``File``; ``future.outputs`` holds
+one ``DataFuture`` per ``File`` output of the tool, in declaration order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+
+from parsl.app.futures import DataFuture
+from parsl.data_provider.files import File
+from parsl_cwl import dispatch
+from parsl_cwl.errors import CWLInputError, CWLRunError, CWLValidationError
+from parsl_cwl.values import from_cwl, to_cwl
+
+if TYPE_CHECKING:
+    from parsl.dataflow.dflow import DataFlowKernel
+    from parsl.dataflow.futures import AppFuture
+
+
+def load(path: Union[str, os.PathLike[str]], *, executors: Union[str, Sequence[str]] = "all",
+         outdir: Optional[Union[str, os.PathLike[str]]] = None,
+         data_flow_kernel: Optional[DataFlowKernel] = None) -> CWLApp:
+    """Load and validate the CWL document at ``path``; return it as an app.
+
+    ``executors`` are where its commands run; each call's outputs go to a directory of its own
+    under ``outdir`` (default: ``<run_dir>/cwl`` of the DataFlowKernel).
+    """
+    return CWLApp(os.fspath(path), executors=executors, outdir=outdir, data_flow_kernel=data_flow_kernel)
+
+
+class CWLApp:
+    """A validated CWL process; call it with the process's inputs as keyword arguments."""
+
+    _calls = itertools.count(1)
+
+    def __init__(self, path: str, *, executors: Union[str, Sequence[str]] = "all",
+                 outdir: Optional[Union[str, os.PathLike[str]]] = None,
+                 data_flow_kernel: Optional[DataFlowKernel] = None) -> None:
+        from cwltool.context import LoadingContext, RuntimeContext
+        from cwltool.load_tool import load_tool
+
+        validate(path)
+        self.path = path
+        self.executors = executors
+        self.outdir = os.fspath(outdir) if outdir is not None else None
+        self.data_flow_kernel = data_flow_kernel
+        self.process = load_tool(path, LoadingContext({"relax_path_checks": True}))
+        self.runtime_context = RuntimeContext({"on_error": "continue"})
+        self.inputs = [_short(i["id"]) for i in self.process.tool["inputs"]]
+        self.file_outputs = [_short(o["id"]) for o in self.process.tool["outputs"] if _is_file(o["type"])]
+
+    def __repr__(self) -> str:
+        return f"<CWLApp {self.path}: inputs {', '.join(self.inputs) or '(none)'}>"
+
+    def __call__(self, **inputs: Any) -> AppFuture:
+        unknown = sorted(set(inputs) - set(self.inputs))
+        if unknown:
+            raise CWLInputError(f"{self.path} has no input {', '.join(map(repr, unknown))}; "
+                                f"its inputs are {', '.join(self.inputs) or '(none)'}")
+        dfk = self._dfk()
+        future = dfk.submit_internal(self._run, dfk, next(self._calls), **inputs)
+        future._outputs = [_OutputFile(future, name) for name in self.file_outputs]
+        return future
+
+    def _dfk(self) -> DataFlowKernel:
+        if self.data_flow_kernel is not None:
+            return self.data_flow_kernel
+        import parsl
+
+        return parsl.dfk()
+
+    def _run(self, dfk: DataFlowKernel, call: int, **inputs: Any) -> dict[str, Any]:
+        from parsl_cwl.executor import ParslJobExecutor
+        from parsl_cwl.tasks import ParslTasks
+
+        runtime_context = self.runtime_context.copy()
+        runtime_context.basedir = os.getcwd()
+        runtime_context.outdir = os.path.join(self.outdir or os.path.join(dfk.run_dir, "cwl"),
+                                              f"{Path(self.path).stem}-{call}")
+        executor = ParslJobExecutor(ParslTasks(dfk, self.executors))
+        with _ErrorLog(executor) as log:
+            out, status = executor(self.process, to_cwl(inputs), runtime_context)
+        if status != "success":
+            raise CWLRunError(self.path, status, log.messages, out)
+        return from_cwl(out or {})
+
+
+def validate(path: str) -> None:
+    """Raise ``CWLValidationError`` (cwl-utils' report: file, line, field) unless ``path`` is valid CWL."""
+    from cwl_utils.parser import load_document_by_uri
+    from schema_salad.exceptions import ValidationException
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no CWL document at {path}")
+    try:
+        load_document_by_uri(Path(path).resolve())
+    except ValidationException as e:
+        raise CWLValidationError(path, str(e)) from None
+
+
+class _OutputFile(DataFuture):
+    """The DataFuture of one ``File`` output: its File is known once the run has finished."""
+
+    def __init__(self, future: AppFuture, name: str) -> None:
+        self.output_name = name
+        super().__init__(future, File(name), tid=future.tid)
+
+    def parent_callback(self, parent_fu: Any) -> None:
+        if parent_fu.exception() is None:
+            value = parent_fu.result().get(self.output_name)
+            if isinstance(value, File):
+                self.file_obj = value
+            else:
+                self.set_exception(CWLRunError(self.output_name, "no File", [f"output {self.output_name!r} "
+                                                                             f"is {value!r}, not a File"]))
+                return
+        super().parent_callback(parent_fu)
+
+
+class _ErrorLog(logging.Handler):
+    """Collects the warnings and errors cwltool logs for one executor's run (which step failed,
+    which expression threw) so that the run's exception can carry them."""
+
+    def __init__(self, executor: Any) -> None:
+        super().__init__(logging.WARNING)
+        self.executor = executor
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if dispatch.active.get() is self.executor:
+            self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _ErrorLog:
+        logging.getLogger("cwltool").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        logging.getLogger("cwltool").removeHandler(self)
+
+
+def _short(identifier: str) -> str:
+    """``file:///x/tool.cwl#step/name`` -> ``name``."""
+    return identifier.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _is_file(cwl_type: Any) -> bool:
+    """A ``File`` or optional ``File`` (``["null", "File"]``) output."""
+    if isinstance(cwl_type, list):
+        return [t for t in cwl_type if t != "null"] == ["File"]
+    return bool(cwl_type == "File")
