@@ -4,7 +4,8 @@ Calling the app returns an ``AppFuture`` at once. The run waits for any futures 
 (so it composes with Python and bash apps), then drives the CWL process on a thread of Parsl's
 internal executor while each command runs as a task on the configured executors. The future's
 result is the CWL output object with every ``File`` as a Parsl ``File``; ``future.outputs`` holds
-one ``DataFuture`` per ``File`` output of the tool, in declaration order.
+one ``DataFuture`` per ``File`` output of the tool, in declaration order, whose path (a link to
+the output, known before the run) other apps can be given at once.
 """
 
 from __future__ import annotations
@@ -47,14 +48,16 @@ class CWLApp:
                  data_flow_kernel: Optional[DataFlowKernel] = None) -> None:
         from cwltool.context import LoadingContext, RuntimeContext
         from cwltool.load_tool import load_tool
+        from cwltool.workflow import default_make_tool
 
         validate(path)
         self.path = path
         self.executors = executors
         self.outdir = os.fspath(outdir) if outdir is not None else None
         self.data_flow_kernel = data_flow_kernel
-        self.process = load_tool(path, LoadingContext({"relax_path_checks": True}))
-        self.runtime_context = RuntimeContext({"on_error": "continue"})
+        self.process = load_tool(path, LoadingContext({"relax_path_checks": True,
+                                                           "construct_tool_object": default_make_tool}))
+        self.runtime_context = RuntimeContext({"on_error": "continue", "use_container": False})
         self.inputs = [_short(i["id"]) for i in self.process.tool["inputs"]]
         self.file_outputs = [_short(o["id"]) for o in self.process.tool["outputs"] if _is_file(o["type"])]
 
@@ -67,8 +70,10 @@ class CWLApp:
             raise CWLInputError(f"{self.path} has no input {', '.join(map(repr, unknown))}; "
                                 f"its inputs are {', '.join(self.inputs) or '(none)'}")
         dfk = self._dfk()
-        future = dfk.submit_internal(self._run, dfk, next(self._calls), **inputs)
-        future._outputs = [_OutputFile(future, name) for name in self.file_outputs]
+        base = self.outdir or os.path.join(dfk.run_dir, "cwl")
+        outdir = os.path.join(base, f"{Path(self.path).stem}-{next(self._calls)}")
+        future = dfk.submit_internal(self._run, dfk, outdir, **inputs)
+        future._outputs = [DataFuture(future, File(_link(outdir, name)), tid=future.tid) for name in self.file_outputs]
         return future
 
     def _dfk(self) -> DataFlowKernel:
@@ -78,20 +83,24 @@ class CWLApp:
 
         return parsl.dfk()
 
-    def _run(self, dfk: DataFlowKernel, call: int, **inputs: Any) -> dict[str, Any]:
+    def _run(self, dfk: DataFlowKernel, outdir: str, **inputs: Any) -> dict[str, Any]:
         from parsl_cwl.executor import ParslJobExecutor
         from parsl_cwl.tasks import ParslTasks
 
         runtime_context = self.runtime_context.copy()
         runtime_context.basedir = os.getcwd()
-        runtime_context.outdir = os.path.join(self.outdir or os.path.join(dfk.run_dir, "cwl"),
-                                              f"{Path(self.path).stem}-{call}")
+        runtime_context.outdir = outdir
         executor = ParslJobExecutor(ParslTasks(dfk, self.executors))
         with _ErrorLog(executor) as log:
             out, status = executor(self.process, to_cwl(inputs), runtime_context)
         if status != "success":
-            raise CWLRunError(self.path, status, log.messages, out)
-        return from_cwl(out or {})
+            raise CWLRunError(self.path, status, log.messages, from_cwl(out))
+        result: dict[str, Any] = from_cwl(out or {})
+        for name in self.file_outputs:
+            if isinstance(result.get(name), File):
+                os.makedirs(os.path.dirname(_link(outdir, name)), exist_ok=True)
+                os.symlink(result[name].filepath, _link(outdir, name))
+        return result
 
 
 def validate(path: str) -> None:
@@ -105,25 +114,6 @@ def validate(path: str) -> None:
         load_document_by_uri(Path(path).resolve())
     except ValidationException as e:
         raise CWLValidationError(path, str(e)) from None
-
-
-class _OutputFile(DataFuture):
-    """The DataFuture of one ``File`` output: its File is known once the run has finished."""
-
-    def __init__(self, future: AppFuture, name: str) -> None:
-        self.output_name = name
-        super().__init__(future, File(name), tid=future.tid)
-
-    def parent_callback(self, parent_fu: Any) -> None:
-        if parent_fu.exception() is None:
-            value = parent_fu.result().get(self.output_name)
-            if isinstance(value, File):
-                self.file_obj = value
-            else:
-                self.set_exception(CWLRunError(self.output_name, "no File", [f"output {self.output_name!r} "
-                                                                             f"is {value!r}, not a File"]))
-                return
-        super().parent_callback(parent_fu)
 
 
 class _ErrorLog(logging.Handler):
@@ -145,6 +135,12 @@ class _ErrorLog(logging.Handler):
 
     def __exit__(self, *exc: Any) -> None:
         logging.getLogger("cwltool").removeHandler(self)
+
+
+def _link(outdir: str, name: str) -> str:
+    """Where the DataFuture of File output ``name`` points: a path known before the run (a link to
+    the output, whose own name only the run decides), so apps can be submitted against it at once."""
+    return os.path.join(f"{outdir}.outputs", name)
 
 
 def _short(identifier: str) -> str:

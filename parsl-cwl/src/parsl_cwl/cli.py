@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", default=None,
                         help="a Parsl config file (TOML or YAML); default: local threads")
     # A failed step fails what depends on it; independent branches keep running, as Parsl's apps do.
-    parser.set_defaults(on_error="continue")
+    # Containers are not supported yet: a DockerRequirement hint is ignored and a requirement is
+    # refused as unsupported (exit 33), which is cwltool's --no-container behaviour.
+    parser.set_defaults(on_error="continue", use_container=False)
     return parser
 
 
