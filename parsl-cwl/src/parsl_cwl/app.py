@@ -84,6 +84,9 @@ class CWLApp:
         return parsl.dfk()
 
     def _run(self, dfk: DataFlowKernel, outdir: str, **inputs: Any) -> dict[str, Any]:
+        from cwltool.errors import WorkflowException
+        from schema_salad.exceptions import ValidationException
+
         from parsl_cwl.executor import ParslJobExecutor
         from parsl_cwl.tasks import ParslTasks
 
@@ -92,7 +95,12 @@ class CWLApp:
         runtime_context.outdir = outdir
         executor = ParslJobExecutor(ParslTasks(dfk, self.executors))
         with _ErrorLog(executor) as log:
-            out, status = executor(self.process, to_cwl(inputs), runtime_context)
+            try:
+                out, status = executor(self.process, to_cwl(inputs), runtime_context)
+            except WorkflowException as e:
+                if isinstance(e.__cause__, (ValidationException, WorkflowException)):  # the inputs do not fit
+                    raise CWLInputError(f"{self.path}: {e}") from None
+                raise CWLRunError(self.path, "permanentFail", [*log.messages, str(e)]) from e
         if status != "success":
             raise CWLRunError(self.path, status, log.messages, from_cwl(out))
         result: dict[str, Any] = from_cwl(out or {})
@@ -116,6 +124,10 @@ def validate(path: str) -> None:
         raise CWLValidationError(path, str(e)) from None
 
 
+#: Whose records say why a run failed: cwltool's, and ours (a time limit that ended a command).
+_LOGGERS = ("cwltool", "parsl_cwl")
+
+
 class _ErrorLog(logging.Handler):
     """Collects the warnings and errors cwltool logs for one executor's run (which step failed,
     which expression threw) so that the run's exception can carry them."""
@@ -130,11 +142,13 @@ class _ErrorLog(logging.Handler):
             self.messages.append(record.getMessage())
 
     def __enter__(self) -> _ErrorLog:
-        logging.getLogger("cwltool").addHandler(self)
+        for name in _LOGGERS:
+            logging.getLogger(name).addHandler(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        logging.getLogger("cwltool").removeHandler(self)
+        for name in _LOGGERS:
+            logging.getLogger(name).removeHandler(self)
 
 
 def _link(outdir: str, name: str) -> str:
