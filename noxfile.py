@@ -140,6 +140,25 @@ def integration(session: nox.Session) -> None:
         _stop_services(session, services)
 
 
+#: The CWL conformance driver: cwltool and parsl-cwl (threads, HTEX) on the suite, in one session.
+CWL_CONFORMANCE = ROOT / "parsl-cwl" / "conformance" / "run.py"
+
+
+@nox.session(name="cwl-conformance")
+def cwl_conformance(session: nox.Session) -> None:
+    """CWL conformance, the ``required`` tests: cwltool, then parsl-cwl on local threads and on HTEX;
+    fails when parsl-cwl misses a test cwltool passes (suite: $PARSL_CWL_CONFORMANCE)."""
+    _install(session, DISTRIBUTIONS["parsl-core"], DISTRIBUTIONS["parsl-cwl"])
+    session.run("python", str(CWL_CONFORMANCE), "--tags", "required", *session.posargs)
+
+
+@nox.session(name="cwl-conformance-all", default=False)
+def cwl_conformance_all(session: nox.Session) -> None:
+    """CWL conformance, every test of the suite: cwltool, then parsl-cwl on local threads and on HTEX."""
+    _install(session, DISTRIBUTIONS["parsl-core"], DISTRIBUTIONS["parsl-cwl"])
+    session.run("python", str(CWL_CONFORMANCE), *session.posargs)
+
+
 @nox.session
 def tutorials(session: nox.Session) -> None:
     """Execute every cell of the tutorial notebooks on fresh kernels: on local threads, then on local HTEX."""
