@@ -19,6 +19,16 @@ from parsl.executors.threads import ThreadPoolExecutor
 HERE = Path(__file__).resolve().parent
 HTEX_CONFIG = HERE.parent / "conformance" / "htex.toml"
 
+#: A tool with a misspelt field on line 6 (``stdoutt``).
+INVALID_TOOL = """
+    cwlVersion: v1.2
+    class: CommandLineTool
+    baseCommand: echo
+    inputs: []
+    outputs: []
+    stdoutt: out.txt
+    """
+
 
 @pytest.fixture
 def threads_dfk(tmp_path: Path) -> Iterator[parsl.DataFlowKernel]:

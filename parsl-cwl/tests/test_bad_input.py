@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import INVALID_TOOL
 
 import parsl_cwl
 from parsl.data_provider.files import File
@@ -21,14 +22,7 @@ ECHO = """
 
 
 def test_a_document_that_does_not_validate_names_file_line_and_field(cwl) -> None:
-    path = cwl("bad.cwl", """
-        cwlVersion: v1.2
-        class: CommandLineTool
-        baseCommand: echo
-        inputs: []
-        outputs: []
-        stdoutt: out.txt
-        """)
+    path = cwl("bad.cwl", INVALID_TOOL)
     with pytest.raises(CWLValidationError) as bad:
         parsl_cwl.load(path)
     assert "bad.cwl:6:1" in str(bad.value)

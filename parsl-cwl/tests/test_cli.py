@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import HTEX_CONFIG, parsl_cwl
+from conftest import HTEX_CONFIG, INVALID_TOOL, parsl_cwl
 
 ECHO = """
     cwlVersion: v1.2
@@ -61,14 +61,7 @@ def test_a_failing_tool_exits_non_zero_and_not_33(cwl, tmp_path: Path) -> None:
 
 
 def test_an_invalid_document_names_file_line_and_field(cwl, tmp_path: Path) -> None:
-    tool = cwl("bad.cwl", """
-        cwlVersion: v1.2
-        class: CommandLineTool
-        baseCommand: echo
-        inputs: []
-        outputs: []
-        stdoutt: out.txt
-        """)
+    tool = cwl("bad.cwl", INVALID_TOOL)
     done = parsl_cwl("--quiet", str(tool), cwd=tmp_path)
     assert done.returncode == 1
     assert "bad.cwl:6:1" in done.stderr and "stdoutt" in done.stderr, done.stderr
