@@ -43,6 +43,8 @@ def htex_dfk(tmp_path: Path) -> Iterator[parsl.DataFlowKernel]:
     config = parsl.config.load_config_file(str(HTEX_CONFIG))
     config.run_dir = str(tmp_path / "runinfo")
     config.garbage_collect = False
+    # apps defined in a test module are pickled by reference to it: workers import it from here
+    config.executors[0].provider.worker_init = f"export PYTHONPATH={HERE}${{PYTHONPATH:+:$PYTHONPATH}}"
     with parsl.load(config) as dfk:
         yield dfk
 
