@@ -146,8 +146,12 @@ def test_scatter_when_and_expression_tool_in_a_workflow(threads_dfk, cwl) -> Non
                 word: {type: string, inputBinding: {position: 1}}
               stdout: said.txt
               outputs:
-                said: {type: string, outputBinding: {glob: said.txt, loadContents: true,
-                                                      outputEval: $(self[0].contents.trim())}}
+                said:
+                  type: string
+                  outputBinding:
+                    glob: said.txt
+                    loadContents: true
+                    outputEval: $(self[0].contents.trim())
           join:
             in: {said: {source: echo/said, pickValue: all_non_null}}
             out: [joined]
