@@ -46,7 +46,7 @@ RESOURCES = """
     cwlVersion: v1.2
     class: CommandLineTool
     requirements:
-      ResourceRequirement: {coresMin: 64}
+      ResourceRequirement: {coresMin: CORES}
     baseCommand: echo
     arguments: [$(runtime.cores)]
     stdout: cores.txt
@@ -58,10 +58,17 @@ RESOURCES = """
 
 def test_a_resource_request_no_htex_pool_can_meet_fails_naming_it(htex_dfk, cwl) -> None:
     with pytest.raises(CWLRunError) as failed:
-        parsl_cwl.load(cwl("big.cwl", RESOURCES))().result()
+        parsl_cwl.load(cwl("big.cwl", RESOURCES.replace("CORES", "64")))().result()
     assert "cores=64" in str(failed.value), failed.value.messages
 
 
 def test_the_thread_pool_runs_the_tool_without_a_resource_request(threads_dfk, cwl) -> None:
-    out = parsl_cwl.load(cwl("big.cwl", RESOURCES))().result()
+    out = parsl_cwl.load(cwl("big.cwl", RESOURCES.replace("CORES", "64")))().result()
     assert Path(out["cores"].filepath).read_text() == "64\n"
+
+
+def test_a_resource_request_htex_can_meet_is_sent_with_the_task(htex_dfk, cwl) -> None:
+    out = parsl_cwl.load(cwl("one.cwl", RESOURCES.replace("CORES", "1")))().result()
+    assert Path(out["cores"].filepath).read_text() == "1\n"
+    [command] = [t for t in htex_dfk.tasks.values() if t["func_name"] == "run_command"]
+    assert command["resource_specification"] == {"cores": 1.0, "memory": 269, "disk": 2148}

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from typing import IO, Optional
+from typing import IO, Any, Optional
 
 #: How much of a tool's unredirected stdout/stderr comes back to the submit side (its tail).
 LOG_TAIL_BYTES = 64 * 1024
@@ -41,8 +41,12 @@ class CommandResult:
     log: str = ""
 
 
-def run_command(spec: CommandSpec) -> CommandResult:
-    """Run ``spec`` to completion on this node; terminate it when its time limit passes."""
+def run_command(spec: CommandSpec, parsl_resource_specification: Optional[dict[str, Any]] = None) -> CommandResult:
+    """Run ``spec`` to completion on this node; terminate it when its time limit passes.
+
+    ``parsl_resource_specification`` is for the executor (a Parsl app's function takes it to be
+    given one); the process itself needs nothing from it.
+    """
     with tempfile.TemporaryFile() as log:
         stdin: IO[bytes] | int = open(spec.stdin_path, "rb") if spec.stdin_path else subprocess.DEVNULL
         stdout: IO[bytes] = open(spec.stdout_path, "wb") if spec.stdout_path else log
