@@ -5,7 +5,7 @@ test that cwltool passes.
     python run.py [--tags required] [--runners cwltool,threads,htex] [-n 2]
 
 The suite is test data outside the project: ``$PARSL_CWL_CONFORMANCE`` (default
-``../shared/cwl-conformance`` beside the repository). cwltest collects only files named
+``../shared/cwl-conformance`` beside the repository, then the workplace's ``/work/shared``). cwltest collects only files named
 ``*.cwltest.yaml``, and resolves the tests' paths against that file's folder, so a temporary
 folder holds two symlinks: the suite's ``conformance_tests.yaml`` under that name, and ``tests/``.
 """
@@ -22,7 +22,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SUITE = HERE.parents[2] / "shared" / "cwl-conformance"
+#: Where the suite is looked for when ``$PARSL_CWL_CONFORMANCE`` is unset: ``shared/`` beside the
+#: repository, and the workplace's copy (a CI clone may live elsewhere than the workplace's checkout).
+DEFAULT_SUITES = (HERE.parents[2] / "shared" / "cwl-conformance", Path("/work/shared/cwl-conformance"))
 #: How both runners are run on the suite: no containers (no image registry is reachable), and
 #: the suite's file names, which cwltool's default path checks refuse.
 RUNNER_ARGS = ["--no-container", "--relax-path-checks"]
@@ -36,9 +38,12 @@ RUNNERS = {
 
 def suite_folder() -> Path:
     """The conformance suite's folder; exit with what to do when it is absent."""
-    folder = Path(os.environ.get("PARSL_CWL_CONFORMANCE", DEFAULT_SUITE))
-    if not (folder / "conformance_tests.yaml").is_file():
-        sys.exit(f"CWL conformance suite not found: {folder} has no conformance_tests.yaml. Point "
+    given = os.environ.get("PARSL_CWL_CONFORMANCE")
+    candidates = [Path(given)] if given else list(DEFAULT_SUITES)
+    folder = next((f for f in candidates if (f / "conformance_tests.yaml").is_file()), None)
+    if folder is None:
+        tried = ", ".join(str(f) for f in candidates)
+        sys.exit(f"CWL conformance suite not found: no conformance_tests.yaml in {tried}. Point "
                  "PARSL_CWL_CONFORMANCE at a folder holding the CWL v1.2.1 conformance tests "
                  "(conformance_tests.yaml and tests/).")
     return folder
