@@ -7,7 +7,8 @@ test that cwltool passes.
 The suite is test data outside the project: ``$PARSL_CWL_CONFORMANCE`` (default
 ``../shared/cwl-conformance`` beside the repository, then the workplace's ``/work/shared``).
 cwltest collects only files named ``*.cwltest.yaml``, and resolves the tests' paths against
-that file's folder, so a temporary folder holds two symlinks: the suite's ``conformance_tests.yaml`` under that name, and ``tests/``.
+that file's folder, so a temporary folder holds two symlinks: the suite's
+``conformance_tests.yaml`` under that name, and ``tests/``.
 """
 
 from __future__ import annotations
