@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent / "mpi"
 #: The Python that mpi4py was built for by .ci/services/mpi.sh (an MPI application's own environment).
 MPI4PY_PYTHON = Path(os.environ.get("MPI_CI_VENV", "/var/cache/ci-mpi/mpi4py")) / "bin" / "python"
-RANK_LINE = re.compile(r"^rank (\d+) of (\d+) on (\S+) sum (\d+)$", re.M)
+#: A rank's report; not anchored to line starts, since the launcher may join two ranks' lines.
+RANK_LINE = re.compile(r"rank (\d+) of (\d+) on (\S+?) sum (\d+)")
 
 
 @bash_app

@@ -21,4 +21,6 @@ if comm.Get_rank() == 0 and sys.argv[1:2] == ["--meet"]:
         time.sleep(0.1)
 total = comm.allreduce(comm.Get_rank())
 node = os.environ.get("SLURMD_NODENAME", "?")
-print(f"rank {comm.Get_rank()} of {comm.Get_size()} on {node} sum {total}", flush=True)
+# one write per line: print() writes the text and the newline apart, and mpiexec forwards the
+# ranks' output in whatever chunks it gets, so two ranks' lines could run together
+os.write(1, f"rank {comm.Get_rank()} of {comm.Get_size()} on {node} sum {total}\n".encode())
