@@ -4,9 +4,8 @@ namespace, with a stand-in kubelet (``parsl.testing.kube_node.KubeNode``) when i
 from __future__ import annotations
 
 import os
-import time
 import uuid
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -17,14 +16,6 @@ LIMITED_KUBECONFIG = os.path.join(KUBE_DIR, "kubeconfig-limited")
 HOW = "Start it with `sudo .ci/services/kube.sh start`, or deselect with -m 'not kube'."
 
 
-def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:
-    """Poll ``condition`` until it returns something true; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-    return value
 
 
 @pytest.fixture(scope="session")

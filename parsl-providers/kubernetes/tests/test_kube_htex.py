@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import our_pods, wait_until
+from conftest import our_pods
 
 import parsl
 from parsl import python_app
 from parsl.config import load_config_file
 from parsl.jobs.states import JobState
+from parsl.testing.processes import wait_for
 
 pytestmark = pytest.mark.kube
 
@@ -82,18 +83,18 @@ def test_htex_in_pods_from_toml_scales_out_in_and_cleans_up(node: Any, kube_admi
         assert len(executor.blocks_to_job_id) == 2
 
         # idle for longer than max_idletime: every block is scaled in, its pod deleted
-        wait_until(lambda: all(s.state == JobState.SCALED_IN for s in executor.status_facade.values()), 120,
+        wait_for(lambda: all(s.state == JobState.SCALED_IN for s in executor.status_facade.values()), 120,
                    "idle blocks to be scaled in")
-        wait_until(lambda: not our_pods(kube_admin, namespace), 120, "scaled-in pods to be deleted")
+        wait_for(lambda: not our_pods(kube_admin, namespace), 120, "scaled-in pods to be deleted")
 
         # new load brings a pod back
         again = where(0).result(timeout=300)
         assert again not in set(results)
     finally:
         dfk.cleanup()
-    wait_until(lambda: not our_pods(kube_admin, namespace), 120, "pods to be gone after cleanup()")
+    wait_for(lambda: not our_pods(kube_admin, namespace), 120, "pods to be gone after cleanup()")
     assert len(node.started) == len(executor.blocks_to_job_id) == 3
-    wait_until(lambda: sorted(node.removed) == sorted(node.started), 60, "the node to see every pod go")
+    wait_for(lambda: sorted(node.removed) == sorted(node.started), 60, "the node to see every pod go")
     print("KUBE_E2E " + json.dumps({"load_to_first_result_s": round(first_result_s, 2),
                                     "pods_started": len(node.started), "pods_removed": len(node.removed)}))
 
@@ -110,4 +111,4 @@ def test_a_block_whose_pod_fails_fails_the_tasks_with_its_exit_code_and_log(node
         dfk.cleanup()
     message = str(info.value)
     assert "worker-env-is-broken" in message and "EXIT CODE: 3" in message, message
-    wait_until(lambda: not our_pods(kube_admin, namespace), 120, "pods to be gone after cleanup()")
+    wait_for(lambda: not our_pods(kube_admin, namespace), 120, "pods to be gone after cleanup()")

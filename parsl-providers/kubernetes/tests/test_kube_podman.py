@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import our_pods, wait_until
+from conftest import our_pods
 
 from parsl.jobs.states import JobState
 from parsl.testing.kube_node import KubeNode
+from parsl.testing.processes import wait_for
 from parsl.testing.providers import wait_terminal
 from parsl_provider_kubernetes import KubernetesProvider
 
@@ -55,6 +56,6 @@ def test_a_pod_runs_in_a_podman_container_on_the_host_network(podman: None, kube
         assert status.state == JobState.FAILED, status
         assert "cannot start: ImagePullBackOff" in (status.message or "")
         assert "localhost/parsl-ci/no-such-image" in (status.message or "")
-        wait_until(lambda: not our_pods(kube_admin, namespace), 120, "ended pods to be deleted")
+        wait_for(lambda: not our_pods(kube_admin, namespace), 120, "ended pods to be deleted")
         assert node.started == [f"in-podman.{job_id}"]
     assert not node.errors, node.errors

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LIMITED_KUBECONFIG, our_pods, wait_until
+from conftest import LIMITED_KUBECONFIG, our_pods
 
 from parsl.jobs.states import JobState
 from parsl.providers.errors import SubmitException
+from parsl.testing.processes import wait_for
 from parsl.testing.providers import wait_terminal
 from parsl_provider_kubernetes import KubernetesProvider
 
@@ -83,7 +84,7 @@ def test_a_failing_pod_reports_its_exit_code_and_log(node: Any, kube_admin: Any,
     assert in_log in (status.message or "")
     assert in_log in (status.stdout or "")
     # the ended pod was read, then deleted
-    wait_until(lambda: not our_pods(kube_admin, namespace), 60, "the ended pod to be deleted")
+    wait_for(lambda: not our_pods(kube_admin, namespace), 60, "the ended pod to be deleted")
 
 
 @pytest.mark.kube
@@ -95,7 +96,7 @@ def test_a_pod_that_completes_is_reported_and_removed(node: Any, kube_admin: Any
     pod_name = f"quick.{job_id}"
     assert status.state == JobState.COMPLETED and status.exit_code == 0, status
     assert f"running in {pod_name} as {pod_name}" in (status.stdout or "")
-    wait_until(lambda: node.removed == [pod_name], 60, "the ended pod to be deleted")
+    wait_for(lambda: node.removed == [pod_name], 60, "the ended pod to be deleted")
     assert node.started == [pod_name] and not our_pods(kube_admin, namespace)
 
 
@@ -108,7 +109,7 @@ def test_a_quota_refusal_is_the_apis_message(kubeconfig: str, kube_admin: Any, n
     kube_admin.patch_namespaced_resource_quota_status("one-pod", namespace, {"status": {
         "hard": {"pods": "1"}, "used": {"pods": "1"}}})
     provider = _provider(namespace, tmp_path)
-    refusal = wait_until(lambda: _refusal(provider), 60, "the quota to be seen by its admission plugin")
+    refusal = wait_for(lambda: _refusal(provider), 60, "the quota to be seen by its admission plugin")
     assert "exceeded quota: one-pod" in str(refusal)
     assert "exceeded quota: one-pod" in (refusal.stderr or "")
     assert our_pods(kube_admin, namespace) == []
@@ -137,9 +138,9 @@ def test_a_pod_that_cannot_be_deleted_is_named(node: Any, kube_admin: Any, names
         "subjects": [{"kind": "User", "name": "ci-limited", "apiGroup": "rbac.authorization.k8s.io"}]})
     monkeypatch.setenv("KUBECONFIG", LIMITED_KUBECONFIG)
     provider = _provider(namespace, tmp_path)
-    job_id = wait_until(lambda: _submit_when_allowed(provider), 60, "the RBAC grant to take effect")
+    job_id = wait_for(lambda: _submit_when_allowed(provider), 60, "the RBAC grant to take effect")
     pod_name = f"undeletable.{job_id}"
-    wait_until(lambda: provider.status([job_id])[0].state == JobState.RUNNING, 120, "the pod to run")
+    wait_for(lambda: provider.status([job_id])[0].state == JobState.RUNNING, 120, "the pod to run")
     with caplog.at_level(logging.ERROR):
         assert provider.cancel([job_id]) == [False]
     assert f"Pod {namespace}/{pod_name} was NOT deleted" in caplog.text

@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, List, Sequence
+from typing import TYPE_CHECKING, Any, List, Sequence
 
 import pytest
 
@@ -21,6 +21,7 @@ import parsl
 from parsl import python_app
 from parsl.config import Config
 from parsl.jobs.states import JobState, JobStatus
+from parsl.testing.processes import wait_for
 from parsl.testing.providers import wait_terminal
 from parsl_executor_htex.executor import HighThroughputExecutor
 from parsl_provider_slurm.slurm import SlurmProvider
@@ -45,13 +46,6 @@ def hold(started: str, go: str) -> str:
             raise TimeoutError(f"{go} never appeared")
         time.sleep(0.1)
     return os.environ["SLURM_JOB_ID"]
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + CAP
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out after {CAP} s waiting for {what}"
-        time.sleep(0.1)
 
 
 class StatusLog:
@@ -88,11 +82,11 @@ def test_a_workflow_completes_across_a_slurmctld_restart(private_slurm: PrivateS
     try:
         started, go = tmp_path / "started", tmp_path / "go"
         first = hold(str(started), str(go))
-        wait_for(started.exists, "the first task to start")
+        wait_for(started.exists, CAP, "the first task to start")
         private_slurm.stop_controller()
         try:
             down = time.monotonic()
-            wait_for(lambda: log.polled_since(down), "a status poll while slurmctld is down")
+            wait_for(lambda: log.polled_since(down), CAP, "a status poll while slurmctld is down")
         finally:
             private_slurm.service("start")
         go.touch()
@@ -111,8 +105,8 @@ def test_a_squeue_that_hangs_is_retried_not_taken_for_a_lost_job(private_slurm: 
     provider.script_dir = str(tmp_path)
     started, go = tmp_path / "started", tmp_path / "go"
     job = provider.submit(f"touch {started}; while [ ! -e {go} ]; do sleep 0.1; done", 1, "parsl.hung")
-    wait_for(started.exists, "the job to start")
-    wait_for(lambda: provider.status([job])[0].state == JobState.RUNNING, "squeue to list the job as running")
+    wait_for(started.exists, CAP, "the job to start")
+    wait_for(lambda: provider.status([job])[0].state == JobState.RUNNING, CAP, "squeue to list the job as running")
 
     controller = private_slurm.controller_pid()
     os.kill(controller, signal.SIGSTOP)  # squeue now waits for an answer that does not come

@@ -16,6 +16,7 @@ from typing import NamedTuple, Set
 
 import parsl
 from parsl.configfile.loader import load_config_file
+from parsl.testing.processes import wait_for
 from parsl.testing.startup import StartupRunner
 
 
@@ -61,9 +62,6 @@ def run_on_instances(config_file: Path, runner: StartupRunner, instances: int, t
         hosts |= {f.result(timeout=timeout) for f in futures[1:]}
     finally:
         dfk.cleanup()
-    deadline = time.monotonic() + timeout
-    while set(runner.removed) != set(runner.started) or runner.processes:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"instances {runner.started} started, only {runner.removed} removed")
-        time.sleep(0.1)
+    wait_for(lambda: set(runner.removed) == set(runner.started) and not runner.processes, timeout,
+             f"every started instance to be removed (started {runner.started})")
     return CloudRun(hosts, first_result, time.monotonic() - started)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, TypeVar
+
+T = TypeVar("T")
 
 
 def process_alive(pid: int) -> bool:
@@ -28,13 +30,15 @@ def wait_until_gone(pids: Iterable[int], timeout: float) -> list[int]:
         time.sleep(0.05)
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    """Wait up to ``timeout`` seconds for ``predicate()`` to hold (a rendezvous with a generous cap)."""
+def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
+    """Wait up to ``timeout`` seconds for ``predicate()`` to return something true, and return it
+    (a rendezvous with a generous cap)."""
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while not (value := predicate()):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.05)
+    return value
 
 
 def wait_for_path(path: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
