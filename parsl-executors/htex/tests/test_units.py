@@ -178,8 +178,21 @@ def test_pools_of_short_tasks_get_automatic_prefetch() -> None:
     rec = ManagerRecord(b"m", {"block_id": "0", "worker_count": 2, "prefetch_capacity": 1}, now=0.0)
     assert rec.limit() == 3  # nothing known yet: workers + prefetch_capacity, as in Parsl
     rec.tasks = {1: 0.0, 2: 0.0}
-    rec.finished([1, 2], now=SHORT_TASK / 10)
+    rec.finished([1, 2], arrived=SHORT_TASK / 10)
     assert rec.tasks == {} and rec.limit() == 3 + SHORT_TASK_PREFETCH * 2
     rec.tasks = {3: 0.0}
-    rec.finished([3], now=100.0)  # one long task is enough to stop it
+    rec.finished([3], arrived=100.0)  # one long task is enough to stop it
     assert rec.limit() == 3
+
+
+def test_a_result_read_late_counts_from_when_the_socket_was_last_empty() -> None:
+    """Results that waited unread while the interchange was busy do not make tasks look long."""
+    from parsl_executor_htex.interchange import SHORT_TASK, SHORT_TASK_PREFETCH, ManagerRecord
+
+    rec = ManagerRecord(b"m", {"block_id": "0", "worker_count": 2}, now=0.0)
+    rec.tasks = {1: 5.0, 2: 5.0}
+    rec.finished([1, 2], arrived=4.0)  # sent after the socket was last seen empty: no time at all
+    assert rec.mean_duration == 0.0 and rec.limit() == 2 + SHORT_TASK_PREFETCH * 2
+    rec.tasks = {3: 5.0}
+    rec.finished([3], arrived=5.0 + 100 * SHORT_TASK)
+    assert rec.limit() == 2

@@ -11,11 +11,13 @@ and runs a single-threaded event loop:
   ``SHORT_TASK`` seconds, ``SHORT_TASK_PREFETCH`` more per worker (so that short tasks run back
   to back instead of each waiting for a round trip to the interchange; long tasks are never
   queued behind one another this way, which keeps Parsl's load balancing where it matters).
-  A task's time is measured here, from its dispatch to its result, so it includes the time the
-  interchange itself was busy before reading that result: with a thousand pools one pass over
-  them takes tens of milliseconds, which would make every task look long and halve the batch
-  sizes just when the interchange needs them. So twice the moving average of the event loop's
-  busy time per iteration (``Interchange.latency``) is added to ``SHORT_TASK``;
+  A task's time is measured here, from its dispatch to the arrival of its result. The interchange
+  cannot see when a result arrived, only when it reads it, and while it is busy results wait
+  unread: counting that wait, a thousand pools made every task look long, which halved the
+  batches and so lengthened the wait (a spiral down to a third of the throughput). So a result
+  counts as arrived at the last moment the pools' socket was seen empty
+  (``Interchange.empty_at``: a poll that waited, a read that emptied it); a saturated interchange
+  thus sees short tasks, and a task that takes longer than the loop's passes is timed within one;
 - while tasks with a resource request (``cores``, ``memory``, ``disk``, ``running_time``) wait,
   tasks leave one at a time in strict order, each to a ready pool with room for it: what the pool
   advertised at registration minus what the tasks it holds reserve (``ManagerRecord.fits_now``);
@@ -59,6 +61,7 @@ SHORT_TASK = 0.01
 SHORT_TASK_PREFETCH = 4
 _AVERAGING = 0.1  # weight of the newest task in the moving average of task durations
 _SLACK = 1e-9  # rounding allowance when comparing requests with capacities
+_WAITED = 0.001  # a poll that took longer than this (s) waited: nothing was there to read before
 
 
 class ManagerRecord:
@@ -115,21 +118,22 @@ class ManagerRecord:
             used = [u + n for u, n in zip(used, need)]
         return all(n + u <= t + _SLACK for n, u, t in zip(self.need(request), used, self.total))
 
-    def limit(self, latency: float = 0.0) -> int:
-        """How many tasks this pool may hold now (see ``SHORT_TASK``); ``latency``: what the
-        interchange's own delays add to the durations it measures (s)."""
-        if self.mean_duration < SHORT_TASK + latency:
+    def limit(self) -> int:
+        """How many tasks this pool may hold now (see ``SHORT_TASK``)."""
+        if self.mean_duration < SHORT_TASK:
             return self.capacity + SHORT_TASK_PREFETCH * self.worker_count
         return self.capacity
 
-    def finished(self, task_ids: Any, now: float) -> None:
-        """Forget finished tasks and fold their durations into the moving average."""
+    def finished(self, task_ids: Any, arrived: float) -> None:
+        """Forget finished tasks and fold their durations into the moving average; their results
+        arrived at ``arrived`` or later (a task sent after it counts as taking no time)."""
         tasks = self.tasks
         mean = self.mean_duration
         for tid in task_ids:
             sent = tasks.pop(tid, None)
             if sent is not None:
-                mean = now - sent if mean == float("inf") else mean + _AVERAGING * (now - sent - mean)
+                took = arrived - sent if arrived > sent else 0.0
+                mean = took if mean == float("inf") else mean + _AVERAGING * (took - mean)
         self.mean_duration = mean
         if self.held:
             for tid in task_ids:
@@ -184,7 +188,7 @@ class Interchange:
         self.resource_pending = 0  # tasks in ``pending`` with a resource request
         self.managers: dict[bytes, ManagerRecord] = {}
         self.ready: set[bytes] = set()
-        self.latency = 0.0  # twice the moving average of the loop's busy time per iteration (s)
+        self.empty_at = 0.0  # when the pools' socket was last seen with nothing to read (monotonic)
         self.stopping = False
         self.python = PYTHON
 
@@ -197,8 +201,11 @@ class Interchange:
         poller.register(self.wsock, zmq.POLLIN)
         next_check = time.monotonic() + _HOUSEKEEPING
         while not self.stopping:
+            start = time.monotonic()
             events = dict(poller.poll(int(_HOUSEKEEPING * 1000)))
-            busy = time.monotonic()
+            now = time.monotonic()
+            if self.wsock not in events or now - start > _WAITED:
+                self.empty_at = now
             if self.tasks_in in events:
                 self._from_client()
             if self.wsock in events:
@@ -206,8 +213,6 @@ class Interchange:
             if self.pending and self.ready:
                 self._dispatch()
             now = time.monotonic()
-            if events:
-                self.latency += _AVERAGING * (2 * (now - busy) - self.latency)
             if now >= next_check:
                 self._housekeeping(now)
                 next_check = now + _HOUSEKEEPING
@@ -245,6 +250,8 @@ class Interchange:
                 self._manager_message(f, now, results)
             except Exception:  # a malformed message must not take the interchange down
                 logger.exception("dropped a malformed message from manager %r", f[0] if f else None)
+        if not self.wsock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+            self.empty_at = time.monotonic()
         if results:
             frame = wire.merge_results(results)
             self.results_out.send(frame, 0, copy=len(frame) < wire.COPY_THRESHOLD)
@@ -255,7 +262,7 @@ class Interchange:
         rec = self.managers.get(mid)
         if tag == wire.RESULTS and rec is not None:
             rec.last_seen = now
-            rec.finished(wire.result_ids(f[1]), now)
+            rec.finished(wire.result_ids(f[1]), self.empty_at)
             results.append(f[1])
             if not rec.tasks:
                 rec.idle_since = now
@@ -310,11 +317,11 @@ class Interchange:
         if self.resource_pending:
             self._dispatch_in_order()
             return
-        pending, latency = self.pending, self.latency
+        pending = self.pending
         order = list(self.ready) if len(self.ready) == 1 else self.selector.sort_managers(self.managers, self.ready)
         for mid in order:
             rec = self.managers[mid]
-            limit = rec.limit(latency)
+            limit = rec.limit()
             n = min(limit - len(rec.tasks), len(pending))
             if n <= 0:
                 self.ready.discard(mid)
@@ -338,9 +345,9 @@ class Interchange:
     def _dispatch_in_order(self) -> None:
         """Send tasks one at a time while some have resource requests: each goes to a ready pool
         with room for it; when the first waiting task fits no ready pool, the others wait too."""
-        ready, managers, latency = self.ready, self.managers, self.latency
+        ready, managers = self.ready, self.managers
         order = [m for m in self.selector.sort_managers(managers, ready)
-                 if len(managers[m].tasks) < managers[m].limit(latency)]
+                 if len(managers[m].tasks) < managers[m].limit()]
         ready.intersection_update(order)
         while self.pending and order:
             task = self.pending[0]
@@ -360,7 +367,7 @@ class Interchange:
                 self.resource_pending -= 1
                 rec.held[task.tid] = rec.need(request)
             rec.tasks[task.tid] = time.monotonic()
-            if len(rec.tasks) >= rec.limit(latency):
+            if len(rec.tasks) >= rec.limit():
                 ready.discard(mid)
                 order.remove(mid)
 
