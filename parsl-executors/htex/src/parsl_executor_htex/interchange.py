@@ -6,7 +6,7 @@ executor's two sockets, binds one ROUTER socket for worker pools on the configur
 and runs a single-threaded event loop:
 
 - tasks from the executor wait in a priority queue (``priority`` of the resource specification,
-  lower first, then submission order) until a pool has free capacity: its workers plus
+  lower first, then submission order; ``task_queue``, which slices the executor's frames) until a pool has free capacity: its workers plus
   ``prefetch_capacity``, plus, while that pool's recent tasks each took less than
   ``SHORT_TASK`` seconds, ``SHORT_TASK_PREFETCH`` more per worker (so that short tasks run back
   to back instead of each waiting for a round trip to the interchange; long tasks are never
@@ -16,7 +16,8 @@ and runs a single-threaded event loop:
   unread: counting that wait, a thousand pools made every task look long, which halved the
   batches and so lengthened the wait (a spiral down to a third of the throughput). So a result
   counts as arrived at the last moment the pools' socket was seen empty
-  (``Interchange.empty_at``: a poll that waited, a read that emptied it); a saturated interchange
+  (``Interchange.empty_at``: a poll that found nothing or had to wait, a read that emptied it;
+  a poll that waits returns as soon as a message comes in); a saturated interchange
   thus sees short tasks, and a task that takes longer than the loop's passes is timed within one;
 - while tasks with a resource request (``cores``, ``memory``, ``disk``, ``running_time``) wait,
   tasks leave one at a time in strict order, each to a ready pool with room for it: what the pool
@@ -34,7 +35,6 @@ The interchange exits when told to, on SIGTERM, or when the executor's process i
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import os
@@ -42,6 +42,7 @@ import pickle
 import signal
 import sys
 import time
+from itertools import repeat
 from typing import Any, Optional
 
 import zmq
@@ -50,6 +51,7 @@ from parsl_executor_htex import wire
 from parsl_executor_htex.curvezmq import Context
 from parsl_executor_htex.logsetup import LOGGER_PREFIX, start_logging
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
+from parsl_executor_htex.task_queue import TaskQueue
 from parsl_executor_htex.version import PYTHON, VERSION
 
 logger = logging.getLogger(f"{LOGGER_PREFIX}.interchange")
@@ -61,7 +63,9 @@ SHORT_TASK = 0.01
 SHORT_TASK_PREFETCH = 4
 _AVERAGING = 0.1  # weight of the newest task in the moving average of task durations
 _SLACK = 1e-9  # rounding allowance when comparing requests with capacities
-_WAITED = 0.001  # a poll that took longer than this (s) waited: nothing was there to read before
+#: Messages read from the pools per pass of the event loop before it dispatches: the pools whose
+#: results were read get new tasks within a pass (a thousand messages took about 100 ms).
+_READ_BATCH = 100
 
 
 class ManagerRecord:
@@ -184,7 +188,7 @@ class Interchange:
             raise SystemExit(f"parsl-htex-interchange: cannot bind the worker port on {bind} (port {ports}): {e}. "
                              f"Is address={bind!r} an address of this host, and the port free?") from None
 
-        self.pending: list[wire.Task] = []
+        self.pending = TaskQueue()
         self.resource_pending = 0  # tasks in ``pending`` with a resource request
         self.managers: dict[bytes, ManagerRecord] = {}
         self.ready: set[bytes] = set()
@@ -201,11 +205,12 @@ class Interchange:
         poller.register(self.wsock, zmq.POLLIN)
         next_check = time.monotonic() + _HOUSEKEEPING
         while not self.stopping:
-            start = time.monotonic()
-            events = dict(poller.poll(int(_HOUSEKEEPING * 1000)))
-            now = time.monotonic()
-            if self.wsock not in events or now - start > _WAITED:
-                self.empty_at = now
+            events = dict(poller.poll(0))
+            if not events:  # nothing to read: wait (what wakes the poll came in just then)
+                events = dict(poller.poll(int(_HOUSEKEEPING * 1000)))
+                self.empty_at = time.monotonic()
+            elif self.wsock not in events:
+                self.empty_at = time.monotonic()
             if self.tasks_in in events:
                 self._from_client()
             if self.wsock in events:
@@ -223,12 +228,7 @@ class Interchange:
     def _from_client(self) -> None:
         for f in wire.drain(self.tasks_in):
             if f[0][:1] == wire.TASKS:
-                pending = self.pending
-                requests = 0
-                for task in wire.unpack_tasks(f[0]):
-                    heapq.heappush(pending, task)
-                    if task.res:
-                        requests += 1
+                requests = self.pending.add(f[0])
                 if requests:
                     self.resource_pending += requests
                     if self.managers:
@@ -245,7 +245,7 @@ class Interchange:
     def _from_managers(self) -> None:
         now = time.monotonic()
         results: list[bytes] = []
-        for f in wire.drain(self.wsock):
+        for f in wire.drain(self.wsock, _READ_BATCH):
             try:
                 self._manager_message(f, now, results)
             except Exception:  # a malformed message must not take the interchange down
@@ -326,17 +326,14 @@ class Interchange:
             if n <= 0:
                 self.ready.discard(mid)
                 continue
-            batch = [heapq.heappop(pending) for _ in range(n)]
+            frame, ids = pending.take(n)
             try:
-                frame = wire.pack_tasks(batch)
                 self.wsock.send_multipart([mid, frame], copy=len(frame) < wire.COPY_THRESHOLD)
             except zmq.ZMQError as e:
-                for t in batch:
-                    heapq.heappush(pending, t)
+                pending.add(frame, front=True)
                 self._lose(mid, f"it could not be reached ({e})")
                 continue
-            now = time.monotonic()
-            rec.tasks.update((t.tid, now) for t in batch)
+            rec.tasks.update(zip(ids, repeat(time.monotonic())))
             if len(rec.tasks) >= limit:
                 self.ready.discard(mid)
             if not pending:
@@ -350,16 +347,17 @@ class Interchange:
                  if len(managers[m].tasks) < managers[m].limit()]
         ready.intersection_update(order)
         while self.pending and order:
-            task = self.pending[0]
+            task = self.pending.first()
+            assert task is not None
             request = wire.unpack_resources(task.res) if task.res else None
             fits = order if request is None else [m for m in order if managers[m].fits_now(request)]
             if not fits:
                 return
             mid = fits[0]
-            heapq.heappop(self.pending)
+            self.pending.pop()
             rec = managers[mid]
             if not self._send_manager(mid, [wire.pack_tasks([task])]):
-                heapq.heappush(self.pending, task)
+                self.pending.push_front(task)
                 order.remove(mid)
                 self._lose(mid, "it could not be reached")
                 continue
@@ -374,19 +372,14 @@ class Interchange:
     def _reject_impossible(self) -> None:
         """Fail the waiting tasks whose request no connected pool could ever fit."""
         managers = list(self.managers.values())
-        keep: list[wire.Task] = []
         ids, payloads = [], []
-        for task in self.pending:
-            if task.res:
-                request = wire.unpack_resources(task.res)
-                if not any(rec.could_fit(request) for rec in managers):
-                    ids.append(task.tid)
-                    payloads.append(pickle.dumps(_rejection(request, managers)))
-                    continue
-            keep.append(task)
+        for task in self.pending.requests():
+            request = wire.unpack_resources(task.res)
+            if not any(rec.could_fit(request) for rec in managers):
+                ids.append(task.tid)
+                payloads.append(pickle.dumps(_rejection(request, managers)))
         if ids:
-            heapq.heapify(keep)
-            self.pending = keep
+            self.pending.drop(set(ids))
             self.resource_pending -= len(ids)
             logger.warning("rejected tasks %s: their resource requests fit no connected pool", ids)
             self.results_out.send(wire.pack_results(ids, bytes([wire.REJECTED]) * len(ids), payloads))

@@ -75,6 +75,7 @@ NO_PRIORITY = float("inf")
 _COUNT = struct.Struct("=I")
 _TASK = struct.Struct("=qdIIB")  # tid, priority, len(ctx), len(buf), len(res)
 _RESOURCES = struct.Struct("=dddd")
+COUNT, TASK_HEADER = _COUNT, _TASK  # for the interchange's queue, which slices frames without unpacking
 NOT_GIVEN = -1.0
 RESOURCE_NAMES = ("cores", "memory", "disk", "running_time")
 
