@@ -6,11 +6,12 @@ executor's two sockets, binds one ROUTER socket for worker pools on the configur
 and runs a single-threaded event loop:
 
 - tasks from the executor wait in a priority queue (``priority`` of the resource specification,
-  lower first, then submission order; ``task_queue``, which slices the executor's frames) until a pool has free capacity: its workers plus
-  ``prefetch_capacity``, plus, while that pool's recent tasks each took less than
-  ``SHORT_TASK`` seconds, ``SHORT_TASK_PREFETCH`` more per worker (so that short tasks run back
-  to back instead of each waiting for a round trip to the interchange; long tasks are never
-  queued behind one another this way, which keeps Parsl's load balancing where it matters).
+  lower first, then submission order; ``task_queue``, which slices the executor's frames) until
+  a pool has free capacity: its workers plus ``prefetch_capacity``, plus, while that pool's
+  recent tasks each took less than ``SHORT_TASK`` seconds, ``SHORT_TASK_PREFETCH`` more per
+  worker (so that short tasks run back to back instead of each waiting for a round trip to the
+  interchange; long tasks are never queued behind one another this way, which keeps Parsl's
+  load balancing where it matters).
   A task's time is measured here, from its dispatch to the arrival of its result. The interchange
   cannot see when a result arrived, only when it reads it, and while it is busy results wait
   unread: counting that wait, a thousand pools made every task look long, which halved the
@@ -250,7 +251,7 @@ class Interchange:
                 self._manager_message(f, now, results)
             except Exception:  # a malformed message must not take the interchange down
                 logger.exception("dropped a malformed message from manager %r", f[0] if f else None)
-        if not self.wsock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+        if not int(self.wsock.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
             self.empty_at = time.monotonic()
         if results:
             frame = wire.merge_results(results)
