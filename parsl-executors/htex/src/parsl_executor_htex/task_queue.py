@@ -5,8 +5,9 @@ run of such tasks in a TASKS frame has its headers side by side and its bodies s
 a pool's share is one slice of each, copied into a new frame: no Python object per task, which
 with a thousand pools was most of the interchange's work per task (unpacking every task,
 a heap pop, packing it again). Tasks with a priority or a resource request are unpacked into
-``wire.Task`` records kept in a heap. The next task is always the smaller (priority, id) of
-the heap's first and the frames' first, as with a single heap.
+``wire.Task`` records kept in a heap. The next task is the smaller (priority, id) of the
+heap's first and the frames' first; the frames keep the order tasks came in, which is the
+order of their ids as the executor sends them, so this is the order of a single heap.
 """
 
 from __future__ import annotations
