@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -155,6 +157,41 @@ def test_garbage_collect_forgets_finished_tasks(dfk):
     double(1).result()
     parsl.wait_for_current_tasks()
     assert dfk.tasks == {}
+
+
+_HELD_OBJECTS = """
+import gc, sys
+import parsl
+from parsl.config import Config
+from parsl.executors.threads import ThreadPoolExecutor
+
+def double(x):
+    return 2 * x
+
+app = parsl.python_app(double)
+with parsl.load(Config(executors=[ThreadPoolExecutor(max_threads=2)], run_dir=sys.argv[1])):
+    n = 3000
+    gc.collect()
+    before = len(gc.get_objects())
+    futures = [app(i) for i in range(n)]
+    results = [f.result() for f in futures]
+    parsl.wait_for_current_tasks()
+    gc.collect()
+    record = futures[0].task_record
+    assert results == [2 * i for i in range(n)] and record["app_fu"] is futures[0] and record["exec_fu"].result() == 0
+    print((len(gc.get_objects()) - before - 2) / n)
+"""
+
+
+def test_a_finished_task_leaves_four_objects_for_the_cycle_collector(tmp_path):
+    """A workflow that holds its futures keeps each one's record: every full collection of the
+    cyclic garbage collector scans what those hold, so their number sets how a million-task
+    workflow's cost per task grows. Per task: the AppFuture, its record, the executor's future
+    and the record's weak reference back to the AppFuture (no instance dicts). In a fresh
+    interpreter, so that no log handler (pytest's) turns per-task log records on."""
+    out = subprocess.run([sys.executable, "-c", _HELD_OBJECTS, str(tmp_path / "runinfo")], check=True,
+                         capture_output=True, text=True, timeout=300).stdout
+    assert float(out.strip().splitlines()[-1]) < 4.05
 
 
 def test_garbage_collect_off_keeps_records_with_parsl_keys(make_dfk):

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 class AppFuture(LightFuture):
     """The future of one app invocation, with its task record, outputs and std streams."""
 
+    __slots__ = ("task_record",)
+
     _outputs: Sequence[DataFuture] = ()
     _stdout_future: Optional[DataFuture] = None
     _stderr_future: Optional[DataFuture] = None
@@ -82,6 +84,8 @@ class ExecDoneFuture(LightFuture):
 
     Stage-out cannot wait on the AppFuture, because the AppFuture waits for stage-out.
     """
+
+    __slots__ = ("task_record",)
 
     def __init__(self, task_record: TaskRecord) -> None:
         super().__init__()

@@ -29,18 +29,20 @@ _DONE = (CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED)
 class LightFuture(Future):
     """A Future whose per-instance lock, waiter list and callback list are created lazily."""
 
-    __slots__ = ("_cb", "_cond", "_w")
+    # The stdlib Future's own fields are slots too: written to the instance ``__dict__`` (which
+    # every Future subclass has), they would make CPython build a dict per completed future.
+    __slots__ = ("_cb", "_cond", "_w", "_state", "_result", "_exception")
     _cond: Optional[threading.Condition]
     _w: Optional[List[Any]]
     _cb: Optional[List[Callable[[Future], Any]]]
-
-    _state = PENDING
-    _result: Any = None
-    _exception: Optional[BaseException] = None
+    _state: str
+    _result: Any
+    _exception: Optional[BaseException]
 
     def __init__(self) -> None:
         # Future.__init__ is deliberately not called: it would build the condition now.
-        self._cond = self._w = self._cb = None
+        self._cond = self._w = self._cb = self._result = self._exception = None
+        self._state = PENDING
 
     # -- lazily created internals, under the names the stdlib Future and wait() use -------------
 
