@@ -31,7 +31,7 @@ class LightFuture(Future):
 
     # The stdlib Future's own fields are slots too: written to the instance ``__dict__`` (which
     # every Future subclass has), they would make CPython build a dict per completed future.
-    __slots__ = ("_cb", "_cond", "_w", "_state", "_result", "_exception")
+    __slots__ = ("_cb", "_cond", "_exception", "_result", "_state", "_w")
     _cond: Optional[threading.Condition]
     _w: Optional[List[Any]]
     _cb: Optional[List[Callable[[Future], Any]]]
