@@ -120,3 +120,20 @@ def test_cancel_and_running():
 def test_result_timeout():
     with pytest.raises(cf.TimeoutError):
         LightFuture().result(timeout=0.01)
+
+
+def test_an_exception_object_can_be_a_result_and_outcomes_read_as_the_stdlib_does():
+    returned, raised = LightFuture(), LightFuture()
+    error = ValueError("a result, not a failure")
+    returned.set_result(error)
+    raised.set_exception(KeyError("k"))
+    assert returned.result() is error and returned.exception() is None
+    assert isinstance(raised.exception(), KeyError)
+    with pytest.raises(KeyError):
+        raised.result()
+    # the stdlib's own methods and asyncio read these fields
+    assert (returned._result, returned._exception) == (error, None)
+    assert raised._result is None and isinstance(raised._exception, KeyError)
+    assert cf.Future.result(returned) is error
+    with pytest.raises(KeyError):
+        cf.Future.result(raised)

@@ -26,41 +26,66 @@ _lock = threading.Lock()
 _DONE = (CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED)
 
 
+class _Raised:
+    """A failed future's outcome: its exception (a result may itself be an exception object)."""
+
+    __slots__ = ("exception",)
+
+    def __init__(self, exception: BaseException) -> None:
+        self.exception = exception
+
+
+class _Condition(threading.Condition):
+    """A future's condition, holding the ``concurrent.futures`` waiters installed under it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiters: List[Any] = []
+
+
 class LightFuture(Future):
     """A Future whose per-instance lock, waiter list and callback list are created lazily."""
 
-    # The stdlib Future's own fields are slots too: written to the instance ``__dict__`` (which
-    # every Future subclass has), they would make CPython build a dict per completed future.
-    __slots__ = ("_cb", "_cond", "_exception", "_result", "_state", "_w")
-    _cond: Optional[threading.Condition]
-    _w: Optional[List[Any]]
+    # The stdlib Future's state and outcome are slots too: written to the instance ``__dict__``
+    # (which every Future subclass has), they would make CPython build a dict per completed
+    # future. Result and exception share one (``_Raised`` marks an exception), and the waiter
+    # list lives in the condition: a pending future costs no more than it did with class defaults.
+    __slots__ = ("_cb", "_cond", "_outcome", "_state")
+    _cond: Optional[_Condition]
     _cb: Optional[List[Callable[[Future], Any]]]
     _state: str
-    _result: Any
-    _exception: Optional[BaseException]
+    _outcome: Any
 
     def __init__(self) -> None:
         # Future.__init__ is deliberately not called: it would build the condition now.
-        self._cond = self._w = self._cb = self._result = self._exception = None
+        self._cond = self._cb = self._outcome = None
         self._state = PENDING
 
     # -- lazily created internals, under the names the stdlib Future and wait() use -------------
 
     @property
-    def _condition(self) -> threading.Condition:  # type: ignore[override]
+    def _condition(self) -> _Condition:  # type: ignore[override]
         cond = self._cond
         if cond is None:
             with _lock:
                 if self._cond is None:
-                    self._cond = threading.Condition()
+                    self._cond = _Condition()
                 cond = self._cond
         return cond
 
     @property
     def _waiters(self) -> List[Any]:  # type: ignore[override]  # only touched with the condition held
-        if self._w is None:
-            self._w = []
-        return self._w
+        return self._condition.waiters
+
+    @property
+    def _result(self) -> Any:
+        outcome = self._outcome
+        return None if type(outcome) is _Raised else outcome
+
+    @property
+    def _exception(self) -> Optional[BaseException]:
+        outcome = self._outcome
+        return outcome.exception if type(outcome) is _Raised else None
 
     @property
     def _done_callbacks(self) -> List[Callable[[Future], Any]]:  # appended under _lock
@@ -81,9 +106,10 @@ class LightFuture(Future):
 
     def result(self, timeout: Optional[float] = None) -> Any:
         if self._state == FINISHED:
-            if self._exception is not None:
-                raise self._exception
-            return self._result
+            outcome = self._outcome
+            if type(outcome) is _Raised:
+                raise outcome.exception
+            return outcome
         return super().result(timeout)
 
     def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
@@ -157,7 +183,7 @@ class LightFuture(Future):
             with cond:
                 with _lock:
                     self._set_state(state, result, exception)
-                for waiter in self._waiters:
+                for waiter in cond.waiters:
                     getattr(waiter, notify)(self)
                 cond.notify_all()
             break
@@ -167,8 +193,7 @@ class LightFuture(Future):
         """Called with ``_lock`` held; only a pending future (or, unless cancelling, a running one) moves."""
         if self._state in _DONE or (self._state == RUNNING and state != FINISHED):
             raise InvalidStateError(f"{self._state}: {self!r}")
-        self._result = result
-        self._exception = exception
+        self._outcome = result if exception is None else _Raised(exception)
         self._state = state
 
     def __repr__(self) -> str:
