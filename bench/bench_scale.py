@@ -20,15 +20,18 @@ every task at once with an empty result. So the interchange is all that is measu
 Tasks: a workflow of N no-op python apps on the ThreadPoolExecutor (2 threads), each size in a
 fresh interpreter (alternated like the managers):
 
-  workflow_per_task    µs per task: N apps submitted, then all awaited
+  workflow_per_task    µs per task: N apps submitted, then all awaited; wall clock, the process's
+                       CPU time (all threads: the figure least disturbed by other work on a shared
+                       machine), and the part of it spent in the cyclic garbage collector
   pending_memory       bytes of Python heap (tracemalloc) per task while N tasks wait on one
                        unresolved future; ``rss_per_task`` beside it is the resident set growth
                        (measured in another interpreter, without tracemalloc)
 
 The last JSON line holds the tables and the ratios against the issue's targets (dispatch at
-1,000 managers >= 0.8 of that at 10, medians and best; per-task cost at 1M <= 1.25x that at 10k; pending memory
-< 1 KB per task). The tables are also written to ``--json`` (``bench/scale.json``) and drawn in
-``--plot`` (``bench/scale.png``; needs matplotlib, which only the benchmark venv installs).
+1,000 managers >= 0.8 of that at 10, medians and best; per-task cost, wall clock and CPU, at 1M
+<= 1.25x that at 10k; pending memory < 1 KB per task). The tables are also written to ``--json``
+(``bench/scale.json``) and drawn in ``--plot`` (``bench/scale.png``; needs matplotlib, which only
+the benchmark venv installs).
 ``--tasks ""`` or ``--managers ""`` measures one part only; the other keeps its table from ``--json``.
 """
 
@@ -247,9 +250,7 @@ def workflow_child(n: int, measure: str) -> dict[str, float]:
         try:
             _wait_all(noop_app() for _ in range(200))
             if measure == "per_task":
-                start = time.perf_counter()
-                _wait_all([noop_app() for _ in range(n)])
-                return {"per_task_us": (time.perf_counter() - start) / n * 1e6}
+                return _per_task(noop_app, n)
             gate: concurrent.futures.Future = concurrent.futures.Future()
             pending_app(1).result()
             gc.collect()
@@ -268,10 +269,38 @@ def workflow_child(n: int, measure: str) -> dict[str, float]:
             dfk.cleanup()
 
 
+def _per_task(app: Any, n: int) -> dict[str, float]:
+    """µs per task for ``n`` calls of ``app``, all awaited: wall clock, this process's CPU time
+    (every thread), and the CPU time its cyclic garbage collections took (``gc.callbacks``; a
+    collection runs on the thread that triggered it, holding the GIL)."""
+    in_gc = [0.0, 0.0]
+
+    def timed(phase: str, _info: dict) -> None:
+        if phase == "start":
+            in_gc[1] = time.thread_time()
+        else:
+            in_gc[0] += time.thread_time() - in_gc[1]
+
+    gc.callbacks.append(timed)
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        for future in [app() for _ in range(n)]:
+            future.result()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        gc.callbacks.remove(timed)
+    return {"per_task_us": wall / n * 1e6, "cpu_per_task_us": cpu / n * 1e6, "gc_per_task_us": in_gc[0] / n * 1e6,
+            "load": os.getloadavg()[0]}
+
+
 def bench_workflows(sizes: list[int], rounds: int) -> dict[int, dict[str, float]]:
     """Each size in fresh interpreters; sizes ascending, then descending without repeating the
-    largest (a million tasks take minutes on a loaded machine), and so on for ``rounds``."""
-    best: dict[int, dict[str, float]] = {}
+    largest (a million tasks take minutes on a loaded machine), and so on for ``rounds``.
+
+    Per size: the median of the rounds' times (a best-of would favour the short runs, which
+    fit in a quiet moment of a shared machine more often than a long one) and the least memory.
+    """
+    runs: dict[int, list[dict[str, float]]] = {}
     order = list(sizes)
     for r in range(1, rounds):
         order += (sizes[::-1] if r % 2 else sizes)[1:]
@@ -281,13 +310,14 @@ def bench_workflows(sizes: list[int], rounds: int) -> dict[int, dict[str, float]
             out = subprocess.run([sys.executable, __file__, "--workflow-child", f"{n},{measure}"], check=True,
                                  capture_output=True, text=True).stdout
             result.update(json.loads(out.strip().splitlines()[-1]))
-        emit("workflow_per_task", result["per_task_us"], "us", tasks=n)
+        emit("workflow_per_task", result["per_task_us"], "us", tasks=n, load=round(result["load"], 1),
+             cpu_us=round(result["cpu_per_task_us"], 1), gc_cpu_us=round(result["gc_per_task_us"], 1))
         emit("pending_memory", result["heap_per_pending"], "bytes/task", tasks=n,
              rss_per_task=round(result["rss_per_pending"], 1))
-        entry = best.setdefault(n, result)
-        for key in result:
-            entry[key] = min(entry[key], result[key])
-    return best
+        runs.setdefault(n, []).append(result)
+    return {n: {key: (min if key.endswith("_per_pending") else statistics.median)(r[key] for r in results)
+                for key in results[0]}
+            for n, results in runs.items()}
 
 
 # -- report --------------------------------------------------------------------------------
@@ -314,7 +344,9 @@ def plot(tables: dict[str, Any], path: str) -> None:
     left.set_title("HTEX interchange")
     tasks = tables["workflows"]
     xs = sorted(int(k) for k in tasks)
-    right.plot(xs, [tasks[str(x)]["per_task_us"] for x in xs], "o-")
+    right.plot(xs, [tasks[str(x)]["per_task_us"] for x in xs], "o-", label="wall clock")
+    right.plot(xs, [tasks[str(x)]["cpu_per_task_us"] for x in xs], "^-", label="CPU (all threads)")
+    right.legend(loc="lower left")
     right.set_xscale("log")
     right.set_xlabel("tasks in the workflow")
     right.set_ylabel("µs per task")
@@ -380,20 +412,25 @@ def main() -> None:
                                                          / managers[1000]["cpu_per_task_us"], 3)
     if 10000 in workflows and 1000000 in workflows:
         ratios["per_task_1M_over_10k"] = round(workflows[1000000]["per_task_us"] / workflows[10000]["per_task_us"], 3)
+        ratios["cpu_per_task_1M_over_10k"] = round(workflows[1000000]["cpu_per_task_us"]
+                                                   / workflows[10000]["cpu_per_task_us"], 3)
         ratios["pending_bytes_1M"] = round(workflows[1000000]["heap_per_pending"], 1)
     targets = {"dispatch_1000_over_10": ">= 0.8", "dispatch_best_1000_over_10": ">= 0.8",
                "dispatch_capacity_1000_over_10": ">= 0.8",
-               "per_task_1M_over_10k": "<= 1.25", "pending_bytes_1M": "< 1024"}
+               "per_task_1M_over_10k": "<= 1.25", "cpu_per_task_1M_over_10k": "<= 1.25",
+               "pending_bytes_1M": "< 1024"}
     print(_table("interchange against simulated worker pools (median and best of all runs)",
                  ["pools", "dispatch tasks/s, median", "best", "interchange CPU per task", "interchange RSS per pool",
                   "load average"],
                  [[str(k), f"{v['dispatch_median']:,.0f}", f"{v['dispatch']:,.0f}", f"{v['cpu_per_task_us']:.1f} µs",
                    f"{v['memory_per_manager'] / 1024:,.1f} KiB", "{}-{}".format(*v["load_range"])]
                   for k, v in sorted(managers.items())]))
-    print(_table("no-op workflow on ThreadPoolExecutor(2) (best of rounds)",
-                 ["tasks", "µs per task", "heap per pending task", "RSS per pending task"],
-                 [[f"{k:,}", f"{v['per_task_us']:.1f}", f"{v['heap_per_pending']:.0f} B",
-                   f"{v['rss_per_pending']:.0f} B"] for k, v in sorted(workflows.items())]))
+    print(_table("no-op workflow on ThreadPoolExecutor(2) (median of rounds; memory: least)",
+                 ["tasks", "µs per task", "CPU µs per task", "of which GC", "heap per pending task",
+                  "RSS per pending task"],
+                 [[f"{k:,}", f"{v['per_task_us']:.1f}", f"{v['cpu_per_task_us']:.1f}", f"{v['gc_per_task_us']:.1f}",
+                   f"{v['heap_per_pending']:.0f} B", f"{v['rss_per_pending']:.0f} B"]
+                  for k, v in sorted(workflows.items())]))
     met = {k: _meets(ratios[k], t) for k, t in targets.items() if k in ratios}
     print(json.dumps({"benchmark": "scale", "tables": tables, "ratios": ratios, "targets": targets, "met": met}),
           flush=True)
