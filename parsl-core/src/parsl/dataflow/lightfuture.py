@@ -78,12 +78,12 @@ class LightFuture(Future):
         return self._condition.waiters
 
     @property
-    def _result(self) -> Any:
+    def _result(self) -> Any:  # type: ignore[override]  # read by the stdlib Future
         outcome = self._outcome
         return None if type(outcome) is _Raised else outcome
 
     @property
-    def _exception(self) -> Optional[BaseException]:
+    def _exception(self) -> Optional[BaseException]:  # type: ignore[override]
         outcome = self._outcome
         return outcome.exception if type(outcome) is _Raised else None
 
