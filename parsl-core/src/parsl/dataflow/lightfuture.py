@@ -49,7 +49,7 @@ class LightFuture(Future):
     # The stdlib Future's state and outcome are slots too: written to the instance ``__dict__``
     # (which every Future subclass has), they would make CPython build a dict per completed
     # future. Result and exception share one (``_Raised`` marks an exception), and the waiter
-    # list lives in the condition: a pending future costs no more than it did with class defaults.
+    # list lives in the condition: a pending future is 8 bytes bigger than with class defaults.
     __slots__ = ("_cb", "_cond", "_outcome", "_state")
     _cond: Optional[_Condition]
     _cb: Optional[List[Callable[[Future], Any]]]
