@@ -84,7 +84,7 @@ def test_level_3_start_and_end(make_dfk: Callable[..., Any], receiver: Receiver)
     (dfk_part,) = end["components"]
     assert dfk_part == {"c": "parsl.dataflow.dflow.DataFlowKernel", "app_count": 2, "app_fails": 1}
     assert end["end"] >= start["start"] and end["execution_time"] >= 0
-    dfk.usage_tracker._sender.thread.join(RECEIVE_GUARD)
+    assert dfk.usage_tracker._sender.thread is None, "an IP address needs no resolving thread"
     receiver.assert_nothing_was_sent()
 
 
@@ -152,7 +152,9 @@ def test_unreachable_endpoint_neither_blocks_nor_raises(make_dfk: Callable[..., 
     monkeypatch.delenv("PARSL_DISABLE_USAGE_TRACKING", raising=False)
     with caplog.at_level(logging.INFO, logger="parsl.usage_tracking"):
         dfk = _run(make_dfk, usage_tracking=LEVEL_3)  # the workflow ran and cleaned up meanwhile
-        dfk.usage_tracker._sender.thread.join(RECEIVE_GUARD)
+        thread = dfk.usage_tracker._sender.thread
+        assert thread is not None
+        thread.join(RECEIVE_GUARD)
     failures = [r for r in caplog.records if "no-such-host.invalid:50077" in r.getMessage()]
     assert len(failures) == 1, "both messages dropped, logged once"
 
@@ -175,8 +177,7 @@ def test_booleans_are_levels_0_and_1() -> None:
 def test_a_failed_send_is_dropped_and_logged_once(make_dfk: Callable[..., Any], receiver: Receiver,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="parsl.usage_tracking"):
-        dfk = _run(make_dfk, usage_tracking=LEVEL_1, project_name="x" * 70000)  # over a datagram's size
-        dfk.usage_tracker._sender.thread.join(RECEIVE_GUARD)
+        _run(make_dfk, usage_tracking=LEVEL_1, project_name="x" * 70000)  # over a datagram's size
     failures = [r.getMessage() for r in caplog.records if r.name.startswith("parsl.usage_tracking")]
     assert len(failures) == 1 and f"sending to {receiver.endpoint} failed" in failures[0]
     receiver.assert_nothing_was_sent()

@@ -146,9 +146,10 @@ class _Sender:
     """Sends datagrams to ``host:port`` without ever making the caller wait.
 
     Name resolution can take seconds (or fail) on a cluster node without DNS, so it runs on a
-    daemon thread; messages given before it completes are queued and sent by that thread. After
-    it, each message is sent at once on a non-blocking socket (so the end message also leaves
-    from a cleanup at interpreter exit). The first failure is logged; failed messages are dropped.
+    daemon thread (an IP address is taken at once); messages given before it completes are queued
+    and sent by that thread. After it, each message is sent at once on a non-blocking socket (so
+    the end message also leaves from a cleanup at interpreter exit). The first failure is logged;
+    failed messages are dropped.
     """
 
     def __init__(self, host: str, port: int) -> None:
@@ -158,8 +159,25 @@ class _Sender:
         self._sock: Any = None
         self._address: Any = None
         self._unreachable = self._closing = self._reported = False
-        self.thread = threading.Thread(target=self._resolve, name="parsl-usage-tracking", daemon=True)
-        self.thread.start()
+        self.thread: Optional[threading.Thread] = None
+        if not self._take_numeric_address():
+            self.thread = threading.Thread(target=self._resolve, name="parsl-usage-tracking", daemon=True)
+            self.thread.start()
+
+    def _take_numeric_address(self) -> bool:
+        """Take an IP address given as such at once: it needs no lookup, and a short script's
+        messages then cannot be lost with a resolving thread that had not run before exit."""
+        import socket
+
+        try:
+            family, _, _, _, address = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM,
+                                                          flags=socket.AI_NUMERICHOST)[0]
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+        except OSError:
+            return False
+        sock.setblocking(False)
+        self._sock, self._address = sock, address
+        return True
 
     def send(self, message: bytes) -> None:
         with self._lock:
