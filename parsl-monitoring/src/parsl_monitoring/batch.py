@@ -1,31 +1,48 @@
 """Turning a batch of monitoring events into the fewest statements that record all of them.
 
 Within a batch the task, try and task-state rows of one task are folded into one insert or one
-update; status, resource and block rows are all kept. ``Plan`` is pure: it only says what to
-write, and the writer marks the new rows as inserted after the transaction commits, so a batch
-that fails can be written again unchanged.
+update (its latest event carries every column that changes); status, resource and block rows
+are all kept. Rows are built as tuples in the order of each statement's columns, and times stay
+numbers (seconds since the epoch) until the writer binds them. ``Plan`` is pure: it only says
+what to write, and the writer marks the new rows as inserted after the transaction commits, so
+a batch that fails can be written again unchanged.
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import attrs
 
 from parsl_monitoring import schema
-from parsl_monitoring.records import task_event
+from parsl_monitoring.times import epoch, micros
 
 Key = tuple[Any, ...]
+#: (statement, the names of its parameters, one tuple of values per row in that order)
+Statement = tuple[Any, tuple[str, ...], list[tuple[Any, ...]]]
 
 _TASK_STATIC = ("task_func_name", "task_memoize", "task_depends", "task_inputs", "task_outputs",
                 "task_stdin", "task_stdout", "task_stderr")
+_NO_STATIC = ("unknown", "False", None, None, None, None, None, None)
 _TASK_DYNAMIC = ("task_hashsum", "task_time_invoked", "task_time_returned", "task_fail_count", "task_fail_cost")
 _TRY_DFK = ("task_executor", "task_try_time_launched", "task_try_time_returned", "task_fail_history", "task_joins")
 _TRY_WORKER = ("hostname", "block_id", "task_try_time_running")
+_FAILURE = ("timestamp", "exception_type", "message", "traceback")
 _FINAL_COUNTED = {"exec_done": "tasks_completed_count", "failed": "tasks_failed_count",
                   "dep_fail": "tasks_failed_count"}
-_TICK = datetime.timedelta(microseconds=1)
+#: One microsecond: a status time equal to the task's previous one is moved on by this much.
+_TICK = 1e-6
+
+
+def _dynamic(e: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The task columns a task event (``records.TASK_EVENT``) may change, in ``_TASK_DYNAMIC`` order."""
+    return (e[5], e[10], e[11], e[6] or 0, float(e[7] or 0.0))
+
+
+def _try_dfk(e: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The try columns a task event sets, in ``_TRY_DFK`` order."""
+    return (e[9] or "", e[12], e[13], e[8], e[14])
 
 
 @attrs.define
@@ -36,7 +53,7 @@ class Known:
     tries: set[Key] = attrs.Factory(set)
     failures: set[Key] = attrs.Factory(set)
     states: dict[Key, str] = attrs.Factory(dict)
-    last_status_time: dict[Key, datetime.datetime] = attrs.Factory(dict)
+    last_status_time: dict[Key, float] = attrs.Factory(dict)
     last_block_time: dict[Key, datetime.datetime] = attrs.Factory(dict)
     counts: dict[str, dict[str, int]] = attrs.Factory(dict)
     nodes: set[Key] = attrs.Factory(set)
@@ -65,9 +82,10 @@ class Known:
                                                "task_func_name"):
                 known.states[(run_id, task_id)] = name
                 known.funcs[(run_id, task_id)] = func
-            known.present.update(("status", *r) for r in rows(schema.status, "run_id", "task_id", "timestamp"))
-            known.present.update(("resource", *r) for r in rows(schema.resource, "run_id", "task_id", "try_id",
-                                                                "timestamp"))
+            known.present.update(("status", *r[:-1], micros(r[-1]))
+                                 for r in rows(schema.status, "run_id", "task_id", "timestamp"))
+            known.present.update(("resource", *r[:-1], micros(r[-1]))
+                                 for r in rows(schema.resource, "run_id", "task_id", "try_id", "timestamp"))
             known.present.update(("block", *r) for r in rows(schema.block, "run_id", "block_id", "executor_label",
                                                              "timestamp"))
             known.nodes.update(rows(schema.node, "run_id", "hostname", "uid"))
@@ -86,23 +104,26 @@ class Plan:
     known: Known
     workflows: list[dict[str, Any]] = attrs.Factory(list)
     workflow_ends: list[dict[str, Any]] = attrs.Factory(list)
-    tasks: dict[Key, dict[str, Any]] = attrs.Factory(dict)
-    tries: dict[Key, dict[str, Any]] = attrs.Factory(dict)
-    try_workers: dict[Key, dict[str, Any]] = attrs.Factory(dict)
-    states: dict[Key, dict[str, Any]] = attrs.Factory(dict)
-    failures: dict[Key, dict[str, Any]] = attrs.Factory(dict)
-    status: list[dict[str, Any]] = attrs.Factory(list)
+    #: task key -> the task's latest event; try key -> the try's latest event
+    tasks: dict[Key, tuple[Any, ...]] = attrs.Factory(dict)
+    tries: dict[Key, tuple[Any, ...]] = attrs.Factory(dict)
+    statics: dict[Key, tuple[Any, ...]] = attrs.Factory(dict)
+    try_workers: dict[Key, tuple[Any, ...]] = attrs.Factory(dict)
+    #: task key -> (try id, latest state, its time)
+    states: dict[Key, tuple[int, str, float]] = attrs.Factory(dict)
+    failures: dict[Key, tuple[Any, ...]] = attrs.Factory(dict)
+    status: list[tuple[Any, ...]] = attrs.Factory(list)
     resources: list[dict[str, Any]] = attrs.Factory(list)
     blocks: list[dict[str, Any]] = attrs.Factory(list)
     transfers: list[dict[str, Any]] = attrs.Factory(list)
     nodes: dict[Key, dict[str, Any]] = attrs.Factory(dict)
-    status_times: dict[Key, datetime.datetime] = attrs.Factory(dict)
+    status_times: dict[Key, float] = attrs.Factory(dict)
     block_times: dict[Key, datetime.datetime] = attrs.Factory(dict)
-    final_states: dict[Key, str] = attrs.Factory(dict)
     funcs: dict[Key, str] = attrs.Factory(dict)
+    _static_rows: dict[int, tuple[tuple[Any, ...], dict[str, Any]]] = attrs.Factory(dict)
 
-    def add(self, kind: str, event: dict[str, Any]) -> None:
-        getattr(self, f"_add_{kind}")(event)
+    def add(self, kind: str, event: Any) -> None:
+        _ADDERS[kind](self, event)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -112,36 +133,41 @@ class Plan:
     def _add_workflow_end(self, event: dict[str, Any]) -> None:
         self.workflow_ends.append(event)
 
-    def _add_task(self, event: tuple[Any, ...]) -> None:
-        e = task_event(event)
-        run_id, task_id, try_id = e["run_id"], e["task_id"], e["try_id"]
-        tkey, ykey = (run_id, task_id), (run_id, task_id, try_id)
-        row = self.tasks.setdefault(tkey, {"run_id": run_id, "task_id": task_id})
-        if e["static"] is not None:
-            row.update(e["static"])
-            self.funcs[tkey] = e["static"]["task_func_name"]
-        row.update((k, e[k]) for k in _TASK_DYNAMIC)
-        self.tries.setdefault(ykey, {"run_id": run_id, "task_id": task_id, "try_id": try_id}).update(
-            (k, e[k]) for k in _TRY_DFK)
-        self._status(run_id, task_id, try_id, e["task_status_name"], e["timestamp"])
-        if e["failure"] is not None:
-            self.failures[ykey] = {"run_id": run_id, "task_id": task_id, "try_id": try_id,
-                                   "timestamp": e["timestamp"], **e["failure"]}
-
-    def _status(self, run_id: str, task_id: int, try_id: int, name: str, ts: datetime.datetime) -> None:
+    def _add_task(self, e: tuple[Any, ...]) -> None:
+        """A task event (``records.TASK_EVENT``): a transition, with the record's columns then."""
+        run_id, task_id, try_id, name, ts = e[0], e[1], e[2] or 0, e[3], e[4]
         tkey = (run_id, task_id)
-        if ("status", run_id, task_id, ts) in self.known.present:
+        static = e[15]
+        if static is not None:
+            # tasks of one app share one static dict in the hub, and so in each batch
+            cached = self._static_rows.get(id(static))
+            if cached is None:
+                cached = self._static_rows[id(static)] = (tuple(static.get(k) for k in _TASK_STATIC), static)
+            self.statics[tkey] = cached[0]
+            self.funcs[tkey] = static["task_func_name"]
+        self.tasks[tkey] = e
+        self.tries[(run_id, task_id, try_id)] = e
+        self._status(run_id, task_id, try_id, name, ts)
+        failure = e[16]
+        if failure is not None:
+            self.failures[(run_id, task_id, try_id)] = (
+                self.status_times[tkey], failure["exception_type"], failure["message"], failure["traceback"])
+
+    def _add_state(self, e: tuple[Any, ...]) -> None:
+        """A transition only: ``(run_id, task_id, try_id, state, time)`` (see ``records.expand``)."""
+        self._status(e[0], e[1], e[2], e[3], e[4])
+
+    def _status(self, run_id: str, task_id: int, try_id: int, name: str, ts: Any) -> None:
+        tkey = (run_id, task_id)
+        ts = epoch(ts)
+        if self.known.present and ("status", run_id, task_id, micros(ts)) in self.known.present:
             return  # imported twice
         last = self.status_times.get(tkey) or self.known.last_status_time.get(tkey)
         if last is not None and ts <= last:
             ts = last + _TICK  # the status primary key includes the timestamp: keep it unique
         self.status_times[tkey] = ts
-        self.status.append({"run_id": run_id, "task_id": task_id, "try_id": try_id,
-                            "task_status_name": name, "timestamp": ts})
-        func = self.funcs.get(tkey) or self.known.funcs.get(tkey) or "unknown"
-        self.states[tkey] = {"run_id": run_id, "task_id": task_id, "try_id": try_id,
-                             "task_status_name": name, "timestamp": ts, "task_func_name": func}
-        self.final_states[tkey] = name
+        self.status.append((run_id, task_id, try_id, name, ts))
+        self.states[tkey] = (try_id, name, ts)
 
     def _add_transfer(self, e: dict[str, Any]) -> None:
         self.transfers.append(e)
@@ -152,24 +178,23 @@ class Plan:
             return
         last = self.block_times.get(key) or self.known.last_block_time.get(key)
         if last is not None and e["timestamp"] <= last:
-            e = {**e, "timestamp": last + _TICK}
+            e = {**e, "timestamp": last + datetime.timedelta(microseconds=1)}
         self.block_times[key] = e["timestamp"]
         self.blocks.append(e)
 
     def _add_worker(self, e: dict[str, Any]) -> None:
         """A try's report from its worker: where and when it ran, and its resource samples."""
         run_id, task_id, try_id = e["run_id"], e["task_id"], e["try_id"]
-        ykey = (run_id, task_id, try_id)
-        self.try_workers.setdefault(ykey, {"run_id": run_id, "task_id": task_id, "try_id": try_id}).update(
-            hostname=e["hostname"], block_id=e["block_id"], task_try_time_running=e["time_started"])
-        self._status(run_id, task_id, try_id, "running", e["time_started"])
+        started = epoch(e["time_started"])
+        self.try_workers[(run_id, task_id, try_id)] = (e["hostname"], e["block_id"], started)
+        self._status(run_id, task_id, try_id, "running", started)
         self._status(run_id, task_id, try_id, "running_ended", e["time_ended"])
-        seen: set[datetime.datetime] = set()
+        seen: set[int] = set()
         for sample in e["samples"]:
-            present = ("resource", run_id, task_id, try_id, sample["timestamp"]) in self.known.present
-            if present or sample["timestamp"] in seen:
+            ts = micros(sample["timestamp"])
+            if ("resource", run_id, task_id, try_id, ts) in self.known.present or ts in seen:
                 continue
-            seen.add(sample["timestamp"])
+            seen.add(ts)
             self.resources.append({"run_id": run_id, "task_id": task_id, "try_id": try_id,
                                    "resource_monitoring_interval": e["interval"], **sample})
         node = e.get("node")
@@ -180,47 +205,78 @@ class Plan:
 
     # -- statements ---------------------------------------------------------------------------
 
-    def statements(self) -> Iterable[tuple[Any, list[dict[str, Any]]]]:
-        """(statement, parameter rows) pairs, in an order that satisfies the foreign keys."""
+    def statements(self) -> Iterable[Statement]:
+        """The statements of this batch with their rows, in an order that satisfies the foreign keys."""
         k = self.known
         new_workflows = [w for w in self.workflows if w["run_id"] not in k.workflows]
-        yield schema.workflow.insert(), [{c.name: w[c.name] for c in schema.workflow.columns} for w in new_workflows]
-        yield schema.workflow_process.insert(), [{c.name: w[c.name] for c in schema.workflow_process.columns}
-                                                 for w in new_workflows if w.get("pid") is not None]
-        task_new = [r for key, r in self.tasks.items() if key not in k.tasks]
-        yield schema.task.insert(), [_complete_task(r) for r in task_new]
-        yield _update(schema.task, ("run_id", "task_id"), _TASK_DYNAMIC), [
-            r for key, r in self.tasks.items() if key in k.tasks]
-        tries = dict(self.tries)
-        for key, w in self.try_workers.items():
-            if key not in k.tries and key not in tries:
-                tries[key] = {**w, "task_executor": ""}
-        yield schema.try_.insert(), [_complete_try({**r, **self.try_workers.get(key, {})})
-                                     for key, r in tries.items() if key not in k.tries]
-        yield _update(schema.try_, ("run_id", "task_id", "try_id"), _TRY_DFK), [
-            r for key, r in tries.items() if key in k.tries]
-        yield _update(schema.try_, ("run_id", "task_id", "try_id"), _TRY_WORKER), [
-            w for key, w in self.try_workers.items() if key in k.tries]
-        yield schema.status.insert(), self.status
-        yield schema.transfer.insert(), self.transfers
-        yield schema.task_state.insert(), [r for key, r in self.states.items() if key not in k.states]
-        yield _update(schema.task_state, ("run_id", "task_id"), ("try_id", "task_status_name", "timestamp")), [
-            r for key, r in self.states.items() if key in k.states]
-        yield schema.failure.insert(), [r for key, r in self.failures.items() if key not in k.failures]
-        yield _update(schema.failure, ("run_id", "task_id", "try_id"),
-                      ("timestamp", "exception_type", "message", "traceback")), [
-            r for key, r in self.failures.items() if key in k.failures]
-        yield schema.resource.insert(), self.resources
-        yield schema.block.insert(), self.blocks
-        yield schema.node.insert(), list(self.nodes.values())
+        yield _dicts(schema.workflow.insert(), [c.name for c in schema.workflow.columns], new_workflows)
+        yield _dicts(schema.workflow_process.insert(), [c.name for c in schema.workflow_process.columns],
+                     [w for w in new_workflows if w.get("pid") is not None])
+        yield from self._task_statements()
+        yield from self._try_statements()
+        yield schema.status.insert(), ("run_id", "task_id", "try_id", "task_status_name", "timestamp"), self.status
+        if self.transfers:
+            yield _dicts(schema.transfer.insert(), list(self.transfers[0]), self.transfers)
+        yield from self._state_statements()
+        if self.resources:
+            yield _dicts(schema.resource.insert(), list(self.resources[0]), self.resources)
+        if self.blocks:
+            yield _dicts(schema.block.insert(), list(self.blocks[0]), self.blocks)
+        nodes = list(self.nodes.values())
+        if nodes:
+            yield _dicts(schema.node.insert(), list(nodes[0]), nodes)
         counts = self._counts()
-        yield _update(schema.workflow, ("run_id",), ("tasks_completed_count", "tasks_failed_count")), [
-            {"run_id": run_id, **c} for run_id, c in counts.items()]
-        yield _update(schema.workflow, ("run_id",), ("time_completed",)), self.workflow_ends
+        yield _update(schema.workflow, ("run_id",), ("tasks_completed_count", "tasks_failed_count"), [
+            (run_id, c["tasks_completed_count"], c["tasks_failed_count"]) for run_id, c in counts.items()])
+        yield _update(schema.workflow, ("run_id",), ("time_completed",), [
+            (w["run_id"], w["time_completed"]) for w in self.workflow_ends])
+
+    def _task_statements(self) -> Iterable[Statement]:
+        known, statics = self.known.tasks, self.statics
+        new, changed = [], []
+        for key, e in self.tasks.items():
+            if key in known:
+                changed.append((*key, *_dynamic(e)))
+            else:
+                new.append((*key, *statics.get(key, _NO_STATIC), *_dynamic(e)))
+        yield schema.task.insert(), ("run_id", "task_id", *_TASK_STATIC, *_TASK_DYNAMIC), new
+        yield _update(schema.task, ("run_id", "task_id"), _TASK_DYNAMIC, changed)
+
+    def _try_statements(self) -> Iterable[Statement]:
+        known, workers = self.known.tries, self.try_workers
+        new, changed, changed_workers = [], [], []
+        for key, e in self.tries.items():
+            if key in known:
+                changed.append((*key, *_try_dfk(e)))
+            else:
+                new.append((*key, *_try_dfk(e), *workers.get(key, (None, None, None))))
+        for key, w in workers.items():
+            if key in known:
+                changed_workers.append((*key, *w))
+            elif key not in self.tries:  # the worker's report came before any event of its try
+                new.append((*key, "", None, None, None, None, *w))
+        yield schema.try_.insert(), ("run_id", "task_id", "try_id", *_TRY_DFK, *_TRY_WORKER), new
+        yield _update(schema.try_, ("run_id", "task_id", "try_id"), _TRY_DFK, changed)
+        yield _update(schema.try_, ("run_id", "task_id", "try_id"), _TRY_WORKER, changed_workers)
+
+    def _state_statements(self) -> Iterable[Statement]:
+        k = self.known
+        new, changed = [], []
+        for key, (try_id, name, ts) in self.states.items():
+            func = self.funcs.get(key) or k.funcs.get(key) or "unknown"
+            (changed if key in k.states else new).append((*key, try_id, name, ts, func))
+        columns = ("try_id", "task_status_name", "timestamp", "task_func_name")
+        yield schema.task_state.insert(), ("run_id", "task_id", *columns), new
+        yield _update(schema.task_state, ("run_id", "task_id"), columns, changed)
+        new_f, changed_f = [], []
+        for key, f in self.failures.items():
+            (changed_f if key in k.failures else new_f).append((*key, *f))
+        yield schema.failure.insert(), ("run_id", "task_id", "try_id", *_FAILURE), new_f
+        yield _update(schema.failure, ("run_id", "task_id", "try_id"), _FAILURE, changed_f)
 
     def _counts(self) -> dict[str, dict[str, int]]:
         counts = {run_id: dict(c) for run_id, c in self.known.counts.items()}
-        for key, name in self.final_states.items():
+        for key, (_, name, _) in self.states.items():
             c = counts.setdefault(key[0], {"tasks_completed_count": 0, "tasks_failed_count": 0})
             before = _FINAL_COUNTED.get(self.known.states.get(key, ""))
             if before:
@@ -241,7 +297,7 @@ class Plan:
         k.tries.update(self.tries)
         k.tries.update(self.try_workers)
         k.failures.update(self.failures)
-        k.states.update(self.final_states)
+        k.states.update((key, name) for key, (_, name, _) in self.states.items())
         k.last_status_time.update(self.status_times)
         k.last_block_time.update(self.block_times)
         k.nodes.update(self.nodes)
@@ -249,44 +305,27 @@ class Plan:
         k.workflows.update(w["run_id"] for w in self.workflows)
 
 
-_update_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _Bound] = {}
+_ADDERS: dict[str, Callable[[Plan, Any], None]] = {
+    name[len("_add_"):]: getattr(Plan, name) for name in dir(Plan) if name.startswith("_add_")}
 
 
-def _update(table: Any, keys: tuple[str, ...], columns: tuple[str, ...]) -> _Bound:
-    """An executemany-able UPDATE of ``columns`` of the row whose primary key is ``keys``."""
+def _dicts(stmt: Any, keys: list[str], rows: list[dict[str, Any]]) -> Statement:
+    """A statement whose rows are dicts (the rarer events): as tuples of ``keys``."""
+    return stmt, tuple(keys), [tuple(r.get(k) for k in keys) for r in rows]
+
+
+_update_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[Any, tuple[str, ...]]] = {}
+
+
+def _update(table: Any, keys: tuple[str, ...], columns: tuple[str, ...],
+            rows: list[tuple[Any, ...]]) -> Statement:
+    """An UPDATE of ``columns`` of the row whose primary key is ``keys``; rows are keys then columns."""
     cache_key = (table.name, keys, columns)
-    bound = _update_cache.get(cache_key)
-    if bound is None:
+    cached = _update_cache.get(cache_key)
+    if cached is None:
         from sqlalchemy import and_, bindparam
 
         stmt = table.update().where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys))).values(
             {c: bindparam(f"v_{c}") for c in columns})
-        bound = _update_cache[cache_key] = _Bound(stmt, keys, columns)
-    return bound
-
-
-@attrs.frozen
-class _Bound:
-    """An UPDATE statement with the renaming its parameter rows need."""
-
-    stmt: Any
-    keys: tuple[str, ...]
-    columns: tuple[str, ...]
-
-    def rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{**{f"k_{k}": r[k] for k in self.keys}, **{f"v_{c}": r.get(c) for c in self.columns}}
-                for r in rows]
-
-
-def _complete_task(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {c: None for c in _TASK_STATIC}
-    out.update(task_func_name="unknown", task_memoize="False", task_fail_count=0, task_fail_cost=0.0)
-    out.update(row)
-    return out
-
-
-def _complete_try(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {c: None for c in (*_TRY_DFK, *_TRY_WORKER)}
-    out["task_executor"] = ""
-    out.update(row)
-    return out
+        cached = _update_cache[cache_key] = (stmt, (*(f"k_{k}" for k in keys), *(f"v_{c}" for c in columns)))
+    return cached[0], cached[1], rows

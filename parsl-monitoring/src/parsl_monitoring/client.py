@@ -1,8 +1,9 @@
 """The hub's side of the writer process: hooks append to a deque, one thread ships batches.
 
-A hook only appends ``(kind, event)`` to a ``collections.deque`` (atomic, never blocks). A sender
-thread wakes every ``interval`` seconds, drains the deque and writes it to the writer process's
-standard input as one pickled frame. If the writer process is gone, batches are spilled to the
+A hook only appends an event to a ``collections.deque`` (atomic, never blocks). A sender
+thread wakes every ``interval`` seconds, drains the deque, lets ``expand`` turn what the hooks
+deferred into events (see ``records.expand``) and writes them to the writer process's standard
+input as one pickled frame. If the writer process is gone, batches are spilled to the
 JSON-lines file instead, so nothing is silently lost and the workflow never waits.
 """
 
@@ -16,7 +17,7 @@ import pickle
 import subprocess
 import sys
 import threading
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from parsl_monitoring.writer import FRAME, URL_VARIABLE, spill
 
@@ -27,15 +28,18 @@ class WriterClient:
     """Starts the writer process and feeds it."""
 
     def __init__(self, url: str, spill_path: str, lock_timeout: float, log_path: str, debug: bool,
-                 interval: float = 0.2):
+                 expand: Callable[[list[Any]], list[tuple[str, Any]]], interval: float = 0.2):
         # The URL travels in the environment, not the command line, which every user can read (ps).
         self.env = dict(os.environ, **{URL_VARIABLE: url})
         self.args = ["-", spill_path, str(lock_timeout), log_path, "1" if debug else "0"]
         self.spill_path = spill_path
         self.interval = interval
-        self.pending: collections.deque[tuple[str, Any]] = collections.deque()
+        self.expand = expand
+        self.pending: collections.deque[tuple[Any, ...]] = collections.deque()
         self.sent = 0
         self.spilled = 0
+        self.lost = 0
+        self._lost_reason: Optional[str] = None
         self.summary: Optional[dict[str, Any]] = None
         self._proc: Optional[subprocess.Popen] = None
         self._dead: Optional[str] = None
@@ -64,6 +68,13 @@ class WriterClient:
         except IndexError:
             pass
         if not batch:
+            return
+        try:
+            batch = self.expand(batch)
+        except Exception as e:  # a bug, not a passing failure: say what was lost rather than stop sending
+            self.lost += len(batch)
+            logger.exception("monitoring: %d events could not be prepared for the writer and are lost", len(batch))
+            self._lost_reason = f"{self.lost} events could not be prepared for the writer ({type(e).__name__}: {e})"
             return
         if self._dead is None:
             try:
@@ -98,6 +109,8 @@ class WriterClient:
         if summary is None:
             summary = {"error": ["MonitoringDatabaseError", self._dead or
                                  f"the monitoring writer process exited with code {proc.returncode} without a report"]}
+        if self._lost_reason is not None and not summary.get("error"):
+            summary["error"] = ["MonitoringDatabaseError", self._lost_reason]
         summary["spilled"] = summary.get("spilled", 0) + self.spilled
         self.summary = summary
         return summary

@@ -1,7 +1,7 @@
 """``MonitoringHub``: Parsl's monitoring settings, observing the DataFlowKernel through monitor hooks.
 
-The hub's hook methods run on the DataFlowKernel's threads, so they only copy what a transition
-changed and queue it; one writer thread owns the database (see ``writer``). Nothing the hub
+The hub's hook methods run on the DataFlowKernel's threads, so they only queue what a transition
+needs (see ``records.expand``); a writer process owns the database (see ``writer``). Nothing the hub
 does raises into the workflow: a database that cannot be opened or written is reported in the
 log (and as a warning when the workflow starts) and the workflow runs on unmonitored.
 """
@@ -9,11 +9,13 @@ log (and as a warning when the workflow starts) and the workflow runs on unmonit
 from __future__ import annotations
 
 import datetime
+import functools
 import getpass
 import logging
 import os
 import socket
 import sys
+import time
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
@@ -23,7 +25,7 @@ from parsl.plugins import hookimpl
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
 from parsl_monitoring.liveness import this_process
-from parsl_monitoring.records import transition
+from parsl_monitoring.records import FAILURE_STATES, expand, state_name, transition, try_of
 from parsl_monitoring.redact import hide_password, repr_url
 
 if TYPE_CHECKING:
@@ -102,7 +104,7 @@ class MonitoringHub(Monitor):
             open_for_writing(self.url, lock_timeout=self.lock_timeout).dispose()
             self._writer = WriterClient(self.url, os.path.join(dfk.run_dir, "monitoring-unwritten.jsonl"),
                                         self.lock_timeout, os.path.join(dfk.run_dir, "monitoring.log"),
-                                        self.monitoring_debug)
+                                        self.monitoring_debug, functools.partial(expand, self.run_id, seen=self._seen))
             self._writer.start()
         except Exception as e:  # never let monitoring stop a workflow from starting
             self._writer = None
@@ -155,7 +157,11 @@ class MonitoringHub(Monitor):
         writer, run_id = self._writer, self.run_id
         if writer is None or run_id is None or dfk is not self._dfk:
             return
-        writer.pending.append(("task", transition(run_id, task_record, state, self._seen)))
+        name = getattr(state, "_name_", None) or state_name(state)
+        if name in FAILURE_STATES:  # its exception and this try's columns are copied now (see ``expand``)
+            writer.pending.append(("task", transition(run_id, task_record, name, self._seen)))
+        else:
+            writer.pending.append((task_record, try_of(task_record), name, time.time()))
 
     @hookimpl
     def parsl_block_state(self, dfk: DataFlowKernelView, executor_label: str, block_id: str, job_id: object,

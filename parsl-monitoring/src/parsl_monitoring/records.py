@@ -104,12 +104,13 @@ TASK_EVENT = ("run_id", "task_id", "try_id", "task_status_name", "timestamp", "t
               "task_fail_cost", "task_fail_history", "task_executor", "task_time_invoked", "task_time_returned",
               "task_try_time_launched", "task_try_time_returned", "task_joins", "static", "failure")
 
-def transition(run_id: str, record: Mapping[str, Any], state: States, seen: set[int]) -> tuple[Any, ...]:
+def transition(run_id: str, record: Mapping[str, Any], state: States | str, seen: set[int],
+               timestamp: Optional[float] = None) -> tuple[Any, ...]:
     """Everything the database records about one transition of one task (fields: TASK_EVENT);
     the task's static columns are included the first time its id is not in ``seen`` (then added).
 
-    The timestamp is ``time.time()``; the writer turns it into a datetime. This runs on the
-    workflow's threads at every transition, so it reads attributes rather than keys where it can.
+    The timestamp is ``time.time()`` unless given; the writer turns it into what the database
+    stores. It reads attributes rather than keys where it can (a TaskRecord's are faster).
     """
     name = getattr(state, "_name_", None) or state_name(state)
     (task_id, try_id, hashsum, fail_count, fail_cost, executor, invoked, returned,
@@ -118,10 +119,46 @@ def transition(run_id: str, record: Mapping[str, Any], state: States, seen: set[
     if task_id not in seen:
         seen.add(task_id)
         static = static_columns(record)
-    return (run_id, task_id, try_id or 0, name, time.time(), hashsum, fail_count or 0, fail_cost or 0.0,
+    return (run_id, task_id, try_id or 0, name, timestamp or time.time(), hashsum, fail_count or 0, fail_cost or 0.0,
             ",".join(str(h) for h in record.get("fail_history") or ()) if fail_count else "",
             executor or "", invoked, returned, launched, try_returned, None if joins is None else _ids(joins),
             static, failure_of(record) if name in FAILURE_STATES else None)
+
+
+def try_of(record: Mapping[str, Any]) -> int:
+    """The record's current try."""
+    try:
+        return record.try_id or 0  # type: ignore[attr-defined]
+    except AttributeError:
+        return record.get("try_id") or 0
+
+
+def expand(run_id: str, batch: list[tuple[Any, ...]], seen: set[int]) -> list[tuple[str, Any]]:
+    """The events of a batch the hub queued, its deferred transitions turned into task events.
+
+    A hook queues ``(kind, event)``, or for a transition that is not a failure only
+    ``(record, try_id, state name, time)``: copying the record's columns at every transition was
+    most of what monitoring cost a workflow. Here, once per batch, the last transition of each
+    record becomes a task event with the record's columns as they are now (the latest, which is
+    what the database keeps) and the others only status events (``("state", (run_id, task_id,
+    try_id, name, time))``). A try that has been superseded by a retry since gets no columns from
+    the record: its failure's own task event (made at once, see ``FAILURE_STATES``) carries them.
+    """
+    last: dict[int, int] = {}
+    for i, item in enumerate(batch):
+        if len(item) == 4:
+            last[id(item[0])] = i
+    out: list[tuple[str, Any]] = []
+    for i, item in enumerate(batch):
+        if len(item) != 4:
+            out.append(item)  # type: ignore[arg-type]
+            continue
+        record, try_id, name, timestamp = item
+        if last[id(record)] == i and try_of(record) == try_id:
+            out.append(("task", transition(run_id, record, name, seen, timestamp)))
+        else:
+            out.append(("state", (run_id, record["id"], try_id, name, timestamp)))
+    return out
 
 
 def task_event(event: tuple[Any, ...]) -> dict[str, Any]:

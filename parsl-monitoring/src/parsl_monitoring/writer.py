@@ -17,14 +17,17 @@ import json
 import logging
 import os
 import pickle
+import queue
 import struct
 import sys
+import threading
 import time
-from typing import Any, BinaryIO, Callable, Mapping, Optional
+from typing import Any, BinaryIO, Iterator, Optional
 
-from parsl_monitoring.batch import Known, Plan, _Bound
+from parsl_monitoring.batch import Known, Plan
 from parsl_monitoring.errors import DatabaseLocked, DatabaseUnavailable, MonitoringDatabaseError
 from parsl_monitoring.records import task_event
+from parsl_monitoring.times import bind_times
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +37,10 @@ RETRIES = int(os.environ.get("PARSL_MONITORING_RETRIES", "5"))
 RETRY_PAUSE = float(os.environ.get("PARSL_MONITORING_RETRY_PAUSE", "0.5"))
 #: The most events folded into one transaction.
 MAX_BATCH = 50_000
+#: Seconds the writer gathers events into one transaction after a first one arrives: fewer,
+#: larger transactions, and a task that starts and ends within them is inserted once, not
+#: inserted then updated (Parsl's database manager batches for a second too).
+GATHER = 1.0
 #: A frame on the writer's input: 8-byte big-endian length, then a pickled list of (kind, event).
 FRAME = struct.Struct(">Q")
 
@@ -90,12 +97,9 @@ class Writer:
 
     def _execute(self, plan: Plan) -> None:
         with self.engine.begin() as conn:
-            for stmt, rows in plan.statements():
-                if not rows:
-                    continue
-                if isinstance(stmt, _Bound):
-                    stmt, rows = stmt.stmt, stmt.rows(rows)
-                executemany(conn, stmt, rows)
+            for stmt, keys, rows in plan.statements():
+                if rows:
+                    executemany(conn, stmt, keys, rows)
 
 
 def spill(path: str, events: list[tuple[str, Any]], error: Any) -> int:
@@ -163,7 +167,7 @@ def import_spill(path: str, url: str) -> Writer:
 
     events = load_spill(path)
     engine = open_for_writing(url)
-    run_ids = {e[0] if kind == "task" else e["run_id"] for kind, e in events}
+    run_ids = {e[0] if kind in ("task", "state") else e["run_id"] for kind, e in events}
 
     def known() -> Known:
         with engine.connect() as conn:
@@ -184,6 +188,46 @@ def read_frames(stream: BinaryIO) -> Any:
             return
         (size,) = FRAME.unpack(header)
         yield pickle.loads(stream.read(size))
+
+
+def gathered(batches: Iterator[list[Any]], interval: float = GATHER, limit: int = MAX_BATCH) -> Iterator[list[Any]]:
+    """The events of ``batches`` regrouped: all that arrive within ``interval`` seconds of a first
+    one (and whatever is already waiting), up to ``limit``. A thread reads ahead, so the hub's
+    writes do not wait for the database."""
+    received: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                received.put(batch)
+        except BaseException as e:  # handed on to be raised where the events are consumed
+            received.put(e)
+        received.put(None)
+
+    threading.Thread(target=read, name="parsl-monitoring-reader", daemon=True).start()
+
+    def take(timeout: Optional[float]) -> Any:
+        item = received.get() if timeout is None else received.get(timeout=timeout) if timeout > 0 \
+            else received.get_nowait()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    while True:
+        events = take(None)
+        if events is None:
+            return
+        deadline = time.monotonic() + interval
+        while len(events) < limit:
+            try:
+                more = take(deadline - time.monotonic())
+            except queue.Empty:
+                break
+            if more is None:
+                yield events
+                return
+            events.extend(more)
+        yield events
 
 
 #: The environment variable that carries the database URL to the writer process (see ``main``).
@@ -213,7 +257,7 @@ def main(argv: list[str]) -> int:
         writer = Writer(open_for_writing(url, lock_timeout=float(lock_timeout)), url, spill_path)
     except MonitoringDatabaseError as e:
         error = e
-    for events in read_frames(sys.stdin.buffer):
+    for events in gathered(read_frames(sys.stdin.buffer)):
         received += len(events)
         if writer is None:
             spill(spill_path, events, error)
@@ -236,57 +280,39 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-#: A row's values in the order of a statement's binds.
-_Getter = Callable[[Mapping[str, Any]], tuple[Any, ...]]
-#: (statement, SQL, getter, bind names if the driver takes dicts, positions of dates) per statement,
-#: dialect and row keys; the statement is kept so that its id is not reused.
-_compiled: dict[tuple[int, str, tuple[str, ...]], tuple[Any, str, _Getter, Optional[list[str]], list[int]]] = {}
+#: (statement, SQL, positions of the row's values in bind order or None if in order, bind names if
+#: the driver takes dicts, positions of times) per statement, dialect and row keys; the statement is
+#: kept so that its id is not reused.
+_compiled: dict[tuple[int, str, tuple[str, ...]],
+                tuple[Any, str, Optional[list[int]], Optional[list[str]], list[int]]] = {}
 
 
-def executemany(conn: Any, stmt: Any, rows: list[dict[str, Any]]) -> None:
-    """Run ``stmt`` once per row (rows all have the same keys) through the driver's executemany.
+def executemany(conn: Any, stmt: Any, keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Run ``stmt`` once per row (tuples of the values of ``keys``) through the driver's executemany.
 
     SQLAlchemy's per-row parameter processing costs more than the database's own work for
     monitoring's many small rows, so each statement is compiled once for the dialect and its rows
-    go to the driver as tuples or dicts; for SQLite, datetimes are stored in SQLAlchemy's format.
+    go to the driver as tuples or dicts, times converted by ``times.binder`` (numbers or datetimes
+    to what the dialect stores).
     """
-    from operator import itemgetter
-
     from sqlalchemy import DateTime
 
     dialect = conn.dialect
-    keys = tuple(rows[0])
     cache_key = (id(stmt), dialect.name, keys)
     entry = _compiled.get(cache_key)
     if entry is None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
         names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-        getter: _Getter = itemgetter(*names) if len(names) > 1 else _single_getter(names[0])
+        order = [keys.index(n) for n in names]
         dates = [i for i, n in enumerate(names) if isinstance(compiled.binds[n].type, DateTime)]
-        entry = _compiled[cache_key] = (stmt, compiled.string, getter, None if compiled.positional else names,
-                                        dates if dialect.name == "sqlite" else [])
-    _, sql, get, named, dates = entry
-    if named is not None:
-        params: list[Any] = [dict(zip(named, get(row))) for row in rows]
-    else:
-        params = [get(row) for row in rows]
-        if dates:
-            params = [_dates_as_text(p, dates) for p in params]
-    conn.exec_driver_sql(sql, params)
-
-
-def _single_getter(name: str) -> _Getter:
-    """``itemgetter(name)``, but returning a 1-tuple as ``itemgetter`` does for several names."""
-    return lambda row: (row[name],)
-
-
-def _dates_as_text(values: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
-    out = list(values)
-    for i in positions:
-        v = out[i]
-        if v is not None:
-            out[i] = v.isoformat(" ", "microseconds")
-    return tuple(out)
+        entry = _compiled[cache_key] = (stmt, compiled.string, None if order == list(range(len(keys))) else order,
+                                        None if compiled.positional else names, dates)
+    _, sql, order, named, dates = entry
+    if order is not None:
+        rows = [tuple(row[i] for i in order) for row in rows]
+    if dates:
+        rows = bind_times(rows, dates, dialect.name)
+    conn.exec_driver_sql(sql, rows if named is None else [dict(zip(named, row)) for row in rows])
 
 
 def _json_default(value: Any) -> Any:
