@@ -19,7 +19,8 @@ import sys
 import threading
 from typing import Any, Callable, Optional
 
-from parsl_monitoring.writer import FRAME, URL_VARIABLE, spill
+from parsl_monitoring.errors import error_of
+from parsl_monitoring.wire import FRAME, URL_VARIABLE, spill
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,21 @@ class WriterClient:
         self._thread = threading.Thread(target=self._run, name="parsl-monitoring-sender", daemon=True)
 
     def start(self) -> None:
-        self._proc = subprocess.Popen([sys.executable, "-m", "parsl_monitoring.writer", *self.args], env=self.env,
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        """Start the writer process and wait until it has opened the database (so that its start-up
+        does not compete with the workflow's first tasks); raise its error if it cannot."""
+        proc = self._proc = subprocess.Popen([sys.executable, "-m", "parsl_monitoring.writer", *self.args],
+                                             env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             close_fds=True)
+        assert proc.stdout is not None and proc.stdin is not None
+        line = proc.stdout.readline()  # the writer answers, or exits (end of file): this cannot hang
+        try:
+            hello = json.loads(line)
+        except ValueError:
+            hello = {"ready": False, "error": ["MonitoringDatabaseError", "the monitoring writer process exited "
+                                               f"with code {proc.wait()} before opening the database"]}
+        if not hello.get("ready"):
+            proc.communicate()  # closes its input: it exits
+            raise error_of(hello["error"])
         self._thread.start()
 
     def put(self, kind: str, event: Any) -> None:
@@ -91,18 +105,20 @@ class WriterClient:
         self.spilled += spill(self.spill_path, batch, self._dead)
 
     def close(self, timeout: float = 60.0) -> dict[str, Any]:
-        """Send everything, let the writer finish (at most ``timeout`` s), return its summary."""
+        """Send everything, let the writer finish, return its summary. The writer may take as long
+        as it needs while it works; ``timeout`` seconds in which it uses under a second of CPU
+        mean it is stuck (a lock, a server gone), and it is stopped."""
         self._stop.set()
         self._thread.join()
         proc = self._proc
         assert proc is not None
         try:
-            out, _ = proc.communicate(timeout=timeout)
+            out = _output_while_working(proc, timeout)
             summary = json.loads(out.decode().strip().splitlines()[-1]) if out.strip() else None
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-            summary = {"error": ["DatabaseUnavailable", f"the monitoring writer did not finish within {timeout:.0f} s; "
+            summary = {"error": ["DatabaseUnavailable", f"the monitoring writer made no progress for {timeout:.0f} s; "
                                  f"events it had not written are lost"]}
         except (ValueError, IndexError, OSError):
             summary = None
@@ -114,3 +130,26 @@ class WriterClient:
         summary["spilled"] = summary.get("spilled", 0) + self.spilled
         self.summary = summary
         return summary
+
+
+def _output_while_working(proc: subprocess.Popen, timeout: float) -> bytes:
+    """The rest of ``proc``'s output once it has exited; ``TimeoutExpired`` if it spent ``timeout``
+    seconds using under a second of CPU."""
+    import psutil
+
+    def cpu() -> float:
+        try:
+            times = psutil.Process(proc.pid).cpu_times()
+            return times.user + times.system
+        except psutil.Error:  # exited meanwhile: the next wait returns at once
+            return float("inf")
+
+    used = cpu()
+    while True:
+        try:
+            return proc.communicate(timeout=timeout)[0]
+        except subprocess.TimeoutExpired:
+            now = cpu()
+            if now - used < 1.0:
+                raise
+            used = now

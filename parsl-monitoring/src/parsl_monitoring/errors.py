@@ -43,3 +43,12 @@ class SchemaMismatch(MonitoringDatabaseError):
 
 class RunNotFound(MonitoringError, LookupError):
     """No workflow with the given run id is in the database."""
+
+
+def error_of(pair: list[str]) -> MonitoringDatabaseError:
+    """The error the writer process reported as ``[class name, message]``."""
+    name, message = pair
+    cls = globals().get(name)
+    if not (isinstance(cls, type) and issubclass(cls, MonitoringDatabaseError)):
+        cls = MonitoringDatabaseError
+    return cls(message)

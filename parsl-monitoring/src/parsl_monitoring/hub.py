@@ -91,7 +91,6 @@ class MonitoringHub(Monitor):
     def start(self, dfk: DataFlowKernelView) -> None:
         """Open the database and start the writer; on failure, warn and leave monitoring off."""
         from parsl_monitoring.client import WriterClient
-        from parsl_monitoring.db import open_for_writing
 
         if self.monitoring_debug:
             logging.getLogger("parsl_monitoring").setLevel(logging.DEBUG)
@@ -100,8 +99,7 @@ class MonitoringHub(Monitor):
         self._seen = set()
         config_run_dir = getattr(getattr(dfk, "config", None), "run_dir", None) or dfk.run_dir
         self.url = self.logging_endpoint or f"sqlite:///{os.path.abspath(config_run_dir)}/monitoring.db"
-        try:  # open here too, so that a bad database is reported as the workflow starts
-            open_for_writing(self.url, lock_timeout=self.lock_timeout).dispose()
+        try:  # the writer reports a database it cannot use before the workflow starts
             self._writer = WriterClient(self.url, os.path.join(dfk.run_dir, "monitoring-unwritten.jsonl"),
                                         self.lock_timeout, os.path.join(dfk.run_dir, "monitoring.log"),
                                         self.monitoring_debug, functools.partial(expand, self.run_id, seen=self._seen))
@@ -123,11 +121,10 @@ class MonitoringHub(Monitor):
             return
         summary = writer.close()
         if summary.get("error"):
-            from parsl_monitoring import errors
+            from parsl_monitoring.errors import error_of
 
-            name, message = summary["error"]
-            self.error = getattr(errors, name, errors.MonitoringDatabaseError)(message)
-            logger.error("monitoring: %s (%d events saved to %s)", message, summary.get("spilled", 0),
+            self.error = error_of(summary["error"])
+            logger.error("monitoring: %s (%d events saved to %s)", self.error, summary.get("spilled", 0),
                          writer.spill_path)
 
     # -- monitor hooks --------------------------------------------------------------------------

@@ -15,19 +15,19 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import operator
 import os
 import pickle
 import queue
-import struct
 import sys
 import threading
 import time
-from typing import Any, BinaryIO, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterator, Optional
 
 from parsl_monitoring.batch import Known, Plan
 from parsl_monitoring.errors import DatabaseLocked, DatabaseUnavailable, MonitoringDatabaseError
-from parsl_monitoring.records import task_event
 from parsl_monitoring.times import bind_times
+from parsl_monitoring.wire import FRAME, URL_VARIABLE, spill
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +41,6 @@ MAX_BATCH = 50_000
 #: larger transactions, and a task that starts and ends within them is inserted once, not
 #: inserted then updated (Parsl's database manager batches for a second too).
 GATHER = 1.0
-#: A frame on the writer's input: 8-byte big-endian length, then a pickled list of (kind, event).
-FRAME = struct.Struct(">Q")
 
 
 class Writer:
@@ -100,26 +98,6 @@ class Writer:
             for stmt, keys, rows in plan.statements():
                 if rows:
                     executemany(conn, stmt, keys, rows)
-
-
-def spill(path: str, events: list[tuple[str, Any]], error: Any) -> int:
-    """Append events that could not be written to ``path`` as JSON lines; return how many."""
-    if not events:
-        return 0
-    try:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            for kind, event in events:
-                if kind == "task":
-                    event = task_event(event)
-                f.write(json.dumps({"kind": kind, "event": event}, default=_json_default) + "\n")
-    except OSError as e:
-        logger.error("monitoring: %d events could not be written to the database (%s) nor to %s: %s",
-                     len(events), error, path, e)
-        return 0
-    logger.error("monitoring: %d events could not be written to the database (%s); they were saved to %s",
-                 len(events), error, path)
-    return len(events)
 
 
 def _datetime_keys() -> frozenset[str]:
@@ -230,10 +208,6 @@ def gathered(batches: Iterator[list[Any]], interval: float = GATHER, limit: int 
         yield events
 
 
-#: The environment variable that carries the database URL to the writer process (see ``main``).
-URL_VARIABLE = "PARSL_MONITORING_WRITER_URL"
-
-
 def main(argv: list[str]) -> int:
     """The writer process: ``python -m parsl_monitoring.writer URL SPILL_PATH LOCK_TIMEOUT LOG_PATH DEBUG``.
 
@@ -257,6 +231,8 @@ def main(argv: list[str]) -> int:
         writer = Writer(open_for_writing(url, lock_timeout=float(lock_timeout)), url, spill_path)
     except MonitoringDatabaseError as e:
         error = e
+    # the hub waits for this line to start the workflow (or to report the database unusable)
+    _say({"ready": error is None, "error": None if error is None else [type(error).__name__, str(error)]})
     for events in gathered(read_frames(sys.stdin.buffer)):
         received += len(events)
         if writer is None:
@@ -266,25 +242,38 @@ def main(argv: list[str]) -> int:
     if writer is not None:
         writer.engine.dispose()
         error = writer.error
-    summary = {"received": received, "written": writer.written if writer else 0,
-               "spilled": writer.spilled if writer else received,
-               "error": None if error is None else [type(error).__name__, str(error)]}
+    _say({"received": received, "written": writer.written if writer else 0,
+          "spilled": writer.spilled if writer else received,
+          "error": None if error is None else [type(error).__name__, str(error)]})
+    return 0
+
+
+def _say(message: dict[str, Any]) -> None:
+    """One JSON line to the hub."""
     try:
-        sys.stdout.write(json.dumps(summary) + "\n")
+        sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         # the workflow's process is gone (killed, or exited without cleanup): nobody reads the
         # summary, and what the database holds is already written; point stdout at /dev/null so
         # that the interpreter's own flush at exit does not report the broken pipe either
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
 
 
-#: (statement, SQL, positions of the row's values in bind order or None if in order, bind names if
-#: the driver takes dicts, positions of times) per statement, dialect and row keys; the statement is
-#: kept so that its id is not reused.
-_compiled: dict[tuple[int, str, tuple[str, ...]],
-                tuple[Any, str, Optional[list[int]], Optional[list[str]], list[int]]] = {}
+#: A row's values in the order of a statement's binds.
+_Reorder = Callable[[tuple[Any, ...]], tuple[Any, ...]]
+#: (statement, SQL, the reordering of a row's values to bind order or None if in order, bind names
+#: if the driver takes dicts, positions of times) per statement, dialect and row keys; the statement
+#: is kept so that its id is not reused.
+_Compiled = tuple[Any, str, Optional[_Reorder], Optional[list[str]], list[int]]
+_compiled: dict[tuple[int, str, tuple[str, ...]], _Compiled] = {}
+
+
+def _reorder(positions: list[int]) -> _Reorder:
+    if len(positions) == 1:
+        (i,) = positions
+        return lambda row: (row[i],)
+    return operator.itemgetter(*positions)
 
 
 def executemany(conn: Any, stmt: Any, keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -303,22 +292,17 @@ def executemany(conn: Any, stmt: Any, keys: tuple[str, ...], rows: list[tuple[An
     if entry is None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
         names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-        order = [keys.index(n) for n in names]
+        positions = [keys.index(n) for n in names]
+        order = None if positions == list(range(len(keys))) else _reorder(positions)
         dates = [i for i, n in enumerate(names) if isinstance(compiled.binds[n].type, DateTime)]
-        entry = _compiled[cache_key] = (stmt, compiled.string, None if order == list(range(len(keys))) else order,
-                                        None if compiled.positional else names, dates)
+        entry = _compiled[cache_key] = (stmt, compiled.string, order, None if compiled.positional else names, dates)
     _, sql, order, named, dates = entry
     if order is not None:
-        rows = [tuple(row[i] for i in order) for row in rows]
+        rows = list(map(order, rows))
     if dates:
         rows = bind_times(rows, dates, dialect.name)
     conn.exec_driver_sql(sql, rows if named is None else [dict(zip(named, row)) for row in rows])
 
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    return str(value)
 
 
 if __name__ == "__main__":
