@@ -74,6 +74,7 @@ class MonitoringHub(Monitor):
     _dfk: Optional[DataFlowKernelView] = _state()
     _writer: Optional[WriterClient] = _state()
     _seen: set[int] = attrs.field(init=False, factory=set, repr=False)
+    _nodes: set[tuple[str, str]] = attrs.field(init=False, factory=set, repr=False)
 
     def __attrs_post_init__(self) -> None:
         for name, message in _DEPRECATED.items():
@@ -96,7 +97,7 @@ class MonitoringHub(Monitor):
             logging.getLogger("parsl_monitoring").setLevel(logging.DEBUG)
         self._dfk = dfk
         self.run_id = str(dfk.run_id)
-        self._seen = set()
+        self._seen, self._nodes = set(), set()
         config_run_dir = getattr(getattr(dfk, "config", None), "run_dir", None) or dfk.run_dir
         self.url = self.logging_endpoint or f"sqlite:///{os.path.abspath(config_run_dir)}/monitoring.db"
         try:  # the writer reports a database it cannot use before the workflow starts
@@ -206,6 +207,12 @@ class MonitoringHub(Monitor):
 
         outcome, report = unwrap(outcome)
         if report is not None and self._writer is not None:
+            node = report.get("node")
+            if node is not None:  # every report carries its worker's node: the database needs it once
+                key = (node["hostname"], node["uid"])
+                if key in self._nodes:
+                    report["node"] = None
+                self._nodes.add(key)
             self._writer.put("worker", {"run_id": self.run_id, "task_id": task_record["id"],
                                         "try_id": task_record.get("try_id", 0) or 0,
                                         "interval": self.resource_monitoring_interval, **report})
