@@ -4,9 +4,12 @@
 
 Every measurement is one JSON line. Measurements:
   noop_throughput     tasks/s for N no-op apps submitted then awaited, monitoring off and on,
-                      interleaved in the same process (executor: htex with 2 local workers, and threads)
-  monitoring_overhead 1 - best(on) / best(off) over the rounds, per executor; the goal is <= 0.15
-                      (monitoring_overhead_median: the same with medians, noisier on a shared machine)
+                      interleaved in the same process (executor: htex with 2 local workers, and threads);
+                      with close_s, the seconds the workflow then took to close (with monitoring: the
+                      writer finishing what it had not yet written)
+  monitoring_overhead 1 - best(on) / best(off) over the rounds, per executor; the goal (issue 17) is
+                      <= 0.2 on threads and <= 0.1 on htex (monitoring_overhead_median: the same with
+                      medians, noisier on a shared machine)
   dashboard_page      seconds to fetch each dashboard page over HTTP for a recorded workflow of
                       --dashboard-tasks tasks (the goal is < 1 s per page)
   dashboard_build     seconds the hub took to record that workflow (hooks + writer, until closed)
@@ -47,7 +50,8 @@ def make_executor(kind: str):  # type: ignore[no-untyped-def]
     return HighThroughputExecutor(max_workers_per_node=2, provider=LocalProvider(init_blocks=1, max_blocks=1))
 
 
-def throughput(kind: str, monitoring: bool, n: int, run_dir: str) -> float:
+def throughput(kind: str, monitoring: bool, n: int, run_dir: str) -> tuple[float, float]:
+    """(tasks/s, seconds to close the workflow afterwards)."""
     import parsl
     from parsl import python_app
     from parsl.config import Config
@@ -67,7 +71,12 @@ def throughput(kind: str, monitoring: bool, n: int, run_dir: str) -> float:
         for f in futures:
             f.result()
         elapsed = time.perf_counter() - start
-    return n / elapsed
+        closing = time.perf_counter()
+    return n / elapsed, time.perf_counter() - closing
+
+
+#: The most monitoring may cost no-op throughput, per executor (issue 17 item 7).
+GOALS = {"threads": 0.2, "htex": 0.1}
 
 
 def bench_overhead(kind: str, n: int, rounds: int) -> None:
@@ -75,16 +84,18 @@ def bench_overhead(kind: str, n: int, rounds: int) -> None:
     for r in range(rounds):
         for monitoring in (False, True):
             with tempfile.TemporaryDirectory() as run_dir:
-                rate = throughput(kind, monitoring, n, run_dir)
+                rate, close_s = throughput(kind, monitoring, n, run_dir)
             results[monitoring].append(rate)
-            emit("noop_throughput", rate, "tasks/s", executor=kind, monitoring=monitoring, round=r, tasks=n)
+            emit("noop_throughput", rate, "tasks/s", executor=kind, monitoring=monitoring, round=r, tasks=n,
+                 close_s=round(close_s, 2))
     off, on = statistics.median(results[False]), statistics.median(results[True])
     best_off, best_on = max(results[False]), max(results[True])
     # best-of-rounds is the figure that other processes on a shared machine disturb least
+    goal = GOALS.get(kind)
     emit("monitoring_overhead", 1 - best_on / best_off, "fraction", executor=kind, statistic="best of rounds",
-         best_off=round(best_off, 1), best_on=round(best_on, 1), goal=0.15)
+         best_off=round(best_off, 1), best_on=round(best_on, 1), goal=goal)
     emit("monitoring_overhead_median", 1 - on / off, "fraction", executor=kind, median_off=round(off, 1),
-         median_on=round(on, 1), goal=0.15)
+         median_on=round(on, 1), goal=goal)
 
 
 def record_workflow(run_dir: str, n: int) -> str:

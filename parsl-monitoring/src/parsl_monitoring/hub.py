@@ -27,6 +27,7 @@ from parsl.plugins.settings import settings
 from parsl_monitoring.liveness import this_process
 from parsl_monitoring.records import FAILURE_STATES, expand, state_name, transition, try_of
 from parsl_monitoring.redact import hide_password, repr_url
+from parsl_monitoring.worker import MonitoredFunction, unwrap
 
 if TYPE_CHECKING:
     from parsl.data_provider.transfer_record import Transfer
@@ -196,15 +197,11 @@ class MonitoringHub(Monitor):
         the resources it used, inside its result (so over the executor's own channel)."""
         if self._writer is None or not self.resource_monitoring_enabled:
             return func
-        from parsl_monitoring.worker import MonitoredFunction
-
         return MonitoredFunction(func, self.resource_monitoring_interval)
 
     def unwrap_result(self, task_record: Mapping[str, Any], outcome: Any) -> Any:
         """Take the worker's report out of a wrapped task's result (or exception) and return the
         result (or exception) the task itself produced."""
-        from parsl_monitoring.worker import unwrap
-
         outcome, report = unwrap(outcome)
         if report is not None and self._writer is not None:
             node = report.get("node")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable
 
-#: Text of whole seconds already formatted (events of one batch share a few seconds).
+#: Text of whole seconds already formatted, with the decimal point (a batch's times share a few).
 _seconds: dict[int, str] = {}
 _SECONDS_KEPT = 4096
 
@@ -26,19 +26,19 @@ def micros(value: Any) -> int:
     return round(epoch(value) * 1e6)
 
 
+def _second_text(whole: int) -> str:
+    if len(_seconds) >= _SECONDS_KEPT:
+        _seconds.clear()
+    text = _seconds[whole] = datetime.datetime.fromtimestamp(whole).strftime("%Y-%m-%d %H:%M:%S.")
+    return text
+
+
 def sqlite_text(value: Any) -> Any:
     """SQLAlchemy's SQLite text of a time given as seconds since the epoch or as a datetime."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.isoformat(" ", "microseconds")
-    whole, micro = divmod(micros(value), 1_000_000)
-    text = _seconds.get(whole)
-    if text is None:
-        if len(_seconds) >= _SECONDS_KEPT:
-            _seconds.clear()
-        text = _seconds[whole] = datetime.datetime.fromtimestamp(whole).strftime("%Y-%m-%d %H:%M:%S")
-    return f"{text}.{micro:06d}"
+    if value.__class__ is float:
+        whole, micro = divmod(round(value * 1e6), 1_000_000)
+        return (_seconds.get(whole) or _second_text(whole)) + str(1_000_000 + micro)[1:]
+    return None if value is None else local_datetime(value).isoformat(" ", "microseconds")
 
 
 def local_datetime(value: Any) -> Any:
