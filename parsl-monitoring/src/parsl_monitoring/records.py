@@ -14,6 +14,8 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
+from parsl_monitoring.times import epoch
+
 if TYPE_CHECKING:
     from parsl.dataflow.states import States
 
@@ -109,8 +111,9 @@ def transition(run_id: str, record: Mapping[str, Any], state: States | str, seen
     """Everything the database records about one transition of one task (fields: TASK_EVENT);
     the task's static columns are included the first time its id is not in ``seen`` (then added).
 
-    The timestamp is ``time.time()`` unless given; the writer turns it into what the database
-    stores. It reads attributes rather than keys where it can (a TaskRecord's are faster).
+    The timestamp is ``time.time()`` unless given; it and the record's times are sent as seconds
+    since the epoch (a datetime costs several times as much to pickle), and the writer turns them
+    into what the database stores. It reads attributes rather than keys where it can (a TaskRecord's are faster).
     """
     name = getattr(state, "_name_", None) or state_name(state)
     (task_id, try_id, hashsum, fail_count, fail_cost, executor, invoked, returned,
@@ -121,7 +124,8 @@ def transition(run_id: str, record: Mapping[str, Any], state: States | str, seen
         static = static_columns(record)
     return (run_id, task_id, try_id or 0, name, timestamp or time.time(), hashsum, fail_count or 0, fail_cost or 0.0,
             ",".join(str(h) for h in record.get("fail_history") or ()) if fail_count else "",
-            executor or "", invoked, returned, launched, try_returned, None if joins is None else _ids(joins),
+            executor or "", epoch(invoked), epoch(returned), epoch(launched), epoch(try_returned),
+            None if joins is None else _ids(joins),
             static, failure_of(record) if name in FAILURE_STATES else None)
 
 
