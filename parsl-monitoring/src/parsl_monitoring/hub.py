@@ -25,7 +25,7 @@ from parsl.plugins import hookimpl
 from parsl.plugins.monitor import Monitor
 from parsl.plugins.settings import settings
 from parsl_monitoring.liveness import this_process
-from parsl_monitoring.records import FAILURE_STATES, expand, state_name, transition, try_of
+from parsl_monitoring.records import FAILURE_STATES, expand, state_name, transition
 from parsl_monitoring.redact import hide_password, repr_url
 from parsl_monitoring.worker import MonitoredFunction, unwrap
 
@@ -160,7 +160,11 @@ class MonitoringHub(Monitor):
         if name in FAILURE_STATES:  # its exception and this try's columns are copied now (see ``expand``)
             writer.pending.append(("task", transition(run_id, task_record, name, self._seen)))
         else:
-            writer.pending.append((task_record, try_of(task_record), name, time.time()))
+            try:  # a TaskRecord's attributes are faster than its keys
+                entry = (task_record, task_record.id, task_record.try_id, name, time.time())  # type: ignore[attr-defined]
+            except AttributeError:
+                entry = (task_record, task_record["id"], task_record.get("try_id") or 0, name, time.time())
+            writer.pending.append(entry)
 
     @hookimpl
     def parsl_block_state(self, dfk: DataFlowKernelView, executor_label: str, block_id: str, job_id: object,

@@ -141,27 +141,28 @@ def expand(run_id: str, batch: list[tuple[Any, ...]], seen: set[int]) -> list[tu
     """The events of a batch the hub queued, its deferred transitions turned into task events.
 
     A hook queues ``(kind, event)``, or for a transition that is not a failure only
-    ``(record, try_id, state name, time)``: copying the record's columns at every transition was
-    most of what monitoring cost a workflow. Here, once per batch, the last transition of each
-    record becomes a task event with the record's columns as they are now (the latest, which is
-    what the database keeps) and the others only status events (``("state", (run_id, task_id,
-    try_id, name, time))``). A try that has been superseded by a retry since gets no columns from
-    the record: its failure's own task event (made at once, see ``FAILURE_STATES``) carries them.
+    ``(record, task_id, try_id, state name, time)``: copying the record's columns at every
+    transition was most of what monitoring cost a workflow. Here, once per batch, the last
+    transition of each record becomes a task event with the record's columns as they are now
+    (the latest, which is what the database keeps) and the others only status events
+    (``("state", (run_id, task_id, try_id, name, time))``). A try that has been superseded by a
+    retry since gets no columns from the record: its failure's own task event (made at once, see
+    ``FAILURE_STATES``) carries them.
     """
-    last: dict[int, int] = {}
-    for i, item in enumerate(batch):
-        if len(item) == 4:
-            last[id(item[0])] = i
     out: list[tuple[str, Any]] = []
-    for i, item in enumerate(batch):
-        if len(item) != 4:
+    copied: set[int] = set()
+    for item in reversed(batch):  # the last transition of each record comes first
+        if len(item) != 5:
             out.append(item)  # type: ignore[arg-type]
             continue
-        record, try_id, name, timestamp = item
-        if last[id(record)] == i and try_of(record) == try_id:
-            out.append(("task", transition(run_id, record, name, seen, timestamp)))
-        else:
-            out.append(("state", (run_id, record["id"], try_id, name, timestamp)))
+        record, task_id, try_id, name, timestamp = item
+        if id(record) not in copied:
+            copied.add(id(record))
+            if try_of(record) == try_id:
+                out.append(("task", transition(run_id, record, name, seen, timestamp)))
+                continue
+        out.append(("state", (run_id, task_id, try_id, name, timestamp)))
+    out.reverse()
     return out
 
 
