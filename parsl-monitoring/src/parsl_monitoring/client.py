@@ -24,6 +24,10 @@ from parsl_monitoring.wire import FRAME, URL_VARIABLE, spill
 
 logger = logging.getLogger(__name__)
 
+#: Queued entries prepared and sent at once. Preparing them holds the GIL; a batch of a 0.2 s
+#: interval at thousands of transitions a second made the workflow's threads queue behind it.
+CHUNK = 128
+
 
 class WriterClient:
     """Starts the writer process and feeds it."""
@@ -74,15 +78,16 @@ class WriterClient:
         self._flush()
 
     def _flush(self) -> None:
+        """Send what is queued, ``CHUNK`` entries at a time: between chunks the pipe write releases
+        the GIL, so the workflow's threads never wait long behind this one."""
         pending = self.pending
-        batch = []
-        try:
-            while True:
-                batch.append(pending.popleft())
-        except IndexError:
-            pass
-        if not batch:
-            return
+        left = len(pending)  # only this thread takes from the deque: these are there
+        while left > 0:
+            batch = [pending.popleft() for _ in range(min(CHUNK, left))]
+            left -= len(batch)
+            self._send(batch)
+
+    def _send(self, batch: list[Any]) -> None:
         try:
             batch = self.expand(batch)
         except Exception as e:  # a bug, not a passing failure: say what was lost rather than stop sending
