@@ -261,14 +261,16 @@ class Plan:
 
     def _state_statements(self) -> Iterable[Statement]:
         k = self.known
-        new, changed = [], []
+        new: list[tuple[Any, ...]] = []
+        changed: list[tuple[Any, ...]] = []
         for key, (try_id, name, ts) in self.states.items():
             func = self.funcs.get(key) or k.funcs.get(key) or "unknown"
             (changed if key in k.states else new).append((*key, try_id, name, ts, func))
         columns = ("try_id", "task_status_name", "timestamp", "task_func_name")
         yield schema.task_state.insert(), ("run_id", "task_id", *columns), new
         yield _update(schema.task_state, ("run_id", "task_id"), columns, changed)
-        new_f, changed_f = [], []
+        new_f: list[tuple[Any, ...]] = []
+        changed_f: list[tuple[Any, ...]] = []
         for key, f in self.failures.items():
             (changed_f if key in k.failures else new_f).append((*key, *f))
         yield schema.failure.insert(), ("run_id", "task_id", "try_id", *_FAILURE), new_f

@@ -137,7 +137,7 @@ class WriterClient:
         return summary
 
 
-def _output_while_working(proc: subprocess.Popen, timeout: float) -> bytes:
+def _output_while_working(proc: subprocess.Popen[bytes], timeout: float) -> bytes:
     """The rest of ``proc``'s output once it has exited; ``TimeoutExpired`` if it spent ``timeout``
     seconds using under a second of CPU."""
     import psutil
@@ -145,7 +145,7 @@ def _output_while_working(proc: subprocess.Popen, timeout: float) -> bytes:
     def cpu() -> float:
         try:
             times = psutil.Process(proc.pid).cpu_times()
-            return times.user + times.system
+            return float(times.user + times.system)
         except psutil.Error:  # exited meanwhile: the next wait returns at once
             return float("inf")
 

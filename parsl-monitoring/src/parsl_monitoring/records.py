@@ -153,7 +153,7 @@ def expand(run_id: str, batch: list[tuple[Any, ...]], seen: set[int]) -> list[tu
     copied: set[int] = set()
     for item in reversed(batch):  # the last transition of each record comes first
         if len(item) != 5:
-            out.append(item)  # type: ignore[arg-type]
+            out.append(item)
             continue
         record, task_id, try_id, name, timestamp = item
         if id(record) not in copied:

@@ -23,7 +23,7 @@ def epoch(value: Any) -> Any:
 
 def micros(value: Any) -> int:
     """A time as whole microseconds since the epoch: what the database keeps of it, to compare."""
-    return round(epoch(value) * 1e6)
+    return round(float(epoch(value)) * 1e6)
 
 
 def _second_text(whole: int) -> str:
