@@ -1,11 +1,12 @@
-"""The executor's end of the interchange: its process, its two sockets, the futures of tasks.
+"""The executor's end of the interchange: its process, the pipes to it, the futures of tasks.
 
-``InterchangeClient`` binds a task socket and a result socket on the loopback address, starts
-the interchange process and waits until it reports its worker port. An isolated task is sent
-at once by ``submit``; tasks submitted in a burst go to an outbox that one I/O thread sends in
-batches (one message for many tasks). The thread turns result batches into
-future results, manager and worker losses into ``ManagerLost``/``WorkerLost``, and the death of
-the interchange process into ``InterchangeLost`` for every outstanding task.
+``InterchangeClient`` starts the interchange process with two pipes (``launch``: tasks and
+commands to it, results, events and replies from it; a ``pipes.Channel`` at each end) and waits
+until it reports its worker port. An isolated task is sent at once by ``submit``; tasks
+submitted in a burst go to an outbox that one I/O thread sends in batches (one message for many
+tasks). The thread turns result batches into future results, manager and worker losses into
+``ManagerLost``/``WorkerLost``, and the death of the interchange process (its pipe closes, or
+the process is gone) into ``InterchangeLost`` for every outstanding task.
 """
 
 from __future__ import annotations
@@ -14,17 +15,15 @@ import itertools
 import logging
 import os
 import pickle
+import select
 import subprocess
 import threading
 import time
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable, Optional, Sequence
-
-import zmq
+from typing import IO, Any, Callable, Optional, Sequence
 
 from parsl.dataflow.lightfuture import LightFuture
-from parsl_executor_htex import wire
-from parsl_executor_htex.curvezmq import Context
+from parsl_executor_htex import pipes, wire
 from parsl_executor_htex.errors import (
     CommandClientBadError,
     CommandClientTimeoutError,
@@ -35,7 +34,8 @@ from parsl_executor_htex.errors import (
 
 logger = logging.getLogger(__name__)
 
-#: How often the I/O thread checks that the interchange process still runs.
+#: How often the I/O thread checks that the interchange process still runs (its closed pipe
+#: tells at once when it exits; this catches an interchange_launch_cmd wrapper that holds it open).
 LIVENESS_PERIOD = 0.2
 _MAX_TASKS_PER_MESSAGE = 1000
 #: A task submitted this long (s) after the previous one is sent at once from the submitting
@@ -56,16 +56,15 @@ class HTEXFuture(LightFuture):
 class InterchangeClient:
     """Starts the interchange and carries tasks, results, events and commands (module docstring)."""
 
-    def __init__(self, *, loopback_address: str, port_range: Optional[tuple[int, int]],
-                 cert_dir: Optional[str], logdir: str, tasks: Optional[dict[Any, Future]] = None,
+    def __init__(self, *, logdir: str, tasks: Optional[dict[Any, Future]] = None,
                  on_event: Callable[[dict[str, Any]], None],
                  on_lost: Callable[[BaseException], None]) -> None:
-        self.loopback_address = loopback_address
         self.logdir = logdir
         self.on_event = on_event
         self.on_lost = on_lost
         self.tasks: dict[Any, Future] = {} if tasks is None else tasks
         self.proc: Optional[subprocess.Popen] = None
+        self._channel: Optional[pipes.Channel] = None
         self.worker_port: Optional[int] = None
         self._ids = itertools.count()
         self._outbox: list[wire.Task] = []
@@ -81,31 +80,17 @@ class InterchangeClient:
         self._closed = False
         self._lost: Optional[BaseException] = None
         self._bad_commands = False
-        self._ctx = Context(cert_dir)
-        low, high = port_range or (55000, 56000)
-        url = wire.tcp_url(loopback_address)
-        self._tasks_out = self._ctx.socket(zmq.DEALER, server=True, address=loopback_address)
-        self._tasks_out.setsockopt(zmq.SNDHWM, 0)
-        self.tasks_port = self._tasks_out.bind_to_random_port(url, low, high)
-        self._results_in = self._ctx.socket(zmq.DEALER, server=True, address=loopback_address)
-        self._results_in.setsockopt(zmq.RCVHWM, 0)
-        self.results_port = self._results_in.bind_to_random_port(url, low, high)
         self._thread = threading.Thread(target=self._io_loop, name="HTEX-Interchange-IO", daemon=True)
 
     # -- start-up ---------------------------------------------------------------------------
 
     def start(self, launch_cmd: Sequence[str], config: dict[str, Any], timeout: float = 60) -> int:
         """Start the interchange with ``config``; return its worker port once it is bound."""
-        config = dict(config, client_address=self.loopback_address,
-                      client_ports=(self.tasks_port, self.results_port), parent_pid=os.getpid(),
-                      logdir=self.logdir)
+        config = dict(config, parent_pid=os.getpid(), logdir=self.logdir)
         os.makedirs(self.logdir, exist_ok=True)
         self.stderr_path = os.path.join(self.logdir, "interchange.stderr")
         with open(self.stderr_path, "wb") as err:
-            self.proc = subprocess.Popen(list(launch_cmd), stdin=subprocess.PIPE, stdout=err, stderr=err)
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(pickle.dumps(config))
-        self.proc.stdin.close()
+            self.proc, self._channel = launch(launch_cmd, config, err)
         self._thread.start()
         try:
             ready = self._ready.result(timeout)
@@ -141,6 +126,8 @@ class InterchangeClient:
             else:
                 self._outbox.append(task)
                 self._wake()
+        if self._lost is not None:  # lost while this task was being added: the I/O thread may have missed it
+            self._fail([task_id], self._lost)
         return fut
 
     def _wake(self) -> None:
@@ -175,23 +162,28 @@ class InterchangeClient:
     # -- the receiver thread ----------------------------------------------------------------
 
     def _io_loop(self) -> None:
-        sock = self._results_in
-        poller = zmq.Poller()
-        poller.register(sock, zmq.POLLIN)
-        poller.register(self._wake_r, zmq.POLLIN)
+        assert self._channel is not None
+        channel = self._channel
+        poller = select.poll()
+        poller.register(channel.read_fd, select.POLLIN)
+        poller.register(self._wake_r, select.POLLIN)
         next_check = time.monotonic() + LIVENESS_PERIOD
         while not self._closing.is_set():
-            for what, _ in poller.poll(int(LIVENESS_PERIOD * 1000)):
-                if what is sock:
+            for fd, _ in poller.poll(int(LIVENESS_PERIOD * 1000)):
+                if fd == self._wake_r:
+                    self._send_outbox()
+                    continue
+                try:
+                    messages = channel.receive()
+                except (EOFError, OSError):  # the interchange exited (or its wrapper closed the pipe)
+                    if not self._closed:
+                        self._interchange_died()
+                    return
+                for frames in messages:
                     try:
-                        for frames in wire.drain(sock):
-                            self._handle(frames)
-                    except zmq.ZMQError:
-                        return
+                        self._handle(frames)
                     except Exception:
                         logger.exception("cannot handle a message from the interchange")
-                else:
-                    self._send_outbox()
             now = time.monotonic()
             if now >= next_check:
                 next_check = now + LIVENESS_PERIOD
@@ -204,15 +196,21 @@ class InterchangeClient:
         with self._outbox_lock:
             self._send_tasks(self._outbox)
             for command in self._commands:
-                self._tasks_out.send_multipart([wire.COMMAND, command])
+                self._send(wire.COMMAND, command)
             self._outbox, self._commands = [], []
             self._woken = False
 
     def _send_tasks(self, tasks: list[wire.Task]) -> None:
-        """Send ``tasks`` (with the outbox lock held: the socket is shared with ``submit``)."""
+        """Send ``tasks`` (with the outbox lock held: the pipe is shared with ``submit``)."""
         for i in range(0, len(tasks), _MAX_TASKS_PER_MESSAGE):
-            frame = wire.pack_tasks(tasks[i:i + _MAX_TASKS_PER_MESSAGE])
-            self._tasks_out.send(frame, 0, copy=len(frame) < wire.COPY_THRESHOLD)
+            self._send(wire.pack_tasks(tasks[i:i + _MAX_TASKS_PER_MESSAGE]))
+
+    def _send(self, first: bytes, second: bytes = b"") -> None:
+        assert self._channel is not None
+        try:
+            self._channel.send(first, second)
+        except (BrokenPipeError, ValueError):  # the interchange is gone: the I/O thread reports it
+            pass
 
     def _handle(self, frames: list[bytes]) -> None:
         tag = frames[0][:1]
@@ -267,6 +265,10 @@ class InterchangeClient:
 
     def _interchange_died(self) -> None:
         assert self.proc is not None
+        try:
+            self.proc.wait(LIVENESS_PERIOD)  # its exit code, when its pipe closed as it exited
+        except subprocess.TimeoutExpired:
+            pass
         exc = InterchangeLost(self.proc.pid, self.proc.returncode, os.path.join(self.logdir, "interchange.log"))
         self._lost = exc
         logger.error("%s", exc)
@@ -305,9 +307,33 @@ class InterchangeClient:
         if self._thread.is_alive():
             os.write(self._wake_w, b"!")
             self._thread.join(timeout)
-        self._ctx.term()
+        if self._channel is not None:
+            self._channel.close()
         os.close(self._wake_r)
         os.close(self._wake_w)
+
+
+def launch(launch_cmd: Sequence[str], config: dict[str, Any], output: IO[bytes]) -> tuple[subprocess.Popen,
+                                                                                        pipes.Channel]:
+    """Start the interchange with ``config`` (on its stdin) and the pipes to it; its output goes
+    to ``output``. Returns the process and this end of the pipes."""
+    tasks_r, tasks_w = pipes.pipe()
+    results_r, results_w = pipes.pipe()
+    config = dict(config, client_fds=(tasks_r, results_w))
+    try:
+        proc = subprocess.Popen(list(launch_cmd), stdin=subprocess.PIPE, stdout=output, stderr=output,
+                                pass_fds=(tasks_r, results_w))
+    except BaseException:
+        os.close(tasks_w)
+        os.close(results_r)
+        raise
+    finally:
+        os.close(tasks_r)
+        os.close(results_w)
+    assert proc.stdin is not None
+    proc.stdin.write(pickle.dumps(config))
+    proc.stdin.close()
+    return proc, pipes.Channel(results_r, tasks_w, buffered=False)
 
 
 def _tail(path: str, size: int = 2048) -> str:

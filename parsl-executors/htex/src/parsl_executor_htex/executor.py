@@ -96,9 +96,11 @@ class HighThroughputExecutor(BlockProviderExecutor):
     ``address`` is where worker pools reach the interchange, the only address it binds. None:
     ``loopback_address`` when every pool runs on this host (a ``LocalProvider`` with the single-node
     or simple launcher), otherwise this host's names and addresses, binding all interfaces
-    (CurveZMQ keeps strangers out); ``loopback_address`` is where the interchange reaches this process
-    (``'127.0.0.1'`` or ``'::1'``). ``encrypted`` (default True) turns CurveZMQ on for every
-    socket. ``remote_monitoring_radio`` is accepted for compatibility (monitoring is a plugin).
+    (CurveZMQ keeps strangers out); ``loopback_address`` (``'127.0.0.1'`` or ``'::1'``) is the
+    address pools on this host use. ``encrypted`` (default True) turns CurveZMQ on for every
+    socket. The interchange reaches this process through pipes, so ``interchange_port_range`` is
+    accepted and unused. ``remote_monitoring_radio`` is accepted for compatibility (monitoring is
+    a plugin).
     """
 
     label: str = "HighThroughputExecutor"
@@ -220,10 +222,8 @@ class HighThroughputExecutor(BlockProviderExecutor):
             from parsl_executor_htex.logsetup import save_log_config
 
             self.logconf_path = save_log_config(self.log_config, self.logdir)
-        self._client = InterchangeClient(
-            loopback_address=self.loopback_address, port_range=self.interchange_port_range,
-            cert_dir=self.cert_dir, logdir=self.logdir, tasks=self._tasks,
-            on_event=self._on_event, on_lost=self._on_interchange_lost)
+        self._client = InterchangeClient(logdir=self.logdir, tasks=self._tasks, on_event=self._on_event,
+                                         on_lost=self._on_interchange_lost)
         config = {
             "interchange_address": self._bind_address, "worker_port": self.worker_port,
             "worker_port_range": self.worker_port_range, "heartbeat_threshold": self.heartbeat_threshold,

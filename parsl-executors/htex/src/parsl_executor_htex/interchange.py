@@ -1,9 +1,10 @@
 """The interchange: its own process, between the executor and the worker pools of every block.
 
 Started by the executor (``python -m parsl_executor_htex.interchange`` or the
-``parsl-htex-interchange`` script) with its settings pickled on stdin. It connects back to the
-executor's two sockets, binds one ROUTER socket for worker pools on the configured address only,
-and runs a single-threaded event loop:
+``parsl-htex-interchange`` script) with its settings pickled on stdin. It talks to the executor
+over the two pipes the executor passed it (``client_fds``: tasks and commands in, results,
+events and replies out; see ``pipes.Channel``), binds one ROUTER socket for worker pools on the
+configured address only, and runs a single-threaded event loop:
 
 - tasks from the executor wait in a priority queue (``priority`` of the resource specification,
   lower first, then submission order; ``task_queue``, which slices the executor's frames) until
@@ -31,7 +32,8 @@ and runs a single-threaded event loop:
   and the executor is told which tasks they held (it fails them with ``ManagerLost``);
 - commands from the executor list managers, hold (drain) blocks or managers, and shut down.
 
-The interchange exits when told to, on SIGTERM, or when the executor's process is gone.
+The interchange exits when told to, on SIGTERM, or when the executor's process is gone (its
+task pipe closes, or its pid is gone).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from parsl_executor_htex import wire
 from parsl_executor_htex.curvezmq import Context
 from parsl_executor_htex.logsetup import LOGGER_PREFIX, start_logging
 from parsl_executor_htex.manager_selector import ManagerSelector, RandomManagerSelector
+from parsl_executor_htex.pipes import Channel
 from parsl_executor_htex.task_queue import TaskQueue
 from parsl_executor_htex.version import PYTHON, VERSION
 
@@ -167,12 +170,7 @@ class Interchange:
         self.parent_pid = config.get("parent_pid", os.getppid())
         self.initial_ppid = os.getppid()  # differs from parent_pid under an interchange_launch_cmd wrapper
         self.ctx = Context(config.get("cert_dir"))
-        client = config["client_address"]
-        tasks_port, results_port = config["client_ports"]
-        self.tasks_in = self.ctx.socket(zmq.DEALER, server=False, address=client)
-        self.tasks_in.connect(wire.tcp_url(client, tasks_port))
-        self.results_out = self.ctx.socket(zmq.DEALER, server=False, address=client)
-        self.results_out.connect(wire.tcp_url(client, results_port))
+        self.client = Channel(*config["client_fds"], buffered=True)
 
         bind = config.get("interchange_address") or "*"
         self.wsock = self.ctx.socket(zmq.ROUTER, server=True, address=bind)
@@ -202,9 +200,11 @@ class Interchange:
     def run(self) -> None:
         self._send_client(wire.READY, {"worker_port": self.worker_port, "pid": os.getpid()})
         poller = zmq.Poller()
-        poller.register(self.tasks_in, zmq.POLLIN)
+        tasks_in, results_out = self.client.read_fd, self.client.write_fd
+        poller.register(tasks_in, zmq.POLLIN)
         poller.register(self.wsock, zmq.POLLIN)
         next_check = time.monotonic() + _HOUSEKEEPING
+        writing = False
         while not self.stopping:
             events = dict(poller.poll(0))
             if not events:  # nothing to read: wait (what wakes the poll came in just then)
@@ -212,22 +212,36 @@ class Interchange:
                 self.empty_at = time.monotonic()
             elif self.wsock not in events:
                 self.empty_at = time.monotonic()
-            if self.tasks_in in events:
+            if tasks_in in events:
                 self._from_client()
             if self.wsock in events:
                 self._from_managers()
             if self.pending and self.ready:
                 self._dispatch()
+            if results_out in events:
+                self.client.flush()
+            if self.client.pending != writing:  # the executor is slow to read: wait until it can take more
+                writing = self.client.pending
+                if writing:
+                    poller.register(results_out, zmq.POLLOUT)
+                else:
+                    poller.unregister(results_out)
             now = time.monotonic()
             if now >= next_check:
                 self._housekeeping(now)
                 next_check = now + _HOUSEKEEPING
 
     def _send_client(self, tag: bytes, obj: Any) -> None:
-        self.results_out.send_multipart([tag, pickle.dumps(obj)])
+        self.client.send(tag, pickle.dumps(obj))
 
     def _from_client(self) -> None:
-        for f in wire.drain(self.tasks_in):
+        try:
+            messages = self.client.receive()
+        except EOFError:
+            logger.error("the executor closed its pipe: exiting")
+            self.cmd_shutdown()
+            return
+        for f in messages:
             if f[0][:1] == wire.TASKS:
                 requests = self.pending.add(f[0])
                 if requests:
@@ -254,8 +268,7 @@ class Interchange:
         if not int(self.wsock.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
             self.empty_at = time.monotonic()
         if results:
-            frame = wire.merge_results(results)
-            self.results_out.send(frame, 0, copy=len(frame) < wire.COPY_THRESHOLD)
+            self.client.send(wire.merge_results(results))
 
     def _manager_message(self, f: list[bytes], now: float, results: list[bytes]) -> None:
         """Handle one message from a pool; result batches are collected in ``results``."""
@@ -383,7 +396,7 @@ class Interchange:
             self.pending.drop(set(ids))
             self.resource_pending -= len(ids)
             logger.warning("rejected tasks %s: their resource requests fit no connected pool", ids)
-            self.results_out.send(wire.pack_results(ids, bytes([wire.REJECTED]) * len(ids), payloads))
+            self.client.send(wire.pack_results(ids, bytes([wire.REJECTED]) * len(ids), payloads))
 
     def _lose(self, mid: bytes, reason: str, silent: bool = False) -> None:
         """Drop manager ``mid`` and tell the executor which tasks it held.
@@ -453,6 +466,8 @@ class Interchange:
         return True
 
     def close(self) -> None:
+        self.client.drain(timeout=1)
+        self.client.close()
         self.ctx.term(linger=1000)
 
 

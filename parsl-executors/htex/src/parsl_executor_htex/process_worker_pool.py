@@ -44,8 +44,9 @@ import zmq
 from parsl_executor_htex import placement, wire
 from parsl_executor_htex.curvezmq import Context
 from parsl_executor_htex.logsetup import LOGGER_PREFIX, load_log_config, start_logging
+from parsl_executor_htex.pipes import HEADER, write_message
 from parsl_executor_htex.version import PYTHON, VERSION
-from parsl_executor_htex.worker import HEADER, READY_KIND, write_message
+from parsl_executor_htex.worker import READY_KIND
 
 
 def _installed_packages() -> dict[str, str]:

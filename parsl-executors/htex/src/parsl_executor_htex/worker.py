@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import os
 import signal
-import struct
 import sys
 from typing import Any, Callable
 
 from parsl_executor_htex import wire
+from parsl_executor_htex.pipes import HEADER, read_exact, write_message
 
-HEADER = struct.Struct("=qII")
 READY_KIND = 255
 _PR_SET_PDEATHSIG = 1
 _FUNCTION_CACHE_SIZE = 256
@@ -36,29 +35,6 @@ def _die_with_parent() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         except OSError:
             pass
-
-
-def write_message(fd: int, tid: int, a: int, b: int, *parts: bytes) -> None:
-    """Write the header ``(tid, a, b)`` and ``parts`` to ``fd`` (a blocking pipe), all of it."""
-    data = [HEADER.pack(tid, a, b), *parts]
-    total = HEADER.size + sum(map(len, parts))
-    written = os.writev(fd, data)
-    if written < total:
-        rest = memoryview(b"".join(data))[written:]
-        while rest:
-            rest = rest[os.write(fd, rest):]
-
-
-def read_exact(fd: int, n: int) -> bytes:
-    """Read exactly ``n`` bytes from blocking ``fd``; b"" if it closes first."""
-    chunks = []
-    while n:
-        chunk = os.read(fd, n)
-        if not chunk:
-            return b""
-        chunks.append(chunk)
-        n -= len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 _functions: dict[bytes, Any] = {}
