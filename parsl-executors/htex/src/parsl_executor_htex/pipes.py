@@ -53,6 +53,15 @@ def read_exact(fd: int, n: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def read_into(fd: int, chunk: bytearray) -> memoryview:
+    """What one read of ``fd`` returns, as a view into ``chunk`` (valid until the next read into it).
+
+    ``os.read(fd, n)`` allocates ``n`` bytes first: for a 1 MB limit that cost 30 µs per small
+    message, ten times the read itself.
+    """
+    return memoryview(chunk)[:os.readv(fd, [chunk])]
+
+
 def pipe() -> tuple[int, int]:
     """A pipe (read end, write end) with a large buffer where the system allows one."""
     r, w = os.pipe()
@@ -79,6 +88,7 @@ class Channel:
         os.set_blocking(read_fd, False)
         os.set_blocking(write_fd, not buffered)
         self._in = bytearray()
+        self._chunk = bytearray(_READ_SIZE)
         self._out: collections.deque[Any] = collections.deque()  # parts not written yet (buffered)
 
     def send(self, first: Any, second: Any = b"") -> None:
@@ -126,16 +136,16 @@ class Channel:
         """The messages that arrived whole (call when ``read_fd`` is readable); ``EOFError`` once
         the other end closed its side."""
         try:
-            data = os.read(self.read_fd, _READ_SIZE)
+            data = read_into(self.read_fd, self._chunk)
         except BlockingIOError:
             return []
         if not data:
             raise EOFError("the other end of the pipe closed it")
         buf = self._in
-        if not buf:
-            buf = data  # the common case: whole messages in one read, parsed without a copy
-        else:
+        if buf:
             buf += data
+        else:
+            buf = data  # the common case: whole messages in one read, parsed in place
         out = []
         pos, size, end = 0, FRAMES.size, len(buf)
         while end - pos >= size:

@@ -44,7 +44,7 @@ import zmq
 from parsl_executor_htex import placement, wire
 from parsl_executor_htex.curvezmq import Context
 from parsl_executor_htex.logsetup import LOGGER_PREFIX, load_log_config, start_logging
-from parsl_executor_htex.pipes import HEADER, write_message
+from parsl_executor_htex.pipes import HEADER, read_into, write_message
 from parsl_executor_htex.version import PYTHON, VERSION
 from parsl_executor_htex.worker import READY_KIND
 
@@ -137,6 +137,7 @@ class WorkerPool:
         self.out_kinds = bytearray()
         self.out_payloads: list[Any] = []
         self.out_since = 0.0
+        self.chunk = bytearray(1 << 20)  # what a read from a worker's pipe goes into
         self.nodes = None
         if args.enable_mpi_mode:
             from parsl_executor_htex.mpi_resource_management import NodePool, nodes_in_batch_job
@@ -293,7 +294,7 @@ class WorkerPool:
                 return
 
     def _from_worker(self, w: Worker) -> None:
-        data = os.read(w.result_fd, 1 << 20)
+        data = read_into(w.result_fd, self.chunk)
         if not data:
             self._worker_died(w)
             return
