@@ -3,7 +3,7 @@
     python bench/bench_scale.py [--managers 1,10,100,1000] [--tasks 10000,100000,1000000] [--rounds 2]
 
 Managers: the real interchange process (``python -m parsl_executor_htex.interchange``) is driven
-by this script, which plays the executor's end (two sockets and the pickled settings on stdin),
+by this script, which plays the executor's end (the two pipes and the pickled settings on stdin),
 and by simulated worker pools: a few processes (this script again, ``--simulate``), each holding
 many ZeroMQ sockets that speak the wire protocol through ``parsl_executor_htex.wire`` and answer
 every task at once with an empty result. So the interchange is all that is measured:
@@ -42,6 +42,7 @@ import gc
 import json
 import os
 import pickle
+import select
 import statistics
 import subprocess
 import sys
@@ -132,27 +133,17 @@ class Driver:
 
     def __init__(self, managers: int, run_dir: str, launch: tuple[str, ...] = ("-m",)) -> None:
         import psutil
-        import zmq
 
         from parsl_executor_htex import wire
+        from parsl_executor_htex.client import launch as start_interchange
 
-        self.wire, self.zmq = wire, zmq
-        self.ctx = zmq.Context()
-        self.tasks_out = self.ctx.socket(zmq.DEALER)
-        self.tasks_out.setsockopt(zmq.SNDHWM, 0)
-        self.results_in = self.ctx.socket(zmq.DEALER)
-        self.results_in.setsockopt(zmq.RCVHWM, 0)
-        ports = (self.tasks_out.bind_to_random_port("tcp://127.0.0.1"),
-                 self.results_in.bind_to_random_port("tcp://127.0.0.1"))
-        config = {"heartbeat_threshold": 3600, "client_address": "127.0.0.1", "client_ports": ports,
-                  "interchange_address": "127.0.0.1", "parent_pid": os.getpid(), "logdir": run_dir,
-                  "logging_level": 30, "cert_dir": None}
-        self.proc = subprocess.Popen([sys.executable, *launch, "parsl_executor_htex.interchange"],
-                                     stdin=subprocess.PIPE)
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(pickle.dumps(config))
-        self.proc.stdin.close()
-        tag, body = self.results_in.recv_multipart()
+        self.wire = wire
+        config = {"heartbeat_threshold": 3600, "interchange_address": "127.0.0.1", "parent_pid": os.getpid(),
+                  "logdir": run_dir, "logging_level": 30, "cert_dir": None}
+        self.proc, self.channel = start_interchange([sys.executable, *launch, "parsl_executor_htex.interchange"],
+                                                    config, None)
+        self.inbox: list[list[bytes]] = []
+        tag, body = self.receive()
         assert tag == wire.READY, tag
         port = pickle.loads(body)["worker_port"]
         self.ix = psutil.Process(self.proc.pid)
@@ -164,7 +155,7 @@ class Driver:
                      for first in range(0, managers, per_process)]
         joined = 0
         while joined < managers:
-            tag, body = self.results_in.recv_multipart()
+            tag, body = self.receive()
             if tag == wire.EVENT and pickle.loads(body)["type"] == "manager_joined":
                 joined += 1
         self.memory_per_manager = (self.ix.memory_info().rss - rss0) / managers
@@ -179,22 +170,29 @@ class Driver:
         for lo in range(0, n, 1000):
             batch = [wire.make_task((wire.NO_PRIORITY, self.next_id + i, b"", payload, b""))
                      for i in range(lo, min(n, lo + 1000))]
-            self.tasks_out.send(wire.pack_tasks(batch))
+            self.channel.send(wire.pack_tasks(batch))
         self.next_id += n
         done = 0
         while done < n:
-            frames = self.results_in.recv_multipart()
+            frames = self.receive()
             if frames[0][:1] == wire.RESULTS:
                 done += len(wire.result_ids(frames[0]))
         rate = n / (time.perf_counter() - start)
         return rate, (sum(self.ix.cpu_times()[:2]) - cpu) / n * 1e6
 
     def close(self) -> None:
-        self.tasks_out.send_multipart([self.wire.COMMAND, pickle.dumps((0, "shutdown", ()))])
+        self.channel.send(self.wire.COMMAND, pickle.dumps((0, "shutdown", ())))
         self.proc.wait(60)
         for sim in self.sims:
             sim.wait(60)
-        self.ctx.destroy(linger=0)
+        self.channel.close()
+
+    def receive(self) -> list[bytes]:
+        """The interchange's next message (its frames), waiting for it."""
+        while not self.inbox:
+            select.select([self.channel.read_fd], [], [])
+            self.inbox = self.channel.receive()[::-1]
+        return self.inbox.pop()
 
 
 def bench_managers(counts: list[int], rounds: int, n: int) -> dict[int, dict[str, float]]:

@@ -313,7 +313,7 @@ class InterchangeClient:
         os.close(self._wake_w)
 
 
-def launch(launch_cmd: Sequence[str], config: dict[str, Any], output: IO[bytes]) -> tuple[subprocess.Popen,
+def launch(launch_cmd: Sequence[str], config: dict[str, Any], output: Optional[IO[bytes]]) -> tuple[subprocess.Popen,
                                                                                         pipes.Channel]:
     """Start the interchange with ``config`` (on its stdin) and the pipes to it; its output goes
     to ``output``. Returns the process and this end of the pipes."""
