@@ -22,10 +22,11 @@ as float64, each ``NOT_GIVEN`` when absent. A RESULTS frame (``pack_results``; i
 
 where ``kind`` (``OK`` ... ``REJECTED`` below) says what the payload is. The hops::
 
-    executor -> interchange    [TASKS frame]
-    interchange -> pool        [TASKS frame]        the tasks given to that pool
-    pool -> interchange        [RESULTS frame]
+    executor -> interchange    [TASKS frame]                                                    (a pipe)
+    interchange -> pool        [TASKS frame]        the tasks given to that pool                (ZeroMQ)
+    pool -> interchange        [RESULTS frame]                                                  (ZeroMQ)
     interchange -> executor    [RESULTS frame]      pools' frames merged without unpacking; or REJECTED results
+                                                                                                (a pipe)
     pool -> worker             header(tid:int64, len(ctx):uint32, len(buf):uint32) ctx buf      (a pipe)
     worker -> pool             header(tid:int64, kind:uint32, len(payload):uint32) payload      (a pipe;
                                first a header of kind ``worker.READY_KIND`` and no payload)
@@ -39,7 +40,12 @@ Control messages are rare; each is a tag frame, then at most one frame::
     interchange -> executor    REPLY + pickled (request id, result), EVENT + pickled dict,
                                READY + pickled {"worker_port": ..., "pid": ...}
 
-(The interchange's ROUTER socket puts the pool's identity before these frames.)
+(The interchange's ROUTER socket puts the pool's identity before these frames.) Between the
+executor and the interchange, which the executor starts on its own host, a message travels on
+one of two pipes (``pipes.Channel``; tasks and commands one way, everything else the other):
+``FRAMES`` header (len(first frame):uint32, len(second frame):uint32, 0 when it has one), then
+the frames. Between the interchange and the pools, each frame is a ZeroMQ frame, under CurveZMQ
+unless ``encrypted=False``.
 """
 
 from __future__ import annotations
