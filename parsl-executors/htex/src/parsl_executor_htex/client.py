@@ -71,6 +71,7 @@ class InterchangeClient:
         self._names: dict[int, str] = {}  # function names of tasks with a resource request
         self._commands: list[bytes] = []
         self._outbox_lock = threading.Lock()
+        self._send_lock = threading.Lock()  # one writer at a time on the pipe to the interchange
         self._wake_r, self._wake_w = os.pipe()
         self._woken = False
         self._last_submit = 0.0
@@ -121,20 +122,25 @@ class InterchangeClient:
         with self._outbox_lock:
             isolated = now - self._last_submit > BURST_GAP and not self._outbox
             self._last_submit = now
-            if isolated:
-                self._send_tasks([task])
-            else:
+            if not isolated:
                 self._outbox.append(task)
-                self._wake()
+        if isolated:
+            with self._send_lock:
+                self._send_tasks([task])
+        else:
+            self._wake()
         if self._lost is not None:  # lost while this task was being added: the I/O thread may have missed it
             self._fail([task_id], self._lost)
         return fut
 
     def _wake(self) -> None:
-        """Wake the I/O thread (called with the outbox lock held); once per batch."""
-        if not self._woken:
+        """Wake the I/O thread, once per batch. Not with the outbox lock held: the woken thread
+        takes it at once, and would only block on it."""
+        with self._outbox_lock:
+            if self._woken:
+                return
             self._woken = True
-            os.write(self._wake_w, b"!")
+        os.write(self._wake_w, b"!")
 
     def command(self, name: str, *args: Any, timeout: float = 10) -> Any:
         """Run ``cmd_<name>(*args)`` in the interchange and return its reply."""
@@ -147,7 +153,7 @@ class InterchangeClient:
         self._replies[req_id] = fut
         with self._outbox_lock:
             self._commands.append(pickle.dumps((req_id, name, args)))
-            self._wake()
+        self._wake()
         try:
             reply = fut.result(timeout)
         except TimeoutError:
@@ -193,15 +199,17 @@ class InterchangeClient:
 
     def _send_outbox(self) -> None:
         os.read(self._wake_r, 4096)
-        with self._outbox_lock:
-            self._send_tasks(self._outbox)
-            for command in self._commands:
-                self._send(wire.COMMAND, command)
+        with self._outbox_lock:  # held briefly: submitting threads append meanwhile
+            tasks, commands = self._outbox, self._commands
             self._outbox, self._commands = [], []
             self._woken = False
+        with self._send_lock:
+            self._send_tasks(tasks)
+            for command in commands:
+                self._send(wire.COMMAND, command)
 
     def _send_tasks(self, tasks: list[wire.Task]) -> None:
-        """Send ``tasks`` (with the outbox lock held: the pipe is shared with ``submit``)."""
+        """Send ``tasks`` (with the send lock held: the pipe is shared with ``submit``)."""
         for i in range(0, len(tasks), _MAX_TASKS_PER_MESSAGE):
             self._send(wire.pack_tasks(tasks[i:i + _MAX_TASKS_PER_MESSAGE]))
 

@@ -38,6 +38,21 @@ def _die_with_parent() -> None:
 
 
 _functions: dict[bytes, Any] = {}
+#: Serialized no-arguments (``()`` and ``{}``) -> a maker of a fresh value, and the serialized
+#: ``None``: the commonest payloads, recognised by their bytes instead of unpickled or pickled
+#: again for every task (``_common``).
+_no_args: dict[bytes, Callable[[], Any]] = {}
+_none = b""
+
+
+def _common() -> dict[bytes, Callable[[], Any]]:
+    global _none
+    if not _no_args:
+        from parsl.serialize import serialize
+
+        _no_args.update({serialize(()): tuple, serialize({}): dict})
+        _none = serialize(None)
+    return _no_args
 
 
 def execute(ctx: bytes, buf: bytes) -> tuple[int, bytes]:
@@ -63,14 +78,17 @@ def execute(ctx: bytes, buf: bytes) -> tuple[int, bytes]:
             if len(_functions) >= _FUNCTION_CACHE_SIZE:
                 _functions.clear()
             f = _functions[fbuf] = deserialize(fbuf)
-        result = f(*deserialize(abuf), **deserialize(kbuf))
+        common = _no_args or _common()
+        make_args, make_kwargs = common.get(abuf), common.get(kbuf)
+        result = f(*(make_args() if make_args else deserialize(abuf)),
+                   **(make_kwargs() if make_kwargs else deserialize(kbuf)))
     except BaseException:
         return wire.EXCEPTION, _wrap_current_exception()
     finally:
         for key in env:
             os.environ.pop(key, None)
     try:
-        return wire.OK, serialize(result)
+        return wire.OK, _none if result is None else serialize(result)
     except BaseException:
         return wire.EXCEPTION, _wrap_current_exception()
 
