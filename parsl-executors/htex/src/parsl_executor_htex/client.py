@@ -217,7 +217,7 @@ class InterchangeClient:
         assert self._channel is not None
         try:
             self._channel.send(first, second)
-        except (BrokenPipeError, ValueError):  # the interchange is gone: the I/O thread reports it
+        except OSError:  # the interchange is gone (or the pipe closed at shutdown): the I/O thread reports it
             pass
 
     def _handle(self, frames: list[bytes]) -> None:
