@@ -141,11 +141,10 @@ class Channel:
             return []
         if not data:
             raise EOFError("the other end of the pipe closed it")
-        buf = self._in
-        if buf:
-            buf += data
-        else:
-            buf = data  # the common case: whole messages in one read, parsed in place
+        buf: bytearray | memoryview = data  # the common case: whole messages in one read, parsed in place
+        if self._in:
+            self._in += data
+            buf = self._in
         out = []
         pos, size, end = 0, FRAMES.size, len(buf)
         while end - pos >= size:
