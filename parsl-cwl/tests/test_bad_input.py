@@ -26,7 +26,7 @@ def test_a_document_that_does_not_validate_names_file_line_and_field(cwl) -> Non
     with pytest.raises(CWLValidationError) as bad:
         parsl_cwl.load(path)
     assert "bad.cwl:6:1" in str(bad.value)
-    assert "`stdoutt`" in str(bad.value)
+    assert "'stdoutt'" in str(bad.value)
 
 
 def test_an_unknown_input_name_is_refused_at_call_time(threads_dfk, cwl) -> None:

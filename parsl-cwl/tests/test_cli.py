@@ -32,21 +32,6 @@ def test_prints_the_output_object_and_exits_0(cwl, tmp_path: Path, config: list[
     assert Path(said["path"]).read_text() == "hello\n"
 
 
-def test_an_unsupported_requirement_exits_33(cwl, tmp_path: Path) -> None:
-    tool = cwl("docker.cwl", """
-        cwlVersion: v1.2
-        class: CommandLineTool
-        requirements:
-          DockerRequirement: {dockerPull: "debian:stable-slim"}
-        baseCommand: "true"
-        inputs: []
-        outputs: []
-        """)
-    done = parsl_cwl("--quiet", str(tool), cwd=tmp_path)
-    assert done.returncode == 33, done.stderr
-    assert "DockerRequirement" in done.stderr
-
-
 def test_a_failing_tool_exits_non_zero_and_not_33(cwl, tmp_path: Path) -> None:
     tool = cwl("fails.cwl", """
         cwlVersion: v1.2

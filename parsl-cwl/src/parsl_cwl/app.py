@@ -29,13 +29,17 @@ if TYPE_CHECKING:
 
 def load(path: Union[str, os.PathLike[str]], *, executors: Union[str, Sequence[str]] = "all",
          outdir: Optional[Union[str, os.PathLike[str]]] = None,
-         data_flow_kernel: Optional[DataFlowKernel] = None) -> CWLApp:
+         data_flow_kernel: Optional[DataFlowKernel] = None, container_runtime: Optional[str] = None,
+         use_container: bool = True) -> CWLApp:
     """Load and validate the CWL document at ``path``; return it as an app.
 
     ``executors`` are where its commands run; each call's outputs go to a directory of its own
-    under ``outdir`` (default: ``<run_dir>/cwl`` of the DataFlowKernel).
+    under ``outdir`` (default: ``<run_dir>/cwl`` of the DataFlowKernel). A ``DockerRequirement``
+    runs through the container-runtime plugin ``container_runtime`` (default: podman, else
+    docker, if installed); ``use_container=False`` is cwltool's ``--no-container``.
     """
-    return CWLApp(os.fspath(path), executors=executors, outdir=outdir, data_flow_kernel=data_flow_kernel)
+    return CWLApp(os.fspath(path), executors=executors, outdir=outdir, data_flow_kernel=data_flow_kernel,
+                  container_runtime=container_runtime, use_container=use_container)
 
 
 class CWLApp:
@@ -45,19 +49,27 @@ class CWLApp:
 
     def __init__(self, path: str, *, executors: Union[str, Sequence[str]] = "all",
                  outdir: Optional[Union[str, os.PathLike[str]]] = None,
-                 data_flow_kernel: Optional[DataFlowKernel] = None) -> None:
+                 data_flow_kernel: Optional[DataFlowKernel] = None, container_runtime: Optional[str] = None,
+                 use_container: bool = True) -> None:
         from cwltool.context import LoadingContext, RuntimeContext
         from cwltool.load_tool import load_tool
-        from cwltool.workflow import default_make_tool
+        from schema_salad.exceptions import ValidationException
 
-        validate(path)
+        from parsl_cwl.containers import choose_runtime, tool_maker
+
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"no CWL document at {path}")
         self.path = path
         self.executors = executors
         self.outdir = os.fspath(outdir) if outdir is not None else None
         self.data_flow_kernel = data_flow_kernel
-        self.process = load_tool(path, LoadingContext({"relax_path_checks": True,
-                                                           "construct_tool_object": default_make_tool}))
-        self.runtime_context = RuntimeContext({"on_error": "continue", "use_container": False})
+        runtime = choose_runtime(container_runtime) if use_container else None
+        loading = LoadingContext({"relax_path_checks": True, "construct_tool_object": tool_maker(runtime)})
+        try:  # parsed and validated once: schema-salad's report names file, line and field
+            self.process = load_tool(path, loading)
+        except ValidationException as e:
+            raise CWLValidationError(path, str(e)) from None
+        self.runtime_context = RuntimeContext({"on_error": "continue", "use_container": use_container})
         self.inputs = [_short(i["id"]) for i in self.process.tool["inputs"]]
         self.file_outputs = [_short(o["id"]) for o in self.process.tool["outputs"] if _is_file(o["type"])]
 

@@ -19,6 +19,7 @@ import sys
 import threading
 from typing import Any, Callable, NamedTuple, Optional
 
+from parsl.containers.errors import ContainerError, ContainerImageNotFound
 from parsl_cwl.command import CommandResult, CommandSpec
 
 logger = logging.getLogger(__name__)
@@ -66,16 +67,42 @@ def _run(dispatch: Dispatch, call: dict[str, Any]) -> int:
 
         raise UnsupportedRequirement("parsl-cwl runs commands directly: dependency resolvers that wrap a job in "
                                      "a script (--beta-dependency-resolvers-configuration) are not supported")
-    spec = CommandSpec(argv=tuple(call["commands"]), cwd=call["cwd"], env=dict(call["env"]),
-                       stdin_path=call["stdin_path"], stdout_path=call["stdout_path"],
-                       stderr_path=call["stderr_path"], timelimit=call["timelimit"])
-    result = dispatch.run(spec, dispatch.job)
+    spec = _spec(dispatch.job, call)
+    try:
+        result = dispatch.run(spec, dispatch.job)
+    except ContainerError as e:
+        raise _container_failure(e) from None
     if result.log:
         _relay(result.log, call["default_stderr"] or sys.stderr)
     if result.timed_out:
         logger.warning("[job %s] exceeded its time limit of %d seconds and was terminated",
                        call["name"], call["timelimit"])
     return result.returncode
+
+
+def _spec(job: Any, call: dict[str, Any]) -> CommandSpec:
+    """The worker's description of the process cwltool would start."""
+    from parsl_cwl.containers import ParslContainerJob
+
+    redirects = {"stdout_path": call["stdout_path"], "stderr_path": call["stderr_path"], "timelimit": call["timelimit"]}
+    if isinstance(job, ParslContainerJob):  # the client's environment is the worker's own
+        argv, container = job.container_run(list(call["commands"]))
+        return CommandSpec(argv=tuple(argv), cwd=call["cwd"], container=container, **redirects)
+    return CommandSpec(argv=tuple(call["commands"]), cwd=call["cwd"], env=dict(call["env"]),
+                       stdin_path=call["stdin_path"], **redirects)
+
+
+def _container_failure(error: ContainerError) -> Exception:
+    """A container that could not run, as the job's error; a missing image says how to provide it."""
+    from cwltool.errors import WorkflowException
+
+    text = str(error)
+    if isinstance(error, ContainerImageNotFound):
+        text = (f"image {error.image!r} is not present for container runtime {error.runtime!r} where the command "
+                f"ran: parsl-cwl never pulls images. Provide it on every worker first (e.g. `{error.runtime} pull "
+                f"{error.image}`, `{error.runtime} load -i FILE` or `{error.runtime} build -t {error.image} DIR`), "
+                f"or run with --no-container.\n{text}")
+    return WorkflowException(text)
 
 
 def _relay(text: str, stream: Any) -> None:
