@@ -109,7 +109,8 @@ def test_cli_runs_the_tool_in_its_image_and_no_container_runs_a_hint_on_the_host
 def test_no_container_answers_a_required_image_as_cwltool_does(cwl, tmp_path: Path) -> None:
     """Exit 33 (unsupported), as the reference runner's --no-container."""
     tool = cwl("required.cwl", _tool(IMAGE))
-    reference = subprocess.run([str(Path(sys.executable).with_name("cwltool")), "--quiet", "--no-container", str(tool)], cwd=tmp_path,
+    cwltool = str(Path(sys.executable).with_name("cwltool"))
+    reference = subprocess.run([cwltool, "--quiet", "--no-container", str(tool)], cwd=tmp_path,
                                capture_output=True, text=True, timeout=600)
     done = parsl_cwl("--quiet", "--no-container", str(tool), cwd=tmp_path)
     assert done.returncode == reference.returncode == 33, (done.stderr, reference.stderr)
@@ -147,3 +148,29 @@ def test_an_unknown_container_runtime_is_refused_by_name(cwl, tmp_path: Path) ->
     done = parsl_cwl("--container-runtime", "podmann", str(cwl("where.cwl", _tool(IMAGE))), cwd=tmp_path)
     assert done.returncode == 1
     assert "--container-runtime podmann" in done.stderr and "'podman'" in done.stderr, done.stderr
+
+
+def test_a_time_limit_removes_the_container(dfk, cwl) -> None:
+    tool = cwl("sleeps.cwl", f"""
+        cwlVersion: v1.2
+        class: CommandLineTool
+        requirements:
+          DockerRequirement: {{dockerPull: {IMAGE}}}
+          ToolTimeLimit: {{timelimit: 5}}
+        baseCommand: [sleep, "6017"]
+        inputs: []
+        outputs: []
+        """)
+    with pytest.raises(CWLRunError) as failed:
+        cwl_apps.load(tool)().result()
+    assert any("time limit of 5 seconds" in m for m in failed.value.messages), failed.value.messages
+    listed = subprocess.run(["podman", "ps", "--all", "--no-trunc", "--format", "{{.Command}}"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "6017" not in listed, listed
+
+
+def test_without_a_runtime_plugin_a_required_image_is_unsupported(cwl, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PARSL_BLOCK_PLUGINS", "parsl-container-podman,parsl-container-docker")
+    done = parsl_cwl("--quiet", str(cwl("where.cwl", _tool(IMAGE))), cwd=tmp_path)
+    assert done.returncode == 33, done.stderr
+    assert "no container runtime plugin is installed" in done.stderr and "--no-container" in done.stderr, done.stderr

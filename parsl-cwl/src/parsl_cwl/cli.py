@@ -3,8 +3,9 @@
 The command line is cwltool's (every option of the reference runner works, so conformance
 runners and CWL tooling can drive it) plus ``--config``: any Parsl config file, TOML or YAML;
 without it, local threads; and ``--container-runtime NAME``: the container-runtime plugin that
-runs DockerRequirement tools (``--no-container`` is cwltool's). The output object is printed as JSON on stdout; the exit code is the
-one the CWL specification defines: 0 success, 33 an unsupported requirement, 1 any other failure.
+runs DockerRequirement tools (``--no-container`` is cwltool's). The output object is printed as
+JSON on stdout; the exit code is the one the CWL specification defines: 0 success, 33 an
+unsupported requirement, 1 any other failure.
 """
 
 from __future__ import annotations

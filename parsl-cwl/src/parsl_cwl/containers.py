@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any, Optional
+from collections.abc import MutableMapping
+from typing import Any, Callable, Optional
 
 from cwltool.command_line_tool import CommandLineTool
 from cwltool.context import LoadingContext, RuntimeContext
 from cwltool.docker import DockerCommandLineJob
 from cwltool.errors import UnsupportedRequirement
 from cwltool.job import ContainerCommandLineJob, JobBase
+from cwltool.process import Process
 from cwltool.workflow import default_make_tool
+from ruamel.yaml.comments import CommentedMap
 
 from parsl_cwl.command import ContainerRun
 
@@ -40,15 +43,15 @@ def choose_runtime(name: Optional[str]) -> Optional[str]:
     return name
 
 
-def tool_maker(runtime: Optional[str]) -> Any:
+def tool_maker(runtime: Optional[str]) -> Callable[..., Process]:
     """cwltool's ``construct_tool_object`` that runs DockerRequirement tools on ``runtime``."""
 
-    def make_tool(toolpath_object: Any, loading_context: LoadingContext) -> Any:
-        if isinstance(toolpath_object, dict) and toolpath_object.get("class") == "CommandLineTool":
-            tool = ParslCommandLineTool(toolpath_object, loading_context)
+    def make_tool(toolpath_object: CommentedMap, loadingContext: LoadingContext) -> Process:
+        if isinstance(toolpath_object, MutableMapping) and toolpath_object.get("class") == "CommandLineTool":
+            tool = ParslCommandLineTool(toolpath_object, loadingContext)
             tool.container_runtime = runtime
             return tool
-        return default_make_tool(toolpath_object, loading_context)
+        return default_make_tool(toolpath_object, loadingContext)
 
     return make_tool
 
