@@ -155,10 +155,10 @@ def cwl_conformance(session: nox.Session) -> None:
 
 @nox.session(name="cwl-conformance-all", default=False)
 def cwl_conformance_all(session: nox.Session) -> None:
-    """CWL conformance, every test of the suite: cwltool, then parsl-cwl on local threads; prints
-    each runner's passed/total as a JSON line, and the tests ours fails that cwltool passes."""
+    """CWL conformance, every test of the suite: cwltool and parsl-cwl on local threads, at the same
+    time; prints each runner's passed/total as a JSON line, and the tests ours fails that cwltool passes."""
     _install(session, DISTRIBUTIONS["parsl-core"], DISTRIBUTIONS["parsl-cwl"])
-    session.run("python", str(CWL_CONFORMANCE), "--runners", "cwltool,threads", *session.posargs)
+    session.run("python", str(CWL_CONFORMANCE), "--runners", "cwltool,threads", "--concurrent", *session.posargs)
 
 
 @nox.session

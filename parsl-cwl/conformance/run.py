@@ -2,7 +2,7 @@
 each Parsl config, in one session; print one JSON line per runner; fail when parsl-cwl misses a
 test that cwltool passes.
 
-    python run.py [--tags required] [--runners cwltool,threads,htex] [-n 2]
+    python run.py [--tags required] [--runners cwltool,threads,htex] [-n 2] [--concurrent] [--workdir DIR]
 
 The suite is test data outside the project: ``$PARSL_CWL_CONFORMANCE`` (default
 ``../shared/cwl-conformance`` beside the repository, then the workplace's ``/work/shared``).
@@ -50,24 +50,31 @@ def suite_folder() -> Path:
     return folder
 
 
-def run_suite(suite: Path, runner: str, tags: str | None, workers: int, workdir: Path) -> dict[str, bool]:
-    """Run the suite with one runner; return test name -> passed (tests outside ``tags`` left out)."""
+def start_suite(suite: Path, runner: str, tags: str | None, workers: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """Start the suite with one runner in ``workdir/runner``; each test's outcome goes to its
+    ``pytest.log`` as it ends (so a long run can be followed), all of them to ``junit.xml``."""
     command, extra = RUNNERS[runner]
     folder = workdir / runner
     folder.mkdir()
     (folder / "conformance_tests.cwltest.yaml").symlink_to(suite / "conformance_tests.yaml")
     (folder / "tests").symlink_to(suite / "tests", target_is_directory=True)
-    report = folder / "junit.xml"
-    argv = [sys.executable, "-m", "pytest", "conformance_tests.cwltest.yaml", "-q", "-p", "no:cacheprovider",
+    argv = [sys.executable, "-m", "pytest", "conformance_tests.cwltest.yaml", "-v", "-p", "no:cacheprovider",
             "--cwl-runner", command, "--cwl-args", " ".join([*extra, *RUNNER_ARGS]),
-            "--cwl-basedir", str(folder), f"--junitxml={report}", "-rN"]
+            "--cwl-basedir", str(folder), f"--junitxml={folder / 'junit.xml'}", "-rN"]
     if tags:
         argv += ["--cwl-tags", tags]
     if workers > 1:
         argv += ["-n", str(workers)]
-    subprocess.run(argv, cwd=folder, stdout=subprocess.DEVNULL, check=False)
+    with open(folder / "pytest.log", "wb") as log:
+        return subprocess.Popen(argv, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+
+
+def finish_suite(runner: str, proc: subprocess.Popen[bytes], workdir: Path) -> dict[str, bool]:
+    """Wait for one runner's suite; return test name -> passed (tests outside the tags left out)."""
+    proc.wait()
+    report = workdir / runner / "junit.xml"
     if not report.exists():
-        sys.exit(f"{runner}: pytest wrote no report ({report}); run it by hand: {' '.join(argv)}")
+        sys.exit(f"{runner}: pytest wrote no report ({report}); see {workdir / runner / 'pytest.log'}")
     return outcomes(report)
 
 
@@ -82,12 +89,24 @@ def outcomes(report: Path) -> dict[str, bool]:
     return results
 
 
+def report(runner: str, results: dict[str, bool], tags: str | None) -> dict[str, bool]:
+    """Print one runner's counts as a JSON line; return its results."""
+    print(json.dumps({"runner": runner, "tags": tags or "all", "passed": sum(results.values()),
+                      "total": len(results), "failed": sorted(name for name, ok in results.items() if not ok)}),
+          flush=True)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tags", default=None, help="cwltest tags to run (default: every test)")
     parser.add_argument("--runners", default="cwltool,threads,htex",
                         help=f"comma-separated, of {', '.join(RUNNERS)}; cwltool is the reference")
-    parser.add_argument("-n", "--workers", type=int, default=2, help="pytest-xdist workers")
+    parser.add_argument("-n", "--workers", type=int, default=2, help="pytest-xdist workers (per runner)")
+    parser.add_argument("--concurrent", action="store_true",
+                        help="run the runners at the same time (each under the same load) instead of one by one")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep each runner's pytest.log and junit.xml here (default: a temporary folder)")
     args = parser.parse_args()
     runners = args.runners.split(",")
     unknown = sorted(set(runners) - set(RUNNERS))
@@ -96,13 +115,16 @@ def main() -> int:
     suite = suite_folder()
     results: dict[str, dict[str, bool]] = {}
     with tempfile.TemporaryDirectory(prefix="cwl-conformance-") as tmp:
+        workdir = Path(tmp) if args.workdir is None else args.workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        started: dict[str, subprocess.Popen[bytes]] = {}
         for runner in runners:
-            results[runner] = run_suite(suite, runner, args.tags, args.workers, Path(tmp))
-            passed = sorted(name for name, ok in results[runner].items() if ok)
-            print(json.dumps({"runner": runner, "tags": args.tags or "all", "passed": len(passed),
-                              "total": len(results[runner]),
-                              "failed": sorted(name for name, ok in results[runner].items() if not ok)}),
-                  flush=True)
+            started[runner] = start_suite(suite, runner, args.tags, args.workers, workdir)
+            if not args.concurrent:
+                results[runner] = report(runner, finish_suite(runner, started[runner], workdir), args.tags)
+        for runner in runners:
+            if runner not in results:
+                results[runner] = report(runner, finish_suite(runner, started[runner], workdir), args.tags)
     reference = {name for name, ok in results.get("cwltool", {}).items() if ok}
     missing = {runner: sorted(reference - {n for n, ok in res.items() if ok})
                for runner, res in results.items() if runner != "cwltool" and reference}

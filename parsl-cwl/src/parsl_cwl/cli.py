@@ -52,7 +52,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
     try:
-        runtime = choose_runtime(args.container_runtime)
+        runtime = choose_runtime(args.container_runtime) if args.use_container else None
     except ConfigurationError as e:
         print(f"parsl-cwl: --container-runtime {args.container_runtime}: {e}", file=sys.stderr)
         return EXIT_FAILURE
