@@ -70,3 +70,25 @@ def parsl_cwl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     command = Path(sys.executable).with_name("parsl-cwl")
     return subprocess.run([str(command), *args], cwd=cwd, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def run_past_time_limit(write_cwl: Callable[[str, str], Path], seconds: int, command: str, *,
+                        requirement: str = "") -> None:
+    """Run a tool whose ``command`` outlives its ToolTimeLimit of ``seconds`` (with ``requirement``
+    beside it, a line such as a DockerRequirement); check that the limit ended it, and said so."""
+    import parsl_cwl
+    from parsl_cwl.errors import CWLRunError
+
+    tool = write_cwl("sleeps.cwl", f"""
+        cwlVersion: v1.2
+        class: CommandLineTool
+        requirements:
+          ToolTimeLimit: {{timelimit: {seconds}}}
+          {requirement}
+        baseCommand: {command}
+        inputs: []
+        outputs: []
+        """)
+    with pytest.raises(CWLRunError) as failed:
+        parsl_cwl.load(tool)().result()
+    assert any(f"time limit of {seconds} seconds" in m for m in failed.value.messages), failed.value.messages

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import INVALID_TOOL
+from conftest import INVALID_TOOL, run_past_time_limit
 
 import parsl_cwl
 from parsl.data_provider.files import File
@@ -100,15 +100,4 @@ def test_an_expression_that_throws_names_the_step_and_the_expression(threads_dfk
 
 
 def test_a_time_limit_ends_the_command(dfk, cwl) -> None:
-    tool = cwl("sleep.cwl", """
-        cwlVersion: v1.2
-        class: CommandLineTool
-        requirements:
-          ToolTimeLimit: {timelimit: 2}
-        baseCommand: [sleep, "600"]
-        inputs: []
-        outputs: []
-        """)
-    with pytest.raises(CWLRunError) as failed:
-        parsl_cwl.load(tool)().result()
-    assert any("time limit of 2 seconds" in m for m in failed.value.messages), failed.value.messages
+    run_past_time_limit(cwl, 2, '[sleep, "600"]')

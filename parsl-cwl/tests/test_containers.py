@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import parsl_cwl
+from conftest import parsl_cwl, run_past_time_limit
 
 import parsl_cwl as cwl_apps
 from parsl.containers.app import Container
@@ -151,19 +151,7 @@ def test_an_unknown_container_runtime_is_refused_by_name(cwl, tmp_path: Path) ->
 
 
 def test_a_time_limit_removes_the_container(dfk, cwl) -> None:
-    tool = cwl("sleeps.cwl", f"""
-        cwlVersion: v1.2
-        class: CommandLineTool
-        requirements:
-          DockerRequirement: {{dockerPull: {IMAGE}}}
-          ToolTimeLimit: {{timelimit: 5}}
-        baseCommand: [sleep, "6017"]
-        inputs: []
-        outputs: []
-        """)
-    with pytest.raises(CWLRunError) as failed:
-        cwl_apps.load(tool)().result()
-    assert any("time limit of 5 seconds" in m for m in failed.value.messages), failed.value.messages
+    run_past_time_limit(cwl, 5, '[sleep, "6017"]', requirement=f"DockerRequirement: {{dockerPull: {IMAGE}}}")
     listed = subprocess.run(["podman", "ps", "--all", "--no-trunc", "--format", "{{.Command}}"],
                             capture_output=True, text=True, check=True).stdout
     assert "6017" not in listed, listed
