@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
+import time
 import types
 from typing import Any, Optional
 
@@ -50,6 +51,14 @@ def run_task(hub: Any, dfk: Any, rec: dict[str, Any], fail_with: Optional[BaseEx
     hub.parsl_task_state(dfk=dfk, task_record=rec, state=States.failed)
 
 
+def long_enough_sum(values: list[int]) -> int:
+    """``sum``, run long enough that its worker report always carries a resource sample."""
+    from parsl_monitoring.worker import FINAL_SAMPLE_AFTER
+
+    time.sleep(FINAL_SAMPLE_AFTER)
+    return sum(values)
+
+
 def build_known_workflow(run_dir: Any) -> dict[str, Any]:
     """Record a diamond 0 -> (1, 2) -> 3, where 3 fails and 4 (needing 3) is a dependency failure.
 
@@ -68,7 +77,7 @@ def build_known_workflow(run_dir: Any) -> dict[str, Any]:
     recs[0]["kwargs"] = {"outputs": ["/data/out0.txt"], "inputs": []}
     for r in recs:
         hub.parsl_task_state(dfk=dfk, task_record=r, state=States.pending)
-    wrapped = hub.wrap_task(recs[0], sum)
+    wrapped = hub.wrap_task(recs[0], long_enough_sum)
     recs[0]["try_time_launched"] = datetime.datetime.now()
     hub.parsl_task_state(dfk=dfk, task_record=recs[0], state=States.launched)
     assert isinstance(wrapped, MonitoredFunction)

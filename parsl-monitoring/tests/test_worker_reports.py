@@ -6,13 +6,14 @@ import multiprocessing
 import pickle
 import subprocess
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import dill
 import pytest
 import sqlalchemy as sa
 
-from parsl_monitoring.worker import MonitoredFunction, MonitoredResult, unwrap
+from parsl_monitoring.worker import FINAL_SAMPLE_AFTER, MonitoredFunction, MonitoredResult, unwrap
 
 
 def burn_in_child(seconds: float) -> str:
@@ -56,6 +57,25 @@ def test_interval_zero_reports_where_and_when_but_no_samples(pool):
 def test_a_long_interval_still_gives_a_final_sample(pool):
     _, report = unwrap(pool.submit(MonitoredFunction(burn_in_child, interval=3600), 0.05).result())
     assert len(report["samples"]) == 1
+
+
+def noop() -> None:
+    return None
+
+
+def test_short_tries_share_one_sample_per_interval_per_worker_process(pool):
+    """A sample costs more than a no-op task: a short try gets one only if its worker process took
+    none in the last interval; a try that ran FINAL_SAMPLE_AFTER or longer always gets one."""
+    wrapped = MonitoredFunction(noop, interval=3600)
+    first, second = (unwrap(pool.submit(wrapped).result())[1] for _ in range(2))
+    assert len(first["samples"]) == 1, "the worker process's first try shows the worker"
+    assert second["samples"] == [] and second["time_ended"] >= second["time_started"]
+    _, long_enough = unwrap(pool.submit(MonitoredFunction(time.sleep, interval=3600), FINAL_SAMPLE_AFTER).result())
+    assert len(long_enough["samples"]) == 1
+    _, after = unwrap(pool.submit(wrapped).result())
+    assert after["samples"] == []
+    _, short_interval = unwrap(pool.submit(MonitoredFunction(time.sleep, interval=0.05), 0.06).result())
+    assert len(short_interval["samples"]) >= 1, "the interval since the last sample has passed"
 
 
 def test_exception_carries_the_report_and_unwrap_removes_it(pool):
