@@ -13,8 +13,9 @@ Every measurement is one JSON line. Measurements:
   dashboard_page      seconds to fetch each dashboard page over HTTP for a recorded workflow of
                       --dashboard-tasks tasks (the goal is < 1 s per page)
   dashboard_build     seconds the hub took to record that workflow (hooks + writer, until closed)
-  worker_wrapper      microseconds the worker-side wrapper adds to one call (a final psutil sample and
-                      the pickled report), for resource_monitoring_interval 30 and 0
+  worker_wrapper      microseconds the worker-side wrapper adds to one no-op call (the pickled report;
+                      with interval 30 no psutil sample after the process's first, see worker.py), for
+                      resource_monitoring_interval 30 and 0
 """
 
 from __future__ import annotations
