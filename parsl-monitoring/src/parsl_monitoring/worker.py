@@ -3,10 +3,10 @@
 ``MonitoredFunction`` runs on the worker in place of the app's function. It notes when and where
 the try ran and samples the worker process and its children with psutil (CPU time, memory, I/O)
 every ``interval`` seconds while it runs and once at its end, if the try ran long enough to matter
-(see ``Sampler.leave``): one sample costs 0.2-0.7 ms, more than a no-op task. The report travels back *inside the result* (or
-attached to the exception), so it uses the executor's own reliable channel: no UDP, no extra
-connection, nothing to drop under load. One sampler thread per worker process serves every task
-running in it. Sampling failures are swallowed: they must not fail the task.
+(see ``Sampler.leave``): one sample costs 0.2-0.7 ms, more than a no-op task. The report
+travels back *inside the result* (or attached to the exception), so it uses the executor's own
+reliable channel: no UDP, no extra connection, nothing to drop under load. One sampler thread
+per worker process serves every task running in it. Sampling failures are swallowed: they must not fail the task.
 """
 
 from __future__ import annotations
