@@ -97,7 +97,9 @@ def test_report_inside_a_remote_exception_wrapper():
     except KeyError as e:
         wrapper = dill.loads(dill.dumps(RemoteExceptionWrapper(type(e), e, e.__traceback__)))
     outcome, report = unwrap(wrapper)
-    assert outcome is wrapper and report is not None and report["samples"]
+    # samples or none: this process may have sampled within the interval (see
+    # test_short_tries_share_one_sample_per_interval_per_worker_process)
+    assert outcome is wrapper and report is not None and report["hostname"] and "samples" in report
     with pytest.raises(KeyError):
         wrapper.reraise()
     assert not hasattr(wrapper.e_value, "_parsl_monitoring_report")
