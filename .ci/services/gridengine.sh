@@ -67,6 +67,19 @@ if qconf -sconf global | grep -qE '^min_uid +[1-9]'; then      # allow root jobs
     -e 's/^load_report_time .*/load_report_time 00:00:05/' > "$tmp/global"
   qconf -Mconf "$tmp/global" >/dev/null
 fi
+# Job shells are not login shells (as under Slurm): a login bash reads this machine's root
+# profile, whose `pyenv rehash` waits 60 s on a stale lock and held every job that long.
+if ! qconf -sconf global | grep -qE '^login_shells +none$'; then
+  qconf -sconf global | sed -e 's/^login_shells .*/login_shells none/' > "$tmp/global"
+  qconf -Mconf "$tmp/global" >/dev/null
+fi
+# Accounting (qacct, which tells how a job ended) written at once, not every 15 s.
+if ! qconf -sconf global | grep -q 'accounting_flush_time=00:00:00'; then
+  qconf -sconf global | awk '/^reporting_params/ {print "reporting_params accounting=true reporting=false" \
+    " flush_time=00:00:15 joblog=false sharelog=00:00:00 accounting_flush_time=00:00:00"; skip=1; next}
+    skip && /^[ \t]/ {next} {skip=0; print}' > "$tmp/global"
+  qconf -Mconf "$tmp/global" >/dev/null
+fi
 if ! qconf -ssconf | grep -qE '^schedule_interval +0:0:1$'; then  # dispatch fast
   qconf -ssconf | sed -e 's/^schedule_interval .*/schedule_interval 0:0:1/' \
     -e 's/^flush_submit_sec .*/flush_submit_sec 1/' -e 's/^flush_finish_sec .*/flush_finish_sec 1/' > "$tmp/sconf"
