@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 from block_executor import BlockEvents, states
 
 from parsl.jobs.job_status_poller import JobStatusPoller
 from parsl.jobs.states import JobState
-from parsl.testing.processes import wait_until_gone
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.02)
+from parsl.testing.processes import wait_for, wait_until_gone
 
 
 def test_init_blocks_start_at_once_not_after_strategy_period(make_executor: Callable[..., Any]) -> None:
@@ -24,7 +16,7 @@ def test_init_blocks_start_at_once_not_after_strategy_period(make_executor: Call
     poller = JobStatusPoller(strategy="simple", strategy_period=3600, max_idletime=3600)
     try:
         poller.add_executors([executor])
-        wait_for(lambda: len(executor.status_facade) == 2)
+        wait_for(lambda: len(executor.status_facade) == 2, 30, "both init blocks")
     finally:
         poller.close()
 
@@ -33,7 +25,7 @@ def test_close_cancels_every_block_and_leaves_no_process(make_executor: Callable
     executor = make_executor(init_blocks=2, max_blocks=2)
     poller = JobStatusPoller(strategy="none", strategy_period=0.05, max_idletime=3600)
     poller.add_executors([executor])
-    wait_for(lambda: len(executor.status_facade) == 2)
+    wait_for(lambda: len(executor.status_facade) == 2, 30, "both init blocks")
     pids = [int(j) for j in executor.blocks_to_job_id.values()]
     poller.close()
     assert set(states(executor).values()) == {"SCALED_IN"}
@@ -48,7 +40,7 @@ def test_block_transitions_are_reported_to_the_dfk(make_executor: Callable[..., 
     poller = JobStatusPoller(strategy="none", strategy_period=0.05, max_idletime=3600, dfk=dfk)
     try:
         poller.add_executors([executor])
-        wait_for(lambda: any(e[3].state == JobState.COMPLETED for e in dfk.events))
+        wait_for(lambda: any(e[3].state == JobState.COMPLETED for e in dfk.events), 30, "a COMPLETED block event")
     finally:
         poller.close()
     job_id = executor.blocks_to_job_id["0"]
@@ -65,7 +57,7 @@ def test_executors_without_a_provider_are_not_polled(make_executor: Callable[...
     poller = JobStatusPoller(strategy="simple", strategy_period=0.01, max_idletime=0)
     poller.add_executors([executor, polled])
     try:
-        wait_for(lambda: len(polled.status_facade) == 1)  # the poller has been round
+        wait_for(lambda: len(polled.status_facade) == 1, 30, "the polled block")  # the poller has been round
     finally:
         poller.close()
     assert executor.status_facade == {}

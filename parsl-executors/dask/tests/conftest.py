@@ -17,15 +17,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Dict, Iterator, List
 
 import pytest
 
-from parsl.testing.processes import wait_until_gone
+from parsl.testing.processes import wait_for, wait_until_gone
 
 HERE = Path(__file__).parent
+#: Cap on waiting for the cluster or for a task to reach a state.
 START_TIMEOUT = 120.0
 
 
@@ -39,19 +39,6 @@ def env() -> Dict[str, str]:
              "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
              "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}
     return {**os.environ, **extra}
-
-
-def wait_for(check: Callable[[], Any], what: str, proc: subprocess.Popen | None = None) -> Any:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        value = check()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"{what}: the process exited with {proc.returncode}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def stop(procs: List[subprocess.Popen]) -> None:
@@ -81,7 +68,7 @@ def start_scheduler(folder: Path) -> tuple[subprocess.Popen, str]:
         except (FileNotFoundError, json.JSONDecodeError, KeyError):
             return None
 
-    return proc, wait_for(address, "the dask scheduler's scheduler file", proc)
+    return proc, wait_for(address, START_TIMEOUT, "the dask scheduler's scheduler file", proc)
 
 
 def start_worker(folder: Path, address: str, name: str, *extra: str) -> subprocess.Popen:
@@ -107,7 +94,7 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workers = [start_worker(folder, address, "plain-worker"),
                start_worker(folder, address, "gpu-worker", "--resources", "GPU=1")]
     try:
-        wait_for(lambda: worker_count(address) == 2, "two dask workers to register")
+        wait_for(lambda: worker_count(address) == 2, START_TIMEOUT, "two dask workers to register")
         yield address
     finally:
         stop(workers)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from conftest import wait_for
+from conftest import START_TIMEOUT
 
 import parsl
 from parsl import python_app
@@ -17,6 +17,7 @@ from parsl.config import Config
 from parsl.executors.engine import EngineTaskFailed, EngineUnreachable
 from parsl.executors.errors import InvalidResourceSpecification, ScalingFailed
 from parsl.testing.executors import add, wait_for_file
+from parsl.testing.processes import wait_for
 from parsl_executor_dask.executor import DaskExecutor
 
 SHUTDOWN_BOUND = 60.0
@@ -98,11 +99,12 @@ def test_priority_lower_runs_first(executor: DaskExecutor, tmp_path: Path) -> No
     started, release, order = tmp_path / "started", tmp_path / "release", tmp_path / "order"
     blocker = executor.submit(wait_for_file, {"resources": gpu}, str(started), str(release), 120)
     try:
-        wait_for(started.exists, "the GPU worker to be busy")
+        wait_for(started.exists, START_TIMEOUT, "the GPU worker to be busy")
         late = [executor.submit(_append, {"priority": 10, "resources": gpu}, str(order), f"p10-{i}") for i in range(3)]
         early = [executor.submit(_append, {"priority": -10, "resources": gpu}, str(order), f"p-10-{i}")
                  for i in range(3)]
-        wait_for(lambda: _processing_on_gpu_worker(executor) == 7, "the queued tasks to reach the GPU worker")
+        wait_for(lambda: _processing_on_gpu_worker(executor) == 7, START_TIMEOUT,
+                 "the queued tasks to reach the GPU worker")
     finally:
         release.touch()
     for f in [blocker, *late, *early]:
@@ -181,7 +183,8 @@ def test_local_cluster_is_started_scaled_and_closed(tmp_path: Path) -> None:
         ex.scale_out(1)
         ex._client.wait_for_workers(2, timeout=120)
         ex.scale_in(1)
-        wait_for(lambda: len(ex._client.scheduler_info(n_workers=-1)["workers"]) == 1, "scale in to one worker")
+        wait_for(lambda: len(ex._client.scheduler_info(n_workers=-1)["workers"]) == 1, START_TIMEOUT,
+                 "scale in to one worker")
     finally:
         dfk.cleanup()
         parsl.clear()

@@ -8,7 +8,6 @@ were re-parented after their parent died.
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from typing import Any, Callable, Iterator
 
@@ -18,6 +17,7 @@ import pytest
 import parsl
 from parsl.config import Config
 from parsl.providers.local.local import LocalProvider
+from parsl.testing.processes import wait_for
 from parsl_executor_htex.executor import HighThroughputExecutor
 
 
@@ -31,16 +31,6 @@ def marked_processes(mark: str) -> list[psutil.Process]:
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
     return found
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _running_module(mark: str, module: str) -> list[psutil.Process]:

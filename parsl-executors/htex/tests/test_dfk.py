@@ -6,9 +6,10 @@ import os
 import signal
 
 import pytest
-from conftest import marked_processes, pool_processes, wait_for
+from conftest import marked_processes, pool_processes
 
 from parsl import python_app
+from parsl.testing.processes import wait_for
 from parsl_executor_htex.errors import ManagerLost, WorkerLost
 from parsl_executor_htex.executor import DEFAULT_LAUNCH_CMD
 
@@ -118,7 +119,7 @@ def test_lost_block_fails_its_task_without_retries_and_later_tasks_run_on_the_re
     dfk = load(executor_kwargs=FAST_LOSS, strategy_period=0.2, polling_interval=0.2)
     ex = dfk.executors["htex"]
     long_task = nap(60)
-    wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 1, what="the task to start")
+    wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 1, 20, "the task to start")
     kill_block(mark, "0")
     with pytest.raises(ManagerLost, match="no heartbeat"):
         long_task.result(timeout=60)
@@ -147,7 +148,7 @@ def test_killed_interchange_fails_the_workflow_and_cleanup_returns(load, mark) -
     dfk = load()
     ex = dfk.executors["htex"]
     futures = [nap(60) for _ in range(3)]
-    wait_for(lambda: ex.connected_managers(), what="the pool to connect")
+    wait_for(lambda: ex.connected_managers(), 20, "the pool to connect")
     ex._client.proc.send_signal(signal.SIGKILL)
     for f in futures:
         with pytest.raises(BadStateException, match="interchange process"):

@@ -7,11 +7,12 @@ import signal
 import time
 
 import pytest
-from conftest import marked_processes, pool_processes, wait_for, worker_processes
+from conftest import marked_processes, pool_processes, worker_processes
 
 from parsl.executors.errors import BadStateException
 from parsl.jobs.states import JobState
 from parsl.serialize.errors import SerializationError
+from parsl.testing.processes import wait_for
 from parsl_executor_htex.errors import ManagerLost, WorkerLost
 from parsl_executor_htex.executor import DEFAULT_LAUNCH_CMD
 
@@ -47,7 +48,7 @@ def test_worker_killed_mid_task_fails_that_task_only(start_htex, mark) -> None:
         ex.submit(kill_own_worker, {}).result(timeout=30)
     assert survivor.result(timeout=30) == 7
     assert [f.result(timeout=30) for f in [ex.submit(sleep_then, {}, 0, i) for i in range(20)]] == list(range(20))
-    wait_for(lambda: len(worker_processes(mark)) == 2, what="the pool to replace the lost worker")
+    wait_for(lambda: len(worker_processes(mark)) == 2, 20, "the pool to replace the lost worker")
 
 
 def test_unserializable_result_fails_the_task_and_the_worker_survives(start_htex) -> None:
@@ -69,7 +70,7 @@ def test_killed_pool_fails_its_tasks_with_manager_lost(start_htex, mark) -> None
     ex = start_htex(heartbeat_period=0.5, heartbeat_threshold=2)
     futures = [ex.submit(sleep_then, {}, 30, i) for i in range(2)]
     wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 2,
-             what="tasks to reach the pool")
+             20, "tasks to reach the pool")
     (pool,) = pool_processes(mark)
     pool.send_signal(signal.SIGKILL)
     for f in futures:
@@ -81,7 +82,7 @@ def test_killed_pool_fails_its_tasks_with_manager_lost(start_htex, mark) -> None
 def test_pool_that_exits_reports_its_tasks_at_once(start_htex, mark) -> None:
     ex = start_htex(heartbeat_threshold=600)
     future = ex.submit(sleep_then, {}, 30, 1)
-    wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 1, what="the task to start")
+    wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 1, 20, "the task to start")
     (pool,) = pool_processes(mark)
     pool.send_signal(signal.SIGTERM)  # what a scheduler does at walltime
     with pytest.raises(ManagerLost, match="its worker pool exited: terminated by SIGTERM"):
@@ -91,7 +92,7 @@ def test_pool_that_exits_reports_its_tasks_at_once(start_htex, mark) -> None:
 def test_killed_interchange_fails_every_outstanding_task_naming_the_cause(start_htex, mark) -> None:
     ex = start_htex()
     futures = [ex.submit(sleep_then, {}, 30, i) for i in range(5)]
-    wait_for(lambda: ex.connected_managers(), what="the pool to connect")
+    wait_for(lambda: ex.connected_managers(), 20, "the pool to connect")
     ex._client.proc.send_signal(signal.SIGKILL)
     for f in futures:
         with pytest.raises(BadStateException, match=r"interchange process .* was killed by signal SIGKILL"):
@@ -124,7 +125,7 @@ def test_unreachable_interchange_marks_the_block_failed_with_the_address(start_h
 def test_shutdown_with_running_tasks_leaves_no_process(start_htex, mark) -> None:
     ex = start_htex()
     futures = [ex.submit(sleep_then, {}, 60, i) for i in range(4)]
-    wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 2, what="tasks to start")
+    wait_for(lambda: ex.connected_managers() and ex.connected_managers()[0]["tasks"] == 2, 20, "tasks to start")
     assert len(worker_processes(mark)) == 2
     ex.shutdown()
     for f in futures:
@@ -137,7 +138,7 @@ def test_shutdown_with_running_tasks_leaves_no_process(start_htex, mark) -> None
 def test_scale_in_holds_then_cancels_idle_blocks(start_htex, mark) -> None:
     ex = start_htex()
     assert ex.submit(own_pid, {}).result(timeout=30)
-    wait_for(lambda: ex.connected_managers(), what="the pool to register")
+    wait_for(lambda: ex.connected_managers(), 20, "the pool to register")
     time.sleep(0.2)
     assert ex.scale_in_facade(1, max_idletime=60) == []  # not idle long enough
     assert ex.scale_in_facade(1, max_idletime=0.1) == ["0"]

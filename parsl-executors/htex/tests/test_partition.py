@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 import pytest
-from conftest import marked_processes, pool_processes, wait_for
+from conftest import marked_processes, pool_processes
 
 from parsl import python_app
 from parsl.executors.errors import BadStateException
+from parsl.testing.processes import wait_for
 from parsl_executor_htex.errors import ManagerLost
 from parsl_executor_htex.executor import DEFAULT_LAUNCH_CMD
 

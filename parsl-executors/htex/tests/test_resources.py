@@ -10,10 +10,11 @@ import itertools
 import os
 
 import pytest
-from conftest import wait_for, worker_processes
+from conftest import worker_processes
 
 from parsl.app.errors import AppTimeout
 from parsl.executors.errors import InvalidResourceSpecification
+from parsl.testing.processes import wait_for
 from parsl_executor_htex.manager_selector import BlockIdManagerSelector
 
 
@@ -92,7 +93,7 @@ def test_running_time_kills_the_task_and_its_children_and_the_pool_goes_on(start
     child = int(open(pid_file).read())
     wait_for(lambda: not _pid_alive(child), 10, "the task's child process to be killed")
     assert other.result(timeout=30) == 7
-    wait_for(lambda: len(worker_processes(mark)) == 2, what="the pool to replace the killed worker")
+    wait_for(lambda: len(worker_processes(mark)) == 2, 20, "the pool to replace the killed worker")
     assert ex.submit(sleep_then, {"running_time": 30}, 0, 3).result(timeout=30) == 3
     assert [f.result(timeout=30) for f in [ex.submit(sleep_then, {}, 0, i) for i in range(10)]] == list(range(10))
 
@@ -114,9 +115,9 @@ def test_a_task_reserving_every_core_runs_alone(start_htex, tmp_path) -> None:
 
 def test_the_interchange_sends_a_request_to_a_pool_with_room(start_htex, tmp_path) -> None:
     ex = start_htex(blocks=2, max_workers_per_node=2, manager_selector=BlockIdManagerSelector())
-    wait_for(lambda: len(ex.connected_managers()) == 2, what="both pools to connect")
+    wait_for(lambda: len(ex.connected_managers()) == 2, 20, "both pools to connect")
     busy = ex.submit(rendezvous, {}, "busy", "whole", str(tmp_path))  # block 0 first: one of its cores
-    wait_for(lambda: any(m["tasks"] for m in ex.connected_managers()), what="the first task to reach a pool")
+    wait_for(lambda: any(m["tasks"] for m in ex.connected_managers()), 20, "the first task to reach a pool")
     # Fits block 1 only while "busy" runs; sent to block 0 it would wait for "busy", which waits for it.
     whole = ex.submit(rendezvous, {"cores": 2}, "whole", "busy", str(tmp_path))
     assert busy.result(timeout=30) and whole.result(timeout=30)

@@ -30,11 +30,15 @@ def wait_until_gone(pids: Iterable[int], timeout: float) -> list[int]:
         time.sleep(0.05)
 
 
-def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
+def wait_for(predicate: Callable[[], T], timeout: float, what: str, proc: Optional[subprocess.Popen] = None) -> T:
     """Wait up to ``timeout`` seconds for ``predicate()`` to return something true, and return it
-    (a rendezvous with a generous cap)."""
+    (a rendezvous with a generous cap); fail at once if ``proc``, which should bring it about, ends."""
     deadline = time.monotonic() + timeout
     while not (value := predicate()):
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"process {proc.pid} exited with {proc.returncode} while waiting for {what}"
+                                 + (f":\n{out or ''}{err or ''}" if out or err else ""))
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.05)
@@ -43,11 +47,4 @@ def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
 
 def wait_for_path(path: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
     """Wait up to ``timeout`` seconds for a rendezvous file; fail at once if ``proc`` ends first."""
-    def there() -> bool:
-        if proc is not None and proc.poll() is not None:
-            out, err = proc.communicate()
-            raise AssertionError(f"process {proc.pid} exited with {proc.returncode} before writing {path}:\n"
-                                 f"{out or ''}{err or ''}")
-        return os.path.exists(path)
-
-    wait_for(there, timeout, path)
+    wait_for(lambda: os.path.exists(path), timeout, path, proc)
