@@ -1,5 +1,8 @@
 """Tests marked ``slurm`` need the single-node cluster of ``.ci/services/slurm.sh start``; the
-``private_slurm`` fixture starts a cluster of two fake nodes of its own with the same script."""
+``private_slurm`` fixture starts a cluster of two fake nodes of its own with the same script.
+
+A job that only waits on Slurm's clock (``walltime_job``) is submitted before the first test, so
+that its minutes of waiting overlap the other tests instead of adding to them."""
 
 from __future__ import annotations
 
@@ -15,16 +18,44 @@ from typing import Iterator
 
 import pytest
 
-from parsl.testing.providers import require_service
+from parsl.testing.providers import LONG_COMMAND, require_service
+from parsl_provider_slurm.slurm import SlurmProvider
 
 SLURM_SH = Path(__file__).resolve().parents[3] / ".ci" / "services" / "slurm.sh"
+
+
+def _require_slurm() -> None:
+    require_service("scontrol ping | grep -q UP && sinfo -h -o %t | grep -qvE '^(down|drain|fail|unk)'", "Slurm",
+                    "Start it with `sudo .ci/services/slurm.sh start`, or deselect with -m 'not slurm'.")
 
 
 @pytest.fixture(autouse=True)
 def _slurm_running(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("slurm"):
-        require_service("scontrol ping | grep -q UP && sinfo -h -o %t | grep -qvE '^(down|drain|fail|unk)'", "Slurm",
-                        "Start it with `sudo .ci/services/slurm.sh start`, or deselect with -m 'not slurm'.")
+        _require_slurm()
+
+
+@pytest.fixture(scope="session")
+def walltime_job(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SlurmProvider, str]]:
+    """A job that outlives its walltime of one minute (Slurm's least): Slurm ends it 1-2 minutes
+    after it starts. Cancelled at the end of the session if it is still there."""
+    _require_slurm()
+    provider = SlurmProvider(exclusive=False, walltime="00:01:00", cmd_timeout=30)
+    provider.script_dir = str(tmp_path_factory.mktemp("walltime"))
+    job_id = provider.submit(LONG_COMMAND, 1, "parsl.walltime")
+    yield provider, job_id
+    if not provider.status([job_id])[0].terminal:
+        provider.cancel([job_id])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _long_waits_start_first(request: pytest.FixtureRequest) -> None:
+    """Start ``walltime_job`` before the first test when a selected test uses it."""
+    if any("walltime_job" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        try:
+            request.getfixturevalue("walltime_job")
+        except (Exception, pytest.fail.Exception):
+            pass  # pytest keeps the error: the test that uses the fixture reports it
 
 
 class PrivateSlurm:

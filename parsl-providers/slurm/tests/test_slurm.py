@@ -45,9 +45,8 @@ class TestSlurmConformance(ClusterProviderConformance):
 
 
 @pytest.mark.slurm
-def test_walltime_expiry_is_reported_as_timeout(tmp_path: Path) -> None:
-    provider = make_provider(tmp_path, walltime="00:01:00")
-    job_id = provider.submit(LONG_COMMAND, 1, "parsl.walltime")
+def test_walltime_expiry_is_reported_as_timeout(walltime_job: tuple[SlurmProvider, str]) -> None:
+    provider, job_id = walltime_job  # submitted before the first test
     status = wait_terminal(provider, job_id, 300, poll_interval=2)
     assert status.state == JobState.TIMEOUT, status
     assert "DUE TO TIME LIMIT" in (status.stderr_summary or ""), status.stderr_summary
