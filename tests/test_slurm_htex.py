@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ import parsl
 from parsl import python_app
 from parsl.config import load_config_file
 from parsl.jobs.states import JobState
+from parsl.testing.processes import wait_for
 from parsl.testing.providers import require_service
 
 CONFIG = """
@@ -63,14 +63,6 @@ def ours_in_squeue(job_ids: list[str], states: str = "all") -> list[str]:
     return [j for j in out.stdout.split() if j.split(":")[1] not in ("CD", "CA", "F", "TO", "NF", "PR", "OOM")]
 
 
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.5)
-
-
 @pytest.fixture(autouse=True)
 def slurm_running() -> None:
     require_service("scontrol ping | grep -q UP", "Slurm",
@@ -98,9 +90,9 @@ def test_htex_on_slurm_from_toml_scales_out_in_and_cleans_up(tmp_path: Path) -> 
 
         # idle for longer than max_idletime: every block is scaled in and leaves squeue
         job_ids = [str(j) for j in executor.blocks_to_job_id.values()]
-        wait_until(lambda: all(s.state == JobState.SCALED_IN for s in executor.status_facade.values()), 60,
-                   "idle blocks to be scaled in")
-        wait_until(lambda: not ours_in_squeue(job_ids), 60, "scaled-in jobs to leave squeue")
+        wait_for(lambda: all(s.state == JobState.SCALED_IN for s in executor.status_facade.values()), 60,
+                 "idle blocks to be scaled in")
+        wait_for(lambda: not ours_in_squeue(job_ids), 60, "scaled-in jobs to leave squeue", interval=0.5)
 
         # new load brings a block back
         job, _ = where(0).result(timeout=300)
@@ -109,7 +101,7 @@ def test_htex_on_slurm_from_toml_scales_out_in_and_cleans_up(tmp_path: Path) -> 
         dfk.cleanup()
     all_jobs = [str(j) for j in executor.blocks_to_job_id.values()]
     assert ours_in_squeue(all_jobs, states="PENDING,RUNNING") == [], "jobs still queued or running after cleanup()"
-    wait_until(lambda: not ours_in_squeue(all_jobs), 60, "cancelled jobs to finish completing")
+    wait_for(lambda: not ours_in_squeue(all_jobs), 60, "cancelled jobs to finish completing", interval=0.5)
 
 
 def test_a_block_that_dies_before_its_workers_connect_fails_the_tasks_with_its_stderr(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import Future
 from typing import Any, Callable
 
@@ -12,17 +11,16 @@ from parsl.executors.errors import BadStateException
 from parsl.jobs.error_handlers import noop_error_handler, simple_error_handler, windowed_error_handler
 from parsl.jobs.errors import TooManyJobFailuresError
 from parsl.jobs.states import JobState, JobStatus
+from parsl.testing.processes import wait_for
 
 
 def poll_until_terminal(executor: Any) -> None:
-    deadline = time.monotonic() + 30
-    while True:
+    def polled_all_terminal() -> bool:
         executor._last_poll_time = 0
         executor.poll_facade()
-        if executor.status_facade and all(s.terminal for s in executor.status_facade.values()):
-            return
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+        return bool(executor.status_facade) and all(s.terminal for s in executor.status_facade.values())
+
+    wait_for(polled_all_terminal, 30, "every block to end")
 
 
 def test_dead_blocks_fail_the_executor_with_their_stdout_and_stderr(make_executor: Callable[..., Any]) -> None:

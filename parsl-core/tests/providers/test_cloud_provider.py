@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any, ClassVar, Dict, Mapping, Sequence
 
@@ -19,6 +18,7 @@ from parsl.launchers.launchers import SimpleLauncher
 from parsl.plugins.settings import settings
 from parsl.providers.cloud import CloudError, CloudProvider, InstanceState, StateFile, startup_script
 from parsl.providers.errors import SubmitException
+from parsl.testing.processes import wait_for
 from parsl.testing.startup import EmulatedInstance, StartupRunner
 
 
@@ -82,13 +82,6 @@ class MemoryProvider(CloudProvider):
         return failed
 
 
-def wait(predicate: Any, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def cloud() -> MemoryCloud:
     return MemoryCloud()
@@ -99,17 +92,17 @@ def test_block_runs_worker_init_and_command_then_shuts_the_instance_down(cloud: 
     provider = MemoryProvider(cloud=cloud, worker_init="export GREETING=hello")
     with StartupRunner(cloud.view, str(tmp_path / "run"), on_shutdown=cloud.terminate) as runner:
         job = provider.submit("echo $GREETING from $JOBNAME", 1, "blk")
-        wait(lambda: provider.status([job])[0].state == JobState.COMPLETED, "the instance to shut down")
+        wait_for(lambda: provider.status([job])[0].state == JobState.COMPLETED, 60, "the instance to shut down")
         assert runner.started == [job]
         assert "hello from blk." in runner.output(job)
-        wait(lambda: runner.removed == [job], "the runner to let the instance go")
+        wait_for(lambda: runner.removed == [job], 60, "the runner to let the instance go")
 
 
 def test_linger_keeps_the_instance_and_cancel_leaves_it(cloud: MemoryCloud, tmp_path: Path) -> None:
     provider = MemoryProvider(cloud=cloud, linger=True)
     with StartupRunner(cloud.view, str(tmp_path / "run"), on_shutdown=cloud.terminate) as runner:
         job = provider.submit("echo done", 1)
-        wait(lambda: "parsl block exited with status 0" in runner.output(job), "the block to end")
+        wait_for(lambda: "parsl block exited with status 0" in runner.output(job), 60, "the block to end")
         assert "shutdown" not in startup_script("true", linger=True)
         assert provider.status([job])[0].state == JobState.RUNNING
         assert provider.cancel([job]) == [False]
@@ -120,7 +113,7 @@ def test_walltime_ends_the_block_on_the_instance(cloud: MemoryCloud, tmp_path: P
     provider = MemoryProvider(cloud=cloud, walltime="00:00:01")
     with StartupRunner(cloud.view, str(tmp_path / "run"), on_shutdown=cloud.terminate) as runner:
         job = provider.submit("sleep 600", 1)
-        wait(lambda: provider.status([job])[0].state == JobState.COMPLETED, "the walltime to end the block")
+        wait_for(lambda: provider.status([job])[0].state == JobState.COMPLETED, 60, "the walltime to end the block")
         assert "parsl block exited with status 124" in runner.output(job)
 
 
@@ -128,9 +121,9 @@ def test_cancel_terminates_and_the_runner_kills_the_processes(cloud: MemoryCloud
     provider = MemoryProvider(cloud=cloud)
     with StartupRunner(cloud.view, str(tmp_path / "run")) as runner:
         job = provider.submit("sleep 600", 1)
-        wait(lambda: job in runner.processes, "the script to start")
+        wait_for(lambda: job in runner.processes, 60, "the script to start")
         assert provider.cancel([job]) == [True]
-        wait(lambda: runner.removed == [job], "the runner to notice the termination")
+        wait_for(lambda: runner.removed == [job], 60, "the runner to notice the termination")
         assert provider.status([job])[0].state == JobState.CANCELLED
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,8 @@ import pytest
 from parsl.jobs.states import JobState
 from parsl.launchers.launchers import SimpleLauncher, SingleNodeLauncher
 from parsl.providers.local.local import LocalProvider
-from parsl.testing.processes import wait_until_gone
-from parsl.testing.providers import ProviderConformance
+from parsl.testing.processes import wait_for, wait_until_gone
+from parsl.testing.providers import ProviderConformance, wait_terminal
 
 
 class TestLocalProviderConformance(ProviderConformance):
@@ -52,10 +51,7 @@ def test_cancel_kills_every_process_of_the_block(tmp_path: Path) -> None:
     pidfile = tmp_path / "workers"
     # each worker ignores SIGTERM, so only the group-wide SIGKILL after the grace period stops it
     job = p.submit(f"trap '' TERM; echo $BASHPID >> {pidfile}; while true; do sleep 0.1; done", 2)
-    deadline = time.monotonic() + 30
-    while len(pidfile.read_text().split() if pidfile.exists() else []) < 2:
-        assert time.monotonic() < deadline, "the workers never started"
-        time.sleep(0.05)
+    wait_for(lambda: pidfile.exists() and len(pidfile.read_text().split()) == 2, 30, "both workers to start")
     workers = [int(x) for x in pidfile.read_text().split()]
     assert p.cancel([job]) == [True]
     assert wait_until_gone(workers, 10) == [], "workers survived cancel"
@@ -66,10 +62,7 @@ def test_cancel_of_a_finished_or_cancelled_block_never_raises(tmp_path: Path) ->
     p = LocalProvider()
     p.script_dir = str(tmp_path)
     job = p.submit("true", 1)
-    deadline = time.monotonic() + 30
-    while not p.status([job])[0].terminal:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_terminal(p, job, 30, poll_interval=0.05)
     assert p.cancel([job]) == [False]
     running = p.submit("sleep 600", 1)
     assert p.cancel([running]) == [True]
@@ -79,11 +72,7 @@ def test_cancel_of_a_finished_or_cancelled_block_never_raises(tmp_path: Path) ->
 def test_status_carries_exit_code_and_output_paths(tmp_path: Path) -> None:
     p = LocalProvider(launcher=SimpleLauncher())
     p.script_dir = str(tmp_path)
-    job = p.submit("echo from-the-block; exit 4", 1)
-    deadline = time.monotonic() + 30
-    while not (status := p.status([job])[0]).terminal:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    status = wait_terminal(p, p.submit("echo from-the-block; exit 4", 1), 30, poll_interval=0.05)
     assert status.state == JobState.FAILED and status.exit_code == 4
     assert status.stdout_path and status.stdout_path.startswith(str(tmp_path))
     assert "from-the-block" in (status.stdout_summary or "")
@@ -93,9 +82,5 @@ def test_status_carries_exit_code_and_output_paths(tmp_path: Path) -> None:
 def test_worker_init_runs_before_the_command(tmp_path: Path) -> None:
     p = LocalProvider(launcher=SimpleLauncher(), worker_init="export GREETING=hello-from-init")
     p.script_dir = str(tmp_path)
-    job = p.submit('echo "$GREETING"', 1)
-    deadline = time.monotonic() + 30
-    while not (status := p.status([job])[0]).terminal:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    status = wait_terminal(p, p.submit('echo "$GREETING"', 1), 30, poll_interval=0.05)
     assert "hello-from-init" in (status.stdout_summary or "")

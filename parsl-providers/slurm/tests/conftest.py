@@ -12,12 +12,12 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from parsl.testing.processes import wait_until_gone
 from parsl.testing.providers import LONG_COMMAND, require_service
 from parsl_provider_slurm.slurm import SlurmProvider
 
@@ -84,10 +84,7 @@ class PrivateSlurm:
         """Stop slurmctld as an admin's restart does (SIGTERM: it saves its state first)."""
         pid = self.controller_pid()
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 120
-        while Path(f"/proc/{pid}").exists():
-            assert time.monotonic() < deadline, f"slurmctld {pid} did not stop within 120 s"
-            time.sleep(0.1)
+        assert wait_until_gone([pid], 120) == [], f"slurmctld {pid} did not stop within 120 s"
 
 
 def _free_ports(count: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from parsl.providers.errors import SubmitException
 from parsl.providers.scripts import JobFiles
 from parsl.providers.shell import execute_wait
 from parsl.testing.blocks import CommandBlockExecutor
+from parsl.testing.processes import wait_for
 from parsl.testing.providers import LONG_COMMAND, ClusterProviderConformance, wait_terminal
 from parsl_provider_slurm.slurm import SlurmProvider
 
@@ -119,10 +119,7 @@ def test_cleanup_leaves_no_job_in_squeue(tmp_path: Path) -> None:
     try:
         poller.add_executors([executor])
         executor.load = 3
-        deadline = time.monotonic() + 60
-        while len(executor.blocks_to_job_id) < 3:
-            assert time.monotonic() < deadline, executor.status_facade
-            time.sleep(0.2)
+        wait_for(lambda: len(executor.blocks_to_job_id) >= 3, 60, "the strategy to start 3 blocks")
         job_ids = [str(j) for j in executor.blocks_to_job_id.values()]
         assert sorted(in_squeue(job_ids)) == sorted(job_ids)
     finally:

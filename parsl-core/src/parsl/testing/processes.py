@@ -30,9 +30,12 @@ def wait_until_gone(pids: Iterable[int], timeout: float) -> list[int]:
         time.sleep(0.05)
 
 
-def wait_for(predicate: Callable[[], T], timeout: float, what: str, proc: Optional[subprocess.Popen] = None) -> T:
+def wait_for(predicate: Callable[[], T], timeout: float, what: str, proc: Optional[subprocess.Popen] = None,
+             interval: float = 0.05) -> T:
     """Wait up to ``timeout`` seconds for ``predicate()`` to return something true, and return it
-    (a rendezvous with a generous cap); fail at once if ``proc``, which should bring it about, ends."""
+    (a rendezvous with a generous cap); fail at once if ``proc``, which should bring it about, ends.
+
+    ``interval`` is the pause between calls: longer for a predicate that runs a command (squeue)."""
     deadline = time.monotonic() + timeout
     while not (value := predicate()):
         if proc is not None and proc.poll() is not None:
@@ -41,7 +44,7 @@ def wait_for(predicate: Callable[[], T], timeout: float, what: str, proc: Option
                                  + (f":\n{out or ''}{err or ''}" if out or err else ""))
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(interval)
     return value
 
 

@@ -37,6 +37,7 @@ from parsl.providers.commands import render_command
 from parsl.providers.errors import ExecutionProviderException, SubmitException
 from parsl.providers.shell import execute_wait
 from parsl.testing.blocks import CommandBlockExecutor
+from parsl.testing.processes import wait_for
 
 LONG_COMMAND = "sleep 600"
 
@@ -184,10 +185,8 @@ class ProviderConformance:
         poller = JobStatusPoller(strategy="simple", strategy_period=3600, max_idletime=3600)
         try:
             poller.add_executors([executor])
-            deadline = time.monotonic() + self.state_timeout
-            while len(executor.blocks_to_job_id) < 2:
-                assert time.monotonic() < deadline, f"init blocks not launched: {executor.status_facade}"
-                time.sleep(self.poll_interval)
+            wait_for(lambda: len(executor.blocks_to_job_id) >= 2, self.state_timeout, "both init blocks to launch",
+                     interval=self.poll_interval)
         finally:
             poller.close()
         assert {s.state for s in executor.status_facade.values()} == {JobState.SCALED_IN}
