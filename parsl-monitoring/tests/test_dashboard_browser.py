@@ -26,7 +26,7 @@ def dashboard(known_run):
     server.store.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
