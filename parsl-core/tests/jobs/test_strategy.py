@@ -10,6 +10,7 @@ from block_executor import states
 from parsl.jobs import strategy as strategy_module
 from parsl.jobs.states import JobState
 from parsl.jobs.strategy import Strategy
+from parsl.testing.processes import wait_for
 
 
 class Clock:
@@ -187,6 +188,28 @@ def test_a_block_reported_lost_is_cancelled_and_replaced(make_executor: Callable
     executor._last_poll_time = 0
     strategize(strategy, executor)
     assert executor.status_facade["0"] == lost  # the provider's later CANCELLED does not hide why
+
+
+def test_a_block_whose_job_ended_before_it_was_reported_lost_says_both(
+        make_executor: Callable[..., Any]) -> None:
+    """A cut-off pool may give up and exit before the interchange reports it lost: the reason
+    is kept, whichever the poller sees first."""
+    executor = make_executor(init_blocks=1, max_blocks=1, launch_command="exit 1")
+    strategy = Strategy(strategy="simple", max_idletime=3600)
+    strategy.add_executors([executor])
+    strategize(strategy, executor)
+
+    def job_failed() -> bool:
+        executor._last_poll_time = 0
+        executor.poll_facade()
+        return executor.status_facade["0"].state == JobState.FAILED
+
+    wait_for(job_failed, 120, "block 0's job to exit")
+    executor.block_lost("0", "no heartbeat for 9s")
+    executor.poll_facade()
+    lost = executor.status_facade["0"]
+    assert lost.state == JobState.FAILED and lost.exit_code == 1
+    assert lost.message == "block 0 lost: no heartbeat for 9s (then: block script exited with code 1)"
 
 
 def test_max_idletime_zero_scales_in_at_the_first_idle_poll(make_executor: Callable[..., Any]) -> None:

@@ -136,6 +136,10 @@ class BlockProviderExecutor(ParslExecutor):
             reason = self._lost_blocks.pop(block_id)
             current = self._status.get(block_id)
             if current is not None and current.terminal:
+                if current.state == JobState.FAILED:  # its job ended first (the pool gave up too): say why
+                    lost = JobStatus(JobState.FAILED, f"block {block_id} lost: {reason} (then: {current.message})",
+                                     current.exit_code, current.stdout_path, current.stderr_path)
+                    self._simulated_status[block_id] = self._status[block_id] = lost
                 continue
             job_id = self.blocks_to_job_id.get(block_id)
             if job_id is not None and self.provider is not None:
