@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import sqlalchemy as sa
 
@@ -89,8 +90,12 @@ def test_worker_resources_travel_back_over_htex(tmp_path):
             "select task_id, count(*), max(psutil_process_memory_resident) from resource group by task_id")).all()
         tries = conn.execute(sa.text("select hostname, block_id, task_try_time_running from try")).all()
         running = conn.execute(sa.text("select count(*) from status where task_status_name = 'running'")).scalar()
+        failed_try = conn.execute(sa.text("select hostname, task_try_time_running from try where task_id = 4")).one()
     engine.dispose()
-    assert len(per_task) == 5, "the failed task's report came back attached to its exception"
+    # The failure is too short for a sample of its own (docs/decisions.md, short tries), but its
+    # report (where and when it ran) came back attached to its exception.
+    assert failed_try[0] and failed_try[1] is not None, "the failed task's report came back with its exception"
+    assert {task_id for task_id, _, _ in per_task} >= {0, 1, 2, 3}
     assert all(n >= 3 for task_id, n, _ in per_task if task_id < 4), "periodic samples while each task ran"
     assert all(rss > 64 * 1024 * 1024 for task_id, _, rss in per_task if task_id < 4)
     assert all(host and block == "0" and started is not None for host, block, started in tries)
@@ -103,16 +108,20 @@ def test_thousands_of_worker_reports_arrive(tmp_path):
     config = Config(
         executors=[HighThroughputExecutor(label="htex", max_workers_per_node=2,
                                           provider=LocalProvider(worker_init=f"export PYTHONPATH={here}"))],
-        run_dir=str(tmp_path), monitoring=MonitoringHub(resource_monitoring_interval=60))  # a final sample each
+        run_dir=str(tmp_path), monitoring=MonitoringHub(resource_monitoring_interval=60))
+    started = time.monotonic()
     with parsl.load(config):
         assert sum(f.result() for f in [cube(i) for i in range(3000)]) == sum(i ** 3 for i in range(3000))
+    intervals = 1 + int((time.monotonic() - started) // 60)
     engine = sa.create_engine(f"sqlite:///{tmp_path}/monitoring.db")
     with engine.connect() as conn:
         def count(sql: str) -> int:
             return conn.execute(sa.text(sql)).scalar()
 
-        assert count("select count(*) from resource") == 3000
-        assert count("select count(distinct task_id) from resource") == 3000
+        # Short tries share one sample per interval per worker process (docs/decisions.md): each of
+        # the two workers shows up, and the 3000 no-op tries did not each pay for a sample.
+        assert count("select count(distinct psutil_process_pid) from resource") == 2
+        assert count("select count(*) from resource") <= 2 * intervals
         assert count("select count(*) from status where task_status_name = 'running_ended'") == 3000
         assert count("select count(*) from try where hostname is null") == 0
     engine.dispose()
