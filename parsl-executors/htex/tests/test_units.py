@@ -177,12 +177,38 @@ def test_pools_of_short_tasks_get_automatic_prefetch() -> None:
 
     rec = ManagerRecord(b"m", {"block_id": "0", "worker_count": 2, "prefetch_capacity": 1}, now=0.0)
     assert rec.limit() == 3  # nothing known yet: workers + prefetch_capacity, as in Parsl
-    rec.tasks = {1: 0.0, 2: 0.0}
+    rec.sent([1, 2], 0.0)
     rec.finished([1, 2], arrived=SHORT_TASK / 10)
     assert rec.tasks == {} and rec.limit() == 3 + SHORT_TASK_PREFETCH * 2
-    rec.tasks = {3: 0.0}
+    rec.sent([3], 0.0)
     rec.finished([3], arrived=100.0)  # one long task is enough to stop it
     assert rec.limit() == 3
+
+
+def test_the_automatic_prefetch_holds_about_40_ms_of_work_per_worker() -> None:
+    from parsl_executor_htex.interchange import PREFETCH_WORK, SHORT_TASK, ManagerRecord
+
+    assert PREFETCH_WORK == 0.04
+    rec = ManagerRecord(b"m", {"block_id": "0", "worker_count": 2}, now=0.0)
+    rec.sent([1], 0.0)
+    rec.finished([1], arrived=0.005)  # 5 ms tasks: 8 more per worker
+    assert rec.limit() == 2 + 8 * 2
+    rec.mean_duration = SHORT_TASK * 0.99  # just under the threshold: 4 more per worker
+    assert rec.limit() == 2 + 4 * 2
+
+
+def test_the_wait_behind_prefetched_tasks_is_not_counted_as_task_time() -> None:
+    """A saturated pool of two workers holding 20 no-op-like tasks: each takes 1 ms, though the
+    last one sent waits 10 ms for its result."""
+    from parsl_executor_htex.interchange import SHORT_TASK, ManagerRecord
+
+    rec = ManagerRecord(b"m", {"block_id": "0", "worker_count": 2}, now=0.0)
+    rec.sent(range(1, 21), 0.0)
+    assert [rec.tasks[t][1] for t in (1, 2, 3, 4, 5, 20)] == [1, 1, 2, 2, 3, 10]
+    for tid in range(1, 21):  # two at a time, 1 ms apart
+        rec.finished([tid], arrived=0.001 * ((tid + 1) // 2))
+    assert rec.mean_duration == pytest.approx(0.001)
+    assert 20 * 0.001 / 2 >= SHORT_TASK  # what the last task waited: counted, it would look long
 
 
 def test_a_result_read_late_counts_from_when_the_socket_was_last_empty() -> None:
@@ -190,9 +216,9 @@ def test_a_result_read_late_counts_from_when_the_socket_was_last_empty() -> None
     from parsl_executor_htex.interchange import SHORT_TASK, SHORT_TASK_PREFETCH, ManagerRecord
 
     rec = ManagerRecord(b"m", {"block_id": "0", "worker_count": 2}, now=0.0)
-    rec.tasks = {1: 5.0, 2: 5.0}
+    rec.sent([1, 2], 5.0)
     rec.finished([1, 2], arrived=4.0)  # sent after the socket was last seen empty: no time at all
     assert rec.mean_duration == 0.0 and rec.limit() == 2 + SHORT_TASK_PREFETCH * 2
-    rec.tasks = {3: 5.0}
+    rec.sent([3], 5.0)
     rec.finished([3], arrived=5.0 + 100 * SHORT_TASK)
     assert rec.limit() == 2

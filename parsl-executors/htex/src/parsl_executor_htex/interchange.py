@@ -9,11 +9,15 @@ configured address only, and runs a single-threaded event loop:
 - tasks from the executor wait in a priority queue (``priority`` of the resource specification,
   lower first, then submission order; ``task_queue``, which slices the executor's frames) until
   a pool has free capacity: its workers plus ``prefetch_capacity``, plus, while that pool's
-  recent tasks each took less than ``SHORT_TASK`` seconds, ``SHORT_TASK_PREFETCH`` more per
-  worker (so that short tasks run back to back instead of each waiting for a round trip to the
-  interchange; long tasks are never queued behind one another this way, which keeps Parsl's
-  load balancing where it matters).
-  A task's time is measured here, from its dispatch to the arrival of its result. The interchange
+  recent tasks each took less than ``SHORT_TASK`` seconds, up to ``SHORT_TASK_PREFETCH`` more per
+  worker, as many as run in ``PREFETCH_WORK`` seconds (so that short tasks run back to back, and
+  travel in larger batches, instead of each waiting for a round trip to the interchange; long
+  tasks are never queued behind one another this way, which keeps Parsl's load balancing where it
+  matters).
+  A task's time is measured here, from its dispatch to the arrival of its result, divided by its
+  place in the pool's queue when it was sent (tasks held / workers, rounded up): the wait behind
+  the tasks prefetched ahead of it is not its own time (counted, a deeper prefetch made no-op
+  tasks look long under load, which would turn the prefetch off and on again). The interchange
   cannot see when a result arrived, only when it reads it, and while it is busy results wait
   unread: counting that wait, a thousand pools made every task look long, which halved the
   batches and so lengthened the wait (a spiral down to a third of the throughput). So a result
@@ -45,8 +49,7 @@ import pickle
 import signal
 import sys
 import time
-from itertools import repeat
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import zmq
 
@@ -61,10 +64,12 @@ from parsl_executor_htex.version import PYTHON, VERSION
 logger = logging.getLogger(f"{LOGGER_PREFIX}.interchange")
 
 _HOUSEKEEPING = 0.5  # seconds between checks of heartbeats and of the executor's process
-#: Tasks quicker than this (s, dispatch to result, moving average) get automatic prefetch:
-#: SHORT_TASK_PREFETCH more tasks per worker (so a task waits at most about 40 ms behind others).
+#: Tasks quicker than this (s, moving average; see the module docstring) get automatic prefetch:
+#: as many more tasks per worker as take PREFETCH_WORK seconds, at most SHORT_TASK_PREFETCH
+#: (4 at SHORT_TASK: a task waits at most about 40 ms behind others).
 SHORT_TASK = 0.01
-SHORT_TASK_PREFETCH = 4
+SHORT_TASK_PREFETCH = 16
+PREFETCH_WORK = 0.04
 _AVERAGING = 0.1  # weight of the newest task in the moving average of task durations
 _SLACK = 1e-9  # rounding allowance when comparing requests with capacities
 #: Messages read from the pools per pass of the event loop before it dispatches: the pools whose
@@ -98,7 +103,9 @@ class ManagerRecord:
         self.hostname = info.get("hostname", "?")
         self.worker_count = int(info["worker_count"])
         self.capacity = self.worker_count + int(info.get("prefetch_capacity", 0))
-        self.tasks: dict[int, float] = {}  # task id -> when it was sent to this pool
+        #: task id -> when it was sent to this pool, and its place in the pool's queue then: 1 if
+        #: a worker was free for it, 2 if it had to wait for one task to finish first, ...
+        self.tasks: dict[int, tuple[float, int]] = {}
         self.mean_duration = float("inf")
         self.last_seen = now
         self.idle_since = now
@@ -128,9 +135,17 @@ class ManagerRecord:
 
     def limit(self) -> int:
         """How many tasks this pool may hold now (see ``SHORT_TASK``)."""
-        if self.mean_duration < SHORT_TASK:
-            return self.capacity + SHORT_TASK_PREFETCH * self.worker_count
+        mean = self.mean_duration
+        if mean < SHORT_TASK:
+            extra = SHORT_TASK_PREFETCH if mean * SHORT_TASK_PREFETCH <= PREFETCH_WORK else int(PREFETCH_WORK / mean)
+            return self.capacity + extra * self.worker_count
         return self.capacity
+
+    def sent(self, task_ids: Sequence[int], now: float) -> None:
+        """Record tasks sent to this pool at ``now``, with their places in its queue."""
+        tasks, workers = self.tasks, max(1, self.worker_count)
+        for place, tid in enumerate(task_ids, len(tasks) + workers):
+            tasks[tid] = (now, place // workers)
 
     def finished(self, task_ids: Any, arrived: float) -> None:
         """Forget finished tasks and fold their durations into the moving average; their results
@@ -138,9 +153,10 @@ class ManagerRecord:
         tasks = self.tasks
         mean = self.mean_duration
         for tid in task_ids:
-            sent = tasks.pop(tid, None)
-            if sent is not None:
-                took = arrived - sent if arrived > sent else 0.0
+            record = tasks.pop(tid, None)
+            if record is not None:
+                sent, place = record
+                took = (arrived - sent) / place if arrived > sent else 0.0
                 mean = took if mean == float("inf") else mean + _AVERAGING * (took - mean)
         self.mean_duration = mean
         if self.held:
@@ -347,7 +363,7 @@ class Interchange:
                 pending.add(frame, front=True)
                 self._lose(mid, f"it could not be reached ({e})")
                 continue
-            rec.tasks.update(zip(ids, repeat(time.monotonic())))
+            rec.sent(ids, time.monotonic())
             if len(rec.tasks) >= limit:
                 self.ready.discard(mid)
             if not pending:
@@ -378,7 +394,7 @@ class Interchange:
             if request is not None:
                 self.resource_pending -= 1
                 rec.held[task.tid] = rec.need(request)
-            rec.tasks[task.tid] = time.monotonic()
+            rec.sent((task.tid,), time.monotonic())
             if len(rec.tasks) >= rec.limit():
                 ready.discard(mid)
                 order.remove(mid)
