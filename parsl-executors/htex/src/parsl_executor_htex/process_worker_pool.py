@@ -12,9 +12,12 @@ Each task reserves cores, memory (MB) and disk (MB) from the pool while it runs:
 and memory (as counted for the number of workers) and the free space of its working directory;
 tasks start in the order they arrived, each once enough capacity is free. A task still running
 after its ``running_time`` has its worker (and the worker's process group) killed, fails with
-``AppTimeout``, and the worker is replaced. While every worker
-already has its next task waiting in the pool, results are held back briefly (``RESULT_BATCH``,
-``RESULT_DELAY``) so that they travel in batches; otherwise they leave at once. The pool exits
+``AppTimeout``, and the worker is replaced. While the pool's tasks are short
+(``PIPELINE_TASK``), a worker is sent several tasks at once (``PIPELINE_DEPTH``; tasks without a
+resource request, outside MPI mode), which it runs back to back: one message to the worker and
+one wake-up of the pool serve several tasks. While every worker already has its next task
+waiting, results are held back briefly (``RESULT_BATCH``, ``RESULT_DELAY``) so that they travel
+in batches; otherwise they leave at once. The pool exits
 when the interchange goes silent for ``--hb_threshold`` seconds, when told to drain or
 stop, or on SIGTERM; its workers die with it.
 
@@ -44,7 +47,7 @@ import zmq
 from parsl_executor_htex import placement, wire
 from parsl_executor_htex.curvezmq import Context
 from parsl_executor_htex.logsetup import LOGGER_PREFIX, load_log_config, start_logging
-from parsl_executor_htex.pipes import HEADER, read_into, write_message
+from parsl_executor_htex.pipes import HEADER, read_into, write_all
 from parsl_executor_htex.version import PYTHON, VERSION
 from parsl_executor_htex.worker import READY_KIND
 
@@ -71,6 +74,14 @@ EXIT_WORKERS_FAIL = 4
 #: are this many of them or the oldest has waited this long (s); otherwise they leave at once.
 RESULT_BATCH = 64
 RESULT_DELAY = 0.002
+#: While the pool's tasks take less than PIPELINE_TASK s each (moving average, measured here
+#: from a task's start to its result), a worker holds up to PIPELINE_DEPTH tasks, and is sent
+#: more once it holds half as many (so a task waits at most about 35 ms behind others on its
+#: worker; a slow one among short ones delays those behind it). Slower tasks go one at a time
+#: to idle workers, which keeps the load balanced where it matters.
+PIPELINE_TASK = 0.005
+PIPELINE_DEPTH = 8
+_AVERAGING = 0.1  # weight of the newest task in the moving average of task times
 #: Workers that die before they are ready this many times in a row make the pool give up.
 MAX_START_FAILURES = 5
 #: Each worker leads its own process group, so that a task stopped at its running_time leaves no
@@ -87,10 +98,10 @@ class _Stop(Exception):
 
 
 class Worker:
-    """One worker process, its two pipes and the task it is running."""
+    """One worker process, its two pipes and the tasks sent to it (it runs the first)."""
 
-    __slots__ = ("deadline", "inbuf", "limit", "need", "nodes", "proc", "rank", "ready", "result_fd", "started",
-                 "task", "task_fd")
+    __slots__ = ("deadline", "inbuf", "limit", "need", "nodes", "proc", "rank", "result_fd", "since", "started",
+                 "task_fd", "tasks")
 
     def __init__(self, rank: int, proc: subprocess.Popen, task_fd: int, result_fd: int) -> None:
         self.rank = rank
@@ -98,13 +109,18 @@ class Worker:
         self.task_fd = task_fd
         self.result_fd = result_fd
         self.inbuf = bytearray()
-        self.task: Optional[int] = None
-        self.ready = False
+        self.tasks: collections.deque[int] = collections.deque()  # ids, in the order sent
+        self.since = 0.0  # when its current task started, as far as the pool knows
         self.started = False
         self.nodes: list[str] = []
         self.need: Optional[tuple[float, float, float]] = None  # what its task reserved, if it asked
         self.deadline: Optional[float] = None  # when its task's running_time ends
         self.limit = 0.0  # its task's running_time
+
+    @property
+    def task(self) -> Optional[int]:
+        """The task it runs now (None: idle)."""
+        return self.tasks[0] if self.tasks else None
 
 
 class WorkerPool:
@@ -127,6 +143,8 @@ class WorkerPool:
         self.reserving = 0  # workers running a task with a resource request
         self.timed = 0  # workers running a task with a running_time
         self.queue: collections.deque[wire.Task] = collections.deque()
+        self.in_workers = 0  # tasks sent to workers and not finished
+        self.mean_task = float("inf")  # moving average of task times (see PIPELINE_TASK)
         self.workers: dict[int, Worker] = {}  # by result pipe
         self.draining = False
         self.stopping = False
@@ -258,7 +276,7 @@ class WorkerPool:
                 self._stop_expired(time.monotonic())
             self._dispatch()
             now = time.monotonic()
-            if self.out_ids and (len(self.queue) < self.count or len(self.out_ids) >= RESULT_BATCH
+            if self.out_ids and (len(self.queue) + self.in_workers < 2 * self.count or len(self.out_ids) >= RESULT_BATCH
                                  or now - self.out_since >= RESULT_DELAY):
                 self._flush()
             if now - last_hb >= hb_period:
@@ -308,15 +326,22 @@ class WorkerPool:
             if kind != READY_KIND:
                 self._result(w, tid, kind, bytes(buf[size:size + n]))
             del buf[:size + n]
-            w.ready = w.started = True
+            w.started = True
 
     def _result(self, w: Worker, tid: int, kind: int, payload: Any) -> None:
+        """Queue the result of ``w``'s current task ``tid`` for the interchange."""
+        now = time.monotonic()
         if not self.out_ids:
-            self.out_since = time.monotonic()
+            self.out_since = now
         self.out_ids.append(tid)
         self.out_kinds.append(kind)
         self.out_payloads.append(payload)
-        w.task = None
+        w.tasks.popleft()
+        self.in_workers -= 1
+        took = now - w.since
+        mean = self.mean_task
+        self.mean_task = took if mean == float("inf") else mean + _AVERAGING * (took - mean)
+        w.since = now  # its next task, if it has one, started about now
         if w.need is not None:
             w.need = None
             self.reserving -= 1
@@ -341,8 +366,8 @@ class WorkerPool:
         os.close(w.task_fd)
         if w.task is not None and w.deadline is not None and time.monotonic() >= w.deadline:
             self._result(w, w.task, wire.TIMEOUT, pickle.dumps((w.limit, w.rank, self.hostname)))
-        elif w.task is not None:
-            lost = pickle.dumps((w.rank, self.hostname, code))
+        lost = pickle.dumps((w.rank, self.hostname, code))
+        while w.task is not None:  # its task, and those sent to it after that one
             self._result(w, w.task, wire.WORKER_LOST, lost)
         self.start_failures = 0 if w.started else self.start_failures + 1
         if self.start_failures == MAX_START_FAILURES:
@@ -357,32 +382,60 @@ class WorkerPool:
             self._spawn(w.rank)
 
     def _dispatch(self) -> None:
+        """Send waiting tasks to idle workers, then, while tasks are short, more to each worker."""
         if not self.queue:
             return
+        out: dict[Worker, list[Any]] = {}
         for w in self.workers.values():
-            if not w.ready:
-                continue
-            if not self.queue:
-                return
-            task = self.queue[0]
-            # Tasks without a request always fit beside each other (the worker count comes from the
-            # same capacity), so capacity is only counted while a task with a request runs or waits.
-            if (task.res or self.reserving) and not self._fits(task.res):
-                return  # the first task waits for capacity; later ones wait behind it
-            ctx = task.ctx
-            if ctx and self.nodes is not None:
-                ctx = self._mpi_env(w, ctx)
-                if ctx is None:
-                    return
-            self.queue.popleft()
-            if task.res:
-                self._reserve(w, task.res)
-            w.ready = False
-            w.task = task.tid
+            if w.started and not w.tasks and not self._first_task(w, out):
+                break
+        if self.queue and self.mean_task < PIPELINE_TASK and not self.reserving and self.nodes is None:
+            self._pipeline(out)
+        for w, parts in out.items():
             try:
-                write_message(w.task_fd, task.tid, len(ctx), len(task.buf), ctx, task.buf)
+                write_all(w.task_fd, parts)
             except OSError as e:  # the worker died; its result pipe reports it next
-                logger.warning("cannot send task %d to worker %d: %s", task.tid, w.rank, e)
+                logger.warning("cannot send tasks %s to worker %d: %s", list(w.tasks), w.rank, e)
+
+    def _first_task(self, w: Worker, out: dict[Worker, list[Any]]) -> bool:
+        """Give idle worker ``w`` the first waiting task if it fits; False when none can start now."""
+        if not self.queue:
+            return False
+        task = self.queue[0]
+        # Tasks without a request always fit beside each other (the worker count comes from the
+        # same capacity), so capacity is only counted while a task with a request runs or waits.
+        if (task.res or self.reserving) and not self._fits(task.res):
+            return False  # the first task waits for capacity; later ones wait behind it
+        ctx = task.ctx
+        if ctx and self.nodes is not None:
+            ctx = self._mpi_env(w, ctx)
+            if ctx is None:
+                return False
+        self.queue.popleft()
+        if task.res:
+            self._reserve(w, task.res)
+        self._send(w, task, ctx, out)
+        return True
+
+    def _pipeline(self, out: dict[Worker, list[Any]]) -> None:
+        """Top up the workers holding half of ``PIPELINE_DEPTH`` tasks or fewer, in turn, with
+        waiting tasks that have no resource request (one with a request waits for an idle worker)."""
+        queue = self.queue
+        hungry = [w for w in self.workers.values() if w.tasks and len(w.tasks) <= PIPELINE_DEPTH // 2]
+        while hungry and queue:
+            for w in hungry:
+                if not queue or queue[0].res or queue[0].ctx:
+                    return
+                self._send(w, queue.popleft(), b"", out)
+            hungry = [w for w in hungry if len(w.tasks) < PIPELINE_DEPTH]
+
+    def _send(self, w: Worker, task: wire.Task, ctx: Any, out: dict[Worker, list[Any]]) -> None:
+        """Add ``task`` to what ``_dispatch`` writes to ``w``."""
+        if not w.tasks:
+            w.since = time.monotonic()
+        w.tasks.append(task.tid)
+        self.in_workers += 1
+        out.setdefault(w, []).extend((HEADER.pack(task.tid, len(ctx), len(task.buf)), ctx, task.buf))
 
     def _need(self, res: Any) -> tuple[tuple[float, float, float], float]:
         """What a task with resource request ``res`` reserves, and its running_time (0: none)."""

@@ -20,11 +20,12 @@ import sys
 from typing import Any, Callable
 
 from parsl_executor_htex import wire
-from parsl_executor_htex.pipes import HEADER, read_exact, write_message
+from parsl_executor_htex.pipes import HEADER, read_exact, read_into, write_message
 
 READY_KIND = 255
 _PR_SET_PDEATHSIG = 1
 _FUNCTION_CACHE_SIZE = 256
+_READ_SIZE = 1 << 16
 
 
 def _die_with_parent() -> None:
@@ -108,17 +109,33 @@ def _wrap_current_exception() -> bytes:
 
 
 def serve(task_fd: int, result_fd: int, run: Callable[[bytes, bytes], tuple[int, bytes]] = execute) -> None:
-    """Run tasks read from ``task_fd`` and write results to ``result_fd`` until the pool closes it."""
+    """Run tasks read from ``task_fd`` and write results to ``result_fd`` until the pool closes it.
+
+    One read takes every task the pool has sent (it may send several at once), and each result
+    is written as soon as its task ends."""
     write_message(result_fd, -1, READY_KIND, 0)
     size = HEADER.size
+    chunk = bytearray(_READ_SIZE)
+    buf = memoryview(b"")
     while True:
-        header = read_exact(task_fd, size)
-        if not header:
-            return
-        tid, ctx_len, buf_len = HEADER.unpack(header)
-        ctx = read_exact(task_fd, ctx_len) if ctx_len else b""
-        buf = read_exact(task_fd, buf_len)
-        kind, payload = run(ctx, buf)
+        if len(buf) < size:
+            left = bytes(buf)  # a view into ``chunk``, which the read below overwrites
+            data = read_into(task_fd, chunk)
+            if not data:
+                return
+            buf = memoryview(left + data) if left else data
+            continue
+        tid, ctx_len, buf_len = HEADER.unpack_from(buf)
+        end = size + ctx_len + buf_len
+        if len(buf) < end:  # a large task: read the rest of it in one go
+            rest = read_exact(task_fd, end - len(buf))
+            if not rest:
+                return
+            buf = memoryview(bytes(buf) + rest)
+        ctx = bytes(buf[size:size + ctx_len])
+        task = bytes(buf[size + ctx_len:end])
+        buf = buf[end:]
+        kind, payload = run(ctx, task)
         write_message(result_fd, tid, kind, len(payload), payload)
 
 
