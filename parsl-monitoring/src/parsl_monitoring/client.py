@@ -20,6 +20,7 @@ import threading
 from typing import Any, Callable, Optional
 
 from parsl_monitoring.errors import error_of
+from parsl_monitoring.records import ENTRY
 from parsl_monitoring.wire import FRAME, URL_VARIABLE, spill
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,8 @@ class WriterClient:
         self.spill_path = spill_path
         self.interval = interval
         self.expand = expand
-        self.pending: collections.deque[tuple[Any, ...]] = collections.deque()
+        #: ``records.ENTRY`` slots per event, added with one ``extend`` (atomic under the GIL)
+        self.pending: collections.deque[Any] = collections.deque()
         self.sent = 0
         self.spilled = 0
         self.lost = 0
@@ -70,7 +72,7 @@ class WriterClient:
         self._thread.start()
 
     def put(self, kind: str, event: Any) -> None:
-        self.pending.append((kind, event))
+        self.pending.extend((kind, event, None, None, None))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -83,7 +85,7 @@ class WriterClient:
         pending = self.pending
         left = len(pending)  # only this thread takes from the deque: these are there
         while left > 0:
-            batch = [pending.popleft() for _ in range(min(CHUNK, left))]
+            batch = [pending.popleft() for _ in range(min(CHUNK * ENTRY, left))]
             left -= len(batch)
             self._send(batch)
 
@@ -91,8 +93,9 @@ class WriterClient:
         try:
             batch = self.expand(batch)
         except Exception as e:  # a bug, not a passing failure: say what was lost rather than stop sending
-            self.lost += len(batch)
-            logger.exception("monitoring: %d events could not be prepared for the writer and are lost", len(batch))
+            lost = len(batch) // ENTRY
+            self.lost += lost
+            logger.exception("monitoring: %d events could not be prepared for the writer and are lost", lost)
             self._lost_reason = f"{self.lost} events could not be prepared for the writer ({type(e).__name__}: {e})"
             return
         if self._dead is None:
