@@ -12,6 +12,7 @@ import operator
 import os
 import time
 import traceback
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 
@@ -116,7 +117,7 @@ def transition(run_id: str, record: Mapping[str, Any], state: States | str, seen
     since the epoch (a datetime costs several times as much to pickle), and the writer turns them
     into what the database stores. It reads attributes rather than keys where it can (a TaskRecord's are faster).
     """
-    name = getattr(state, "_name_", None) or state_name(state)
+    name = state if state.__class__ is str else getattr(state, "_name_", None) or state_name(state)
     (task_id, try_id, hashsum, fail_count, fail_cost, executor, invoked, returned,
      launched, try_returned, joins) = _fields(record)
     static = None
@@ -165,20 +166,21 @@ def expand(run_id: str, batch: list[Any], seen: set[int]) -> list[tuple[str, Any
     here: its later transition, queued too, carries them (a failure's task event is made at once,
     see ``FAILURE_STATES``).
     """
-    out: list[tuple[str, Any]] = []
-    copied: set[int] = set()
-    for i in range(len(batch) - ENTRY, -1, -ENTRY):  # the last transition of each record comes first
-        record, task_id, try_id, name, timestamp = batch[i:i + ENTRY]
-        if record.__class__ is str:  # (kind, event)
-            out.append((record, task_id))
-            continue
-        if id(record) not in copied:
-            copied.add(id(record))
-            if _current(record, try_id, name):
-                out.append(("task", transition(run_id, record, name, seen, timestamp)))
-                continue
-        out.append(("state", (run_id, task_id, try_id, name, timestamp)))
-    out.reverse()
+    records = batch[0::ENTRY]
+    # every entry as a status event first, by C loops (most stay one); (kind, event) entries have no try
+    tries = batch[2::ENTRY]
+    states = list(zip(repeat(run_id), batch[1::ENTRY], tries, batch[3::ENTRY], batch[4::ENTRY]))
+    out: list[tuple[str, Any]] = list(zip(repeat("state"), states))
+    if None in tries:
+        for i, kind in enumerate(records):
+            if kind.__class__ is str:
+                out[i] = (kind, states[i][1])
+    last = dict(zip(map(id, records), range(len(records))))  # each record's last entry
+    for i in last.values():
+        record = records[i]
+        _, _, try_id, name, timestamp = states[i]
+        if record.__class__ is not str and _current(record, try_id, name):
+            out[i] = ("task", transition(run_id, record, name, seen, timestamp))
     return out
 
 
