@@ -15,7 +15,6 @@ import traceback
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-
 if TYPE_CHECKING:
     from parsl.dataflow.states import States
 
@@ -142,9 +141,9 @@ def _current(record: Mapping[str, Any], try_id: int, name: str) -> bool:
     state has made a later transition, queued after this one, which copies the columns then.
     """
     try:
-        return record.try_id == try_id and record.status._name_ == name  # type: ignore[attr-defined]
+        return bool(record.try_id == try_id and record.status._name_ == name)  # type: ignore[attr-defined]
     except AttributeError:
-        return (record.get("try_id") or 0) == try_id
+        return bool((record.get("try_id") or 0) == try_id)
 
 
 #: Slots of one entry in the hub's queue, which is flat: ``(kind, event, None, None, None)``, or

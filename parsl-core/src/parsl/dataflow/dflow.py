@@ -245,7 +245,8 @@ class DataFlowKernel:
         # wrapper: pluggy's general call costs a few microseconds per transition, about what a
         # monitor's own hook costs.
         plain = not any(getattr(i, "hookwrapper", False) or getattr(i, "wrapper", False) for i in impls)
-        self._task_state_calls = [_positional(i.function, tuple(i.argnames)) for i in reversed(impls)] if plain else None
+        self._task_state_calls = ([_positional(i.function, tuple(i.argnames)) for i in reversed(impls)]
+                                  if plain else None)
 
     def monitor_block_state(self, executor_label: str, block_id: str, job_id: object, status: JobStatus) -> None:
         """Report a block's new status to monitors (called by the job status poller)."""
