@@ -118,6 +118,31 @@ def test_a_monitor_registered_later_is_seen_after_refresh(make_dfk):
         dfk.refresh_monitor_hooks()
 
 
+
+class StatesOnly:
+    """A plugin whose ``parsl_task_state`` takes some of the hook's arguments, in its own order."""
+
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl
+    def parsl_task_state(self, state, task_record):
+        self.seen.append((task_record.id, state))
+
+
+def test_a_hook_taking_some_arguments_in_its_own_order_gets_them(make_dfk):
+    dfk = make_dfk()
+    plugin = StatesOnly()
+    manager = get_plugin_manager()
+    manager.pm.register(plugin)
+    try:
+        dfk.refresh_monitor_hooks()
+        work(1).result()
+        assert plugin.seen == [(0, States.pending), (0, States.launched), (0, States.exec_done)]
+    finally:
+        manager.pm.unregister(plugin)
+        dfk.refresh_monitor_hooks()
+
 def test_task_transitions_can_be_logged(make_dfk, caplog):
     import logging
 
