@@ -12,6 +12,8 @@ Every measurement is one JSON line. Measurements:
   monitoring_overhead 1 - best(on) / best(off) over the rounds, per executor; the goal (issue 17) is
                       <= 0.2 on threads and <= 0.1 on htex (monitoring_overhead_median: the same with
                       medians, noisier on a shared machine)
+  workflow_cpu_per_task  the CPU µs per task monitoring adds to the workflow's process (median on - median
+                      off), per executor
   dashboard_page      seconds to fetch each dashboard page over HTTP for a recorded workflow of
                       --dashboard-tasks tasks (the goal is < 1 s per page)
   dashboard_build     seconds the hub took to record that workflow (hooks + writer, until closed)
