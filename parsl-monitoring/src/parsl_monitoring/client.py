@@ -3,8 +3,9 @@
 A hook only extends a flat ``collections.deque`` by an event's ``records.ENTRY`` slots (one
 ``extend``: atomic, never blocks). A sender thread wakes every ``interval`` seconds, drains the
 deque, lets ``expand`` turn what the hooks deferred into events (see ``records.expand``) and
-writes them to the writer process's standard input as one pickled frame. If the writer process is gone, batches are spilled to the
-JSON-lines file instead, so nothing is silently lost and the workflow never waits.
+writes them to the writer process's standard input as one pickled frame. If the writer process
+is gone, batches are spilled to the JSON-lines file instead, so nothing is silently lost and the
+workflow never waits.
 """
 
 from __future__ import annotations
