@@ -6,10 +6,14 @@ Every measurement is one JSON line. Measurements:
   noop_throughput     tasks/s for N no-op apps submitted then awaited, monitoring off and on,
                       interleaved in the same process (executor: htex with 2 local workers, and threads);
                       with close_s, the seconds the workflow then took to close (with monitoring: the
-                      writer finishing what it had not yet written)
+                      writer finishing what it had not yet written), and cpu_us, the workflow process's CPU
+                      time per task (all its threads, from the first task's submission until closed: steadier
+                      than tasks/s on a shared machine)
   monitoring_overhead 1 - best(on) / best(off) over the rounds, per executor; the goal (issue 17) is
                       <= 0.2 on threads and <= 0.1 on htex (monitoring_overhead_median: the same with
                       medians, noisier on a shared machine)
+  workflow_cpu_per_task  the CPU µs per task monitoring adds to the workflow's process (median on - median
+                      off), per executor
   dashboard_page      seconds to fetch each dashboard page over HTTP for a recorded workflow of
                       --dashboard-tasks tasks (the goal is < 1 s per page)
   dashboard_build     seconds the hub took to record that workflow (hooks + writer, until closed)
@@ -51,8 +55,8 @@ def make_executor(kind: str):  # type: ignore[no-untyped-def]
     return HighThroughputExecutor(max_workers_per_node=2, provider=LocalProvider(init_blocks=1, max_blocks=1))
 
 
-def throughput(kind: str, monitoring: bool, n: int, run_dir: str) -> tuple[float, float]:
-    """(tasks/s, seconds to close the workflow afterwards)."""
+def throughput(kind: str, monitoring: bool, n: int, run_dir: str) -> tuple[float, float, float]:
+    """(tasks/s, seconds to close the workflow afterwards, this process's CPU µs per task)."""
     import parsl
     from parsl import python_app
     from parsl.config import Config
@@ -67,13 +71,14 @@ def throughput(kind: str, monitoring: bool, n: int, run_dir: str) -> tuple[float
                            strategy="none" if kind == "htex" else "simple")):
         for f in [app() for _ in range(200)]:  # warm up workers and caches
             f.result()
+        cpu = time.process_time()
         start = time.perf_counter()
         futures = [app() for _ in range(n)]
         for f in futures:
             f.result()
         elapsed = time.perf_counter() - start
         closing = time.perf_counter()
-    return n / elapsed, time.perf_counter() - closing
+    return n / elapsed, time.perf_counter() - closing, (time.process_time() - cpu) / n * 1e6
 
 
 #: The most monitoring may cost no-op throughput, per executor (issue 17 item 7).
@@ -82,13 +87,15 @@ GOALS = {"threads": 0.2, "htex": 0.1}
 
 def bench_overhead(kind: str, n: int, rounds: int) -> None:
     results: dict[bool, list[float]] = {False: [], True: []}
+    cpus: dict[bool, list[float]] = {False: [], True: []}
     for r in range(rounds):
         for monitoring in (False, True):
             with tempfile.TemporaryDirectory() as run_dir:
-                rate, close_s = throughput(kind, monitoring, n, run_dir)
+                rate, close_s, cpu_us = throughput(kind, monitoring, n, run_dir)
             results[monitoring].append(rate)
+            cpus[monitoring].append(cpu_us)
             emit("noop_throughput", rate, "tasks/s", executor=kind, monitoring=monitoring, round=r, tasks=n,
-                 close_s=round(close_s, 2))
+                 close_s=round(close_s, 2), cpu_us=round(cpu_us, 1))
     off, on = statistics.median(results[False]), statistics.median(results[True])
     best_off, best_on = max(results[False]), max(results[True])
     # best-of-rounds is the figure that other processes on a shared machine disturb least
@@ -97,6 +104,9 @@ def bench_overhead(kind: str, n: int, rounds: int) -> None:
          best_off=round(best_off, 1), best_on=round(best_on, 1), goal=goal)
     emit("monitoring_overhead_median", 1 - on / off, "fraction", executor=kind, median_off=round(off, 1),
          median_on=round(on, 1), goal=goal)
+    emit("workflow_cpu_per_task", statistics.median(cpus[True]) - statistics.median(cpus[False]), "us/task",
+         executor=kind, statistic="median on - median off", median_off=round(statistics.median(cpus[False]), 1),
+         median_on=round(statistics.median(cpus[True]), 1))
 
 
 def record_workflow(run_dir: str, n: int) -> str:

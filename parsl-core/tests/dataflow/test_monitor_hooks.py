@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from parsl import python_app
@@ -104,19 +106,45 @@ def test_without_task_state_hooks_transitions_skip_the_hook(make_dfk):
     assert dfk._task_hooks == bool(manager.hook.parsl_task_state.get_hookimpls())
 
 
+@contextlib.contextmanager
+def registered_later(dfk, plugin):
+    """``plugin`` registered with the plugin manager after ``dfk`` loaded, then unregistered."""
+    manager = get_plugin_manager()
+    manager.pm.register(plugin)
+    try:
+        dfk.refresh_monitor_hooks()
+        yield
+    finally:
+        manager.pm.unregister(plugin)
+        dfk.refresh_monitor_hooks()
+
+
 def test_a_monitor_registered_later_is_seen_after_refresh(make_dfk):
     dfk = make_dfk()
     recorder = Recorder()
-    manager = get_plugin_manager()
-    manager.pm.register(recorder)
-    try:
-        dfk.refresh_monitor_hooks()
+    with registered_later(dfk, recorder):
         work(1).result()
         assert (0, "work", States.exec_done) in recorder.events
-    finally:
-        manager.pm.unregister(recorder)
-        dfk.refresh_monitor_hooks()
 
+
+
+class StatesOnly:
+    """A plugin whose ``parsl_task_state`` takes some of the hook's arguments, in its own order."""
+
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl
+    def parsl_task_state(self, state, task_record):
+        self.seen.append((task_record.id, state))
+
+
+def test_a_hook_taking_some_arguments_in_its_own_order_gets_them(make_dfk):
+    dfk = make_dfk()
+    plugin = StatesOnly()
+    with registered_later(dfk, plugin):
+        work(1).result()
+        assert plugin.seen == [(0, States.pending), (0, States.launched), (0, States.exec_done)]
 
 def test_task_transitions_can_be_logged(make_dfk, caplog):
     import logging

@@ -1,10 +1,11 @@
 """The hub's side of the writer process: hooks append to a deque, one thread ships batches.
 
-A hook only appends an event to a ``collections.deque`` (atomic, never blocks). A sender
-thread wakes every ``interval`` seconds, drains the deque, lets ``expand`` turn what the hooks
-deferred into events (see ``records.expand``) and writes them to the writer process's standard
-input as one pickled frame. If the writer process is gone, batches are spilled to the
-JSON-lines file instead, so nothing is silently lost and the workflow never waits.
+A hook only extends a flat ``collections.deque`` by an event's ``records.ENTRY`` slots (one
+``extend``: atomic, never blocks). A sender thread wakes every ``interval`` seconds, drains the
+deque, lets ``expand`` turn what the hooks deferred into events (see ``records.expand``) and
+writes them to the writer process's standard input as one pickled frame. If the writer process
+is gone, batches are spilled to the JSON-lines file instead, so nothing is silently lost and the
+workflow never waits.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import threading
 from typing import Any, Callable, Optional
 
 from parsl_monitoring.errors import error_of
+from parsl_monitoring.records import ENTRY
 from parsl_monitoring.wire import FRAME, URL_VARIABLE, spill
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,8 @@ class WriterClient:
         self.spill_path = spill_path
         self.interval = interval
         self.expand = expand
-        self.pending: collections.deque[tuple[Any, ...]] = collections.deque()
+        #: ``records.ENTRY`` slots per event, added with one ``extend`` (atomic under the GIL)
+        self.pending: collections.deque[Any] = collections.deque()
         self.sent = 0
         self.spilled = 0
         self.lost = 0
@@ -70,7 +73,7 @@ class WriterClient:
         self._thread.start()
 
     def put(self, kind: str, event: Any) -> None:
-        self.pending.append((kind, event))
+        self.pending.extend((kind, event, None, None, None))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -83,7 +86,7 @@ class WriterClient:
         pending = self.pending
         left = len(pending)  # only this thread takes from the deque: these are there
         while left > 0:
-            batch = [pending.popleft() for _ in range(min(CHUNK, left))]
+            batch = [pending.popleft() for _ in range(min(CHUNK * ENTRY, left))]
             left -= len(batch)
             self._send(batch)
 
@@ -91,8 +94,9 @@ class WriterClient:
         try:
             batch = self.expand(batch)
         except Exception as e:  # a bug, not a passing failure: say what was lost rather than stop sending
-            self.lost += len(batch)
-            logger.exception("monitoring: %d events could not be prepared for the writer and are lost", len(batch))
+            lost = len(batch) // ENTRY
+            self.lost += lost
+            logger.exception("monitoring: %d events could not be prepared for the writer and are lost", lost)
             self._lost_reason = f"{self.lost} events could not be prepared for the writer ({type(e).__name__}: {e})"
             return
         if self._dead is None:

@@ -158,13 +158,13 @@ class MonitoringHub(Monitor):
             return
         name = getattr(state, "_name_", None) or state_name(state)
         if name in FAILURE_STATES:  # its exception and this try's columns are copied now (see ``expand``)
-            writer.pending.append(("task", transition(run_id, task_record, name, self._seen)))
+            writer.put("task", transition(run_id, task_record, name, self._seen))
         else:
             try:  # a TaskRecord's attributes are faster than its keys
                 entry = (task_record, task_record.id, task_record.try_id, name, time.time())  # type: ignore[attr-defined]
             except AttributeError:
                 entry = (task_record, task_record["id"], task_record.get("try_id") or 0, name, time.time())
-            writer.pending.append(entry)
+            writer.pending.extend(entry)  # flat: see records.ENTRY
 
     @hookimpl
     def parsl_block_state(self, dfk: DataFlowKernelView, executor_label: str, block_id: str, job_id: object,

@@ -12,12 +12,13 @@ import operator
 import os
 import time
 import traceback
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Mapping, Optional
-
-from parsl_monitoring.times import epoch
 
 if TYPE_CHECKING:
     from parsl.dataflow.states import States
+
+_datetime = datetime.datetime
 
 #: The states after which a task has failed; a traceback is captured for these.
 FAILURE_STATES = frozenset({"failed", "fail_retryable"})
@@ -115,7 +116,7 @@ def transition(run_id: str, record: Mapping[str, Any], state: States | str, seen
     since the epoch (a datetime costs several times as much to pickle), and the writer turns them
     into what the database stores. It reads attributes rather than keys where it can (a TaskRecord's are faster).
     """
-    name = getattr(state, "_name_", None) or state_name(state)
+    name = state if state.__class__ is str else getattr(state, "_name_", None) or state_name(state)
     (task_id, try_id, hashsum, fail_count, fail_cost, executor, invoked, returned,
      launched, try_returned, joins) = _fields(record)
     static = None
@@ -124,45 +125,61 @@ def transition(run_id: str, record: Mapping[str, Any], state: States | str, seen
         static = static_columns(record)
     return (run_id, task_id, try_id or 0, name, timestamp or time.time(), hashsum, fail_count or 0, fail_cost or 0.0,
             ",".join(str(h) for h in record.get("fail_history") or ()) if fail_count else "",
-            executor or "", epoch(invoked), epoch(returned), epoch(launched), epoch(try_returned),
+            executor or "",  # the record's times as seconds since the epoch (see ``times.epoch``, inlined)
+            invoked.timestamp() if invoked.__class__ is _datetime else invoked,
+            returned.timestamp() if returned.__class__ is _datetime else returned,
+            launched.timestamp() if launched.__class__ is _datetime else launched,
+            try_returned.timestamp() if try_returned.__class__ is _datetime else try_returned,
             None if joins is None else _ids(joins),
             static, failure_of(record) if name in FAILURE_STATES else None)
 
 
-def try_of(record: Mapping[str, Any]) -> int:
-    """The record's current try."""
-    try:
-        return record.try_id or 0  # type: ignore[attr-defined]
-    except AttributeError:
-        return record.get("try_id") or 0
+def _current(record: Mapping[str, Any], try_id: int, name: str) -> bool:
+    """Whether ``record`` is still at this try and, for a DataFlowKernel's TaskRecord, this state.
 
-
-def expand(run_id: str, batch: list[tuple[Any, ...]], seen: set[int]) -> list[tuple[str, Any]]:
-    """The events of a batch the hub queued, its deferred transitions turned into task events.
-
-    A hook queues ``(kind, event)``, or for a transition that is not a failure only
-    ``(record, task_id, try_id, state name, time)``: copying the record's columns at every
-    transition was most of what monitoring cost a workflow. Here, once per batch, the last
-    transition of each record becomes a task event with the record's columns as they are now
-    (the latest, which is what the database keeps) and the others only status events
-    (``("state", (run_id, task_id, try_id, name, time))``). A try that has been superseded by a
-    retry since gets no columns from the record: its failure's own task event (made at once, see
-    ``FAILURE_STATES``) carries them.
+    The DataFlowKernel sets a task's state before it calls the hooks: a TaskRecord in another
+    state has made a later transition, queued after this one, which copies the columns then.
     """
-    out: list[tuple[str, Any]] = []
-    copied: set[int] = set()
-    for item in reversed(batch):  # the last transition of each record comes first
-        if len(item) != 5:
-            out.append(item)
-            continue
-        record, task_id, try_id, name, timestamp = item
-        if id(record) not in copied:
-            copied.add(id(record))
-            if try_of(record) == try_id:
-                out.append(("task", transition(run_id, record, name, seen, timestamp)))
-                continue
-        out.append(("state", (run_id, task_id, try_id, name, timestamp)))
-    out.reverse()
+    try:
+        return bool(record.try_id == try_id and record.status._name_ == name)  # type: ignore[attr-defined]
+    except AttributeError:
+        return bool((record.get("try_id") or 0) == try_id)
+
+
+#: Slots of one entry in the hub's queue, which is flat: ``(kind, event, None, None, None)``, or
+#: for a transition that is not a failure ``(record, task_id, try_id, state name, time)``. A flat
+#: deque holds no tuple per transition for the cycle collector to count and traverse while it waits
+#: (a tuple holding a record is tracked: 3 per task cost a no-op workflow more collections).
+ENTRY = 5
+
+
+def expand(run_id: str, batch: list[Any], seen: set[int]) -> list[tuple[str, Any]]:
+    """The events of a batch the hub queued (``ENTRY`` slots each), its deferred transitions
+    turned into task events.
+
+    Copying the record's columns at every transition was most of what monitoring cost a
+    workflow. Here, once per batch, the last transition of each record becomes a task event with
+    the record's columns as they are now (the latest, which is what the database keeps) and the
+    others only status events (``("state", (run_id, task_id, try_id, name, time))``). A record
+    that has moved on since (another try, or another state: see ``_current``) gets no columns
+    here: its later transition, queued too, carries them (a failure's task event is made at once,
+    see ``FAILURE_STATES``).
+    """
+    records = batch[0::ENTRY]
+    # every entry as a status event first, by C loops (most stay one); (kind, event) entries have no try
+    tries = batch[2::ENTRY]
+    states = list(zip(repeat(run_id), batch[1::ENTRY], tries, batch[3::ENTRY], batch[4::ENTRY]))
+    out: list[tuple[str, Any]] = list(zip(repeat("state"), states))
+    if None in tries:
+        for i, kind in enumerate(records):
+            if kind.__class__ is str:
+                out[i] = (kind, states[i][1])
+    last = dict(zip(map(id, records), range(len(records))))  # each record's last entry
+    for i in last.values():
+        record = records[i]
+        _, _, try_id, name, timestamp = states[i]
+        if record.__class__ is not str and _current(record, try_id, name):
+            out[i] = ("task", transition(run_id, record, name, seen, timestamp))
     return out
 
 

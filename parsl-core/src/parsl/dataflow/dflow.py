@@ -71,6 +71,23 @@ _STATES = list(States)
 _AUTO_LOGNAME = -1
 _NOTHING: Any = ()  # shared empty sequence: fewer objects for the cycle collector per task
 
+_TASK_STATE_ARGS = ("dfk", "task_record", "state")
+
+
+def _positional(function: Callable[..., Any], names: Tuple[str, ...]) -> Callable[[Any, TaskRecord, States], Any]:
+    """``function``, a ``parsl_task_state`` implementation taking ``names`` (some of the hook's
+    arguments, in its own order), as a function of all three in the hook's order. Most take all
+    three and are called as they are: building the arguments per transition cost as much as a
+    monitor's whole hook."""
+    if names == _TASK_STATE_ARGS:
+        return function
+
+    def call(dfk: Any, task_record: TaskRecord, state: States) -> Any:
+        args = {"dfk": dfk, "task_record": task_record, "state": state}
+        return function(*[args[n] for n in names])
+
+    return call
+
 
 class DataFlowKernel:
     """Runs the tasks of a workflow on the executors of a ``Config``.
@@ -111,7 +128,7 @@ class DataFlowKernel:
         self.job_status_poller: Optional[JobStatusPoller] = None
         self.monitoring: Optional[Monitor] = None
         self._monitor_hooks = self._task_hooks = self._started = False
-        self._task_state_calls: Optional[List[Tuple[Callable[..., Any], Tuple[str, ...]]]] = None
+        self._task_state_calls: Optional[List[Callable[[Any, TaskRecord, States], Any]]] = None
         self._log_tasks = listened(task_logger, logging.INFO)
         self.data_manager = DataManager(self)
         try:
@@ -228,7 +245,8 @@ class DataFlowKernel:
         # wrapper: pluggy's general call costs a few microseconds per transition, about what a
         # monitor's own hook costs.
         plain = not any(getattr(i, "hookwrapper", False) or getattr(i, "wrapper", False) for i in impls)
-        self._task_state_calls = [(i.function, tuple(i.argnames)) for i in reversed(impls)] if plain else None
+        self._task_state_calls = ([_positional(i.function, tuple(i.argnames)) for i in reversed(impls)]
+                                  if plain else None)
 
     def monitor_block_state(self, executor_label: str, block_id: str, job_id: object, status: JobStatus) -> None:
         """Report a block's new status to monitors (called by the job status poller)."""
@@ -654,10 +672,9 @@ class DataFlowKernel:
             if calls is None:
                 self._notify("parsl_task_state", dfk=self, task_record=task, state=new_state)
                 return
-            args = {"dfk": self, "task_record": task, "state": new_state}
-            for function, names in calls:
+            for function in calls:
                 try:
-                    function(*[args[n] for n in names])
+                    function(self, task, new_state)
                 except Exception:
                     logger.exception("A monitor's parsl_task_state hook raised; ignoring it")
 
