@@ -160,7 +160,7 @@ def test_garbage_collect_forgets_finished_tasks(dfk):
 
 
 _HELD_OBJECTS = """
-import gc, sys
+import gc, sys, threading
 import parsl
 from parsl.config import Config
 from parsl.executors.threads import ThreadPoolExecutor
@@ -174,6 +174,17 @@ with parsl.load(Config(executors=[ThreadPoolExecutor(max_threads=2)], run_dir=sy
     gc.collect()
     before = len(gc.get_objects())
     futures = [app(i) for i in range(n)]
+    # Wait without waiting on each future: a future waited on while pending keeps the condition
+    # it then needs, and how many were still pending would decide the count.
+    left, lock, all_done = [n], threading.Lock(), threading.Event()
+    def finished(_):
+        with lock:  # callbacks run on the executor's threads
+            left[0] -= 1
+            if left[0] == 0:
+                all_done.set()
+    for f in futures:
+        f.add_done_callback(finished)
+    assert all_done.wait(300)
     results = [f.result() for f in futures]
     parsl.wait_for_current_tasks()
     gc.collect()
