@@ -1,7 +1,7 @@
 """``MonitoringHub``: Parsl's monitoring settings, observing the DataFlowKernel through monitor hooks.
 
 The hub's hook methods run on the DataFlowKernel's threads, so they only queue what a transition
-needs (see ``records.expand``); a writer process owns the database (see ``writer``). Nothing the hub
+needs (see ``records.transitions``); a writer process owns the database (see ``writer``). Nothing the hub
 does raises into the workflow: a database that cannot be opened or written is reported in the
 log (and as a warning when the workflow starts) and the workflow runs on unmonitored.
 """
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from parsl_monitoring.client import WriterClient
 
 logger = logging.getLogger(__name__)
+_time = time.time
 
 _DEPRECATED = {
     "hub_address": "MonitoringHub.hub_address is unused: worker messages travel over the executor's own channel",
@@ -74,6 +75,8 @@ class MonitoringHub(Monitor):
     error: Optional[Exception] = _state()
     _dfk: Optional[DataFlowKernelView] = _state()
     _writer: Optional[WriterClient] = _state()
+    #: The writer's queue's ``extend`` while it runs (one attribute for the task hook to test).
+    _queue: Optional[Callable[[tuple[Any, ...]], None]] = _state()
     _seen: set[int] = attrs.field(init=False, factory=set, repr=False)
     _nodes: set[tuple[str, str]] = attrs.field(init=False, factory=set, repr=False)
 
@@ -106,6 +109,7 @@ class MonitoringHub(Monitor):
                                         self.lock_timeout, os.path.join(dfk.run_dir, "monitoring.log"),
                                         self.monitoring_debug, functools.partial(expand, self.run_id, seen=self._seen))
             self._writer.start()
+            self._queue = self._writer.pending.extend
         except Exception as e:  # never let monitoring stop a workflow from starting
             self._writer = None
             self._fail(e)
@@ -118,7 +122,7 @@ class MonitoringHub(Monitor):
 
     def close(self) -> None:
         """Write every queued event, then stop the writer (waiting at most a minute for it)."""
-        writer, self._writer = self._writer, None
+        writer, self._writer, self._queue = self._writer, None, None
         if writer is None:
             return
         summary = writer.close()
@@ -153,18 +157,19 @@ class MonitoringHub(Monitor):
 
     @hookimpl
     def parsl_task_state(self, dfk: DataFlowKernelView, task_record: Mapping[str, Any], state: States) -> None:
-        writer, run_id = self._writer, self.run_id
-        if writer is None or run_id is None or dfk is not self._dfk:
+        queue = self._queue
+        if queue is None or dfk is not self._dfk:
             return
         name = getattr(state, "_name_", None) or state_name(state)
-        if name in FAILURE_STATES:  # its exception and this try's columns are copied now (see ``expand``)
-            writer.put("task", transition(run_id, task_record, name, self._seen))
-        else:
-            try:  # a TaskRecord's attributes are faster than its keys
-                entry = (task_record, task_record.id, task_record.try_id, name, time.time())  # type: ignore[attr-defined]
-            except AttributeError:
-                entry = (task_record, task_record["id"], task_record.get("try_id") or 0, name, time.time())
-            writer.pending.extend(entry)  # flat: see records.ENTRY
+        if name in FAILURE_STATES:  # its exception and this try's columns are copied now (see ``transitions``)
+            writer = self._writer
+            if writer is not None:
+                writer.put("task", transition(self.run_id, task_record, name, self._seen))
+            return
+        try:  # flat (see records.ENTRY); a TaskRecord's attributes are faster than its keys
+            queue((task_record, task_record.id, task_record.try_id, name, _time()))  # type: ignore[attr-defined]
+        except AttributeError:
+            queue((task_record, task_record["id"], task_record.get("try_id") or 0, name, _time()))
 
     @hookimpl
     def parsl_block_state(self, dfk: DataFlowKernelView, executor_label: str, block_id: str, job_id: object,
