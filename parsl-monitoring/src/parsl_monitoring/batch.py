@@ -146,10 +146,15 @@ class Plan:
 
     def _add_transitions(self, e: dict[str, Any]) -> None:
         """Transitions as columns, some with their record's columns (see ``records.transitions``)."""
-        run_id, task_ids, tries = e["run_id"], e["task_id"], e["try_id"]
+        run_id, task_ids, tries, names, times = e["run_id"], e["task_id"], e["try_id"], e["state"], e["time"]
         status = self._status
-        for task_id, try_id, name, ts in zip(task_ids, tries, e["state"], e["time"]):
-            status(run_id, task_id, try_id, name, ts)
+        done = 0
+        for at, report in [*e["workers"], (len(names), None)]:  # the reports in their place among the transitions
+            for task_id, try_id, name, ts in zip(task_ids[done:at], tries[done:at], names[done:at], times[done:at]):
+                status(run_id, task_id, try_id, name, ts)
+            if report is not None:
+                self._add_worker(report)
+            done = at
         dynamic = zip(e["hashsum"], e["time_invoked"], e["time_returned"], e["fail_count"], e["fail_cost"])
         dfk = zip(e["executor"], e["try_time_launched"], e["try_time_returned"], e["fail_history"], e["joins"])
         for i, static, (hashsum, invoked, returned, fail_count, fail_cost), (executor, *try_columns) in zip(

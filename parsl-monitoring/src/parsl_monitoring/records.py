@@ -160,26 +160,39 @@ _TIMES = frozenset({"time_invoked", "time_returned", "try_time_launched", "try_t
 
 def expand(run_id: str, batch: list[Any], seen: set[int]) -> list[tuple[str, Any]]:
     """The events of a batch the hub queued (``ENTRY`` slots each): each run of transitions
-    becomes one ``transitions`` event (see ``transitions``); ``(kind, event)`` entries keep their place.
+    becomes one ``transitions`` event (see ``transitions``), which also carries the worker reports
+    queued among them (HTEX queues one per task, just before its final transition), at their place;
+    other ``(kind, event)`` entries keep their place between runs.
     """
-    kinds, tries = batch[0::ENTRY], batch[2::ENTRY]
+    tries = batch[2::ENTRY]
     if None not in tries:  # only transitions (a transition's try is never None)
         return [("transitions", transitions(run_id, batch, seen))] if batch else []
+    kinds = batch[0::ENTRY]
     out: list[tuple[str, Any]] = []
+    run: list[Any] = []
+    reports: list[tuple[int, Any]] = []
     start = 0
-    for i, try_id in enumerate(tries):
-        if try_id is None:
-            if i > start:
-                out.append(("transitions", transitions(run_id, batch[start * ENTRY:i * ENTRY], seen)))
-            out.append((kinds[i], batch[i * ENTRY + 1]))
-            start = i + 1
-    if start < len(tries):
-        out.append(("transitions", transitions(run_id, batch[start * ENTRY:], seen)))
+    for i in [i for i, try_id in enumerate(tries) if try_id is None]:
+        run += batch[start * ENTRY:i * ENTRY]
+        start = i + 1
+        if kinds[i] == "worker":
+            reports.append((len(run) // ENTRY, batch[i * ENTRY + 1]))
+            continue
+        if run or reports:
+            out.append(("transitions", transitions(run_id, run, seen, reports)))
+            run, reports = [], []
+        out.append((kinds[i], batch[i * ENTRY + 1]))
+    run += batch[start * ENTRY:]
+    if run or reports:
+        out.append(("transitions", transitions(run_id, run, seen, reports)))
     return out
 
 
-def transitions(run_id: str, batch: list[Any], seen: set[int]) -> dict[str, Any]:
-    """Queued transitions (``ENTRY`` slots each, none a ``(kind, event)``) as one event of columns.
+def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional[list[tuple[int, Any]]] = None
+                ) -> dict[str, Any]:
+    """Queued transitions (``ENTRY`` slots each, none a ``(kind, event)``) as one event of columns,
+    with ``workers``: ``(position, worker report)``, each report queued before the transition at
+    that position (the writer keeps their order: see ``batch.Plan``).
 
     Copying the record's columns at every transition, and a tuple per transition, were most of
     what monitoring cost a workflow. Here the transitions are columns (``task_id``, ``try_id``,
@@ -200,7 +213,7 @@ def transitions(run_id: str, batch: list[Any], seen: set[int]) -> dict[str, Any]
     except AttributeError:
         fields = list(map(_fields, picked))
     event: dict[str, Any] = {"run_id": run_id, "task_id": task_ids, "try_id": tries, "state": names,
-                             "time": batch[4::ENTRY], "rows": rows}
+                             "time": batch[4::ENTRY], "rows": rows, "workers": workers or []}
     columns = list(zip(*fields)) if fields else [()] * len(FIELDS)
     for name, column in zip(FIELDS[2:], columns[2:]):
         if name in _TIMES:  # as seconds since the epoch (see ``times.epoch``, inlined)
