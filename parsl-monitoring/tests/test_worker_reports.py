@@ -13,7 +13,7 @@ import dill
 import pytest
 import sqlalchemy as sa
 
-from parsl_monitoring.worker import FINAL_SAMPLE_AFTER, MonitoredFunction, MonitoredResult, unwrap
+from parsl_monitoring.worker import FINAL_SAMPLE_AFTER, RESULT, MonitoredFunction, unwrap
 
 
 def burn_in_child(seconds: float) -> str:
@@ -36,7 +36,7 @@ def pool():
 def test_samples_cover_children_and_come_back_in_the_result(pool):
     wrapped = dill.loads(dill.dumps(MonitoredFunction(burn_in_child, interval=0.1)))
     outcome = pool.submit(wrapped, 0.6).result()
-    assert isinstance(outcome, MonitoredResult)
+    assert outcome[0] == RESULT
     value, report = unwrap(outcome)
     assert value == "burnt"
     samples = report["samples"]
@@ -78,6 +78,19 @@ def test_short_tries_share_one_sample_per_interval_per_worker_process(pool):
     assert len(short_interval["samples"]) >= 1, "the interval since the last sample has passed"
 
 
+def test_a_worker_process_reports_its_node_once_per_run_and_again_after_node_every(pool, monkeypatch):
+    """The node is most of a report's size: it comes with a worker process's first report of a
+    run, then again every NODE_EVERY seconds (the hub and the writer keep one row)."""
+    first, second = (unwrap(pool.submit(MonitoredFunction(noop, 0, "run-a")).result())[1] for _ in range(2))
+    other_run = unwrap(pool.submit(MonitoredFunction(noop, 0, "run-b")).result())[1]
+    assert first["node"]["cpu_count"] >= 1 and second["node"] is None and other_run["node"] is not None
+    from parsl_monitoring import worker
+
+    monkeypatch.setattr(worker, "NODE_EVERY", 0.0)
+    again = [unwrap(MonitoredFunction(noop, 0, "run-c")())[1]["node"] for _ in range(2)]
+    assert all(node is not None for node in again)
+
+
 def test_exception_carries_the_report_and_unwrap_removes_it(pool):
     with pytest.raises(KeyError) as info:
         pool.submit(MonitoredFunction(fail, interval=60)).result()
@@ -107,6 +120,7 @@ def test_report_inside_a_remote_exception_wrapper():
 
 def test_unwrapped_values_pass_through():
     assert unwrap(42) == (42, None)
+    assert unwrap(("a", 1, ())) == (("a", 1, ()), None)  # a task's own 3-tuple is not a wrapped result
     e = ValueError("x")
     assert unwrap(e) == (e, None)
 

@@ -206,7 +206,7 @@ class MonitoringHub(Monitor):
         the resources it used, inside its result (so over the executor's own channel)."""
         if self._writer is None or not self.resource_monitoring_enabled:
             return func
-        return MonitoredFunction(func, self.resource_monitoring_interval)
+        return MonitoredFunction(func, self.resource_monitoring_interval, self.run_id)
 
     def unwrap_result(self, task_record: Mapping[str, Any], outcome: Any) -> Any:
         """Take the worker's report out of a wrapped task's result (or exception) and return the
