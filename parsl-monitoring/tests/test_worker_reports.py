@@ -150,3 +150,30 @@ def test_resource_monitoring_disabled_sends_the_function_unwrapped(tmp_path):
     hub.start(fake_dfk(str(tmp_path)))
     assert hub.wrap_task(record(0), fail) is fail
     hub.close()
+
+
+class _Unhashable:
+    __hash__ = None  # type: ignore[assignment]
+
+    def __call__(self) -> None:
+        return None
+
+
+def test_one_wrapper_per_function_and_unhashable_callables_still_wrapped(tmp_path):
+    """The hub wraps each function once (the core's cache of serialized callables finds it by
+    identity); a callable that cannot be a key is wrapped anew each time."""
+    from helpers import fake_dfk, record
+
+    from parsl_monitoring.hub import MonitoringHub
+
+    hub = MonitoringHub()
+    hub.start(fake_dfk(str(tmp_path)))
+    try:
+        first = hub.wrap_task(record(0), noop)
+        assert isinstance(first, MonitoredFunction) and hub.wrap_task(record(1), noop) is first
+        odd = _Unhashable()
+        wrapped = hub.wrap_task(record(2), odd)
+        assert isinstance(wrapped, MonitoredFunction) and wrapped.func is odd
+        assert unwrap(wrapped())[0] is None
+    finally:
+        hub.close()

@@ -79,6 +79,7 @@ class MonitoringHub(Monitor):
     _queue: Optional[Callable[[tuple[Any, ...]], None]] = _state()
     _seen: set[int] = attrs.field(init=False, factory=set, repr=False)
     _nodes: set[tuple[str, str]] = attrs.field(init=False, factory=set, repr=False)
+    _wrappers: dict[Callable[..., Any], MonitoredFunction] = attrs.field(init=False, factory=dict, repr=False)
 
     def __attrs_post_init__(self) -> None:
         for name, message in _DEPRECATED.items():
@@ -101,7 +102,7 @@ class MonitoringHub(Monitor):
             logging.getLogger("parsl_monitoring").setLevel(logging.DEBUG)
         self._dfk = dfk
         self.run_id = str(dfk.run_id)
-        self._seen, self._nodes = set(), set()
+        self._seen, self._nodes, self._wrappers = set(), set(), {}
         config_run_dir = getattr(getattr(dfk, "config", None), "run_dir", None) or dfk.run_dir
         self.url = self.logging_endpoint or f"sqlite:///{os.path.abspath(config_run_dir)}/monitoring.db"
         try:  # the writer reports a database it cannot use before the workflow starts
@@ -206,7 +207,13 @@ class MonitoringHub(Monitor):
         the resources it used, inside its result (so over the executor's own channel)."""
         if self._writer is None or not self.resource_monitoring_enabled:
             return func
-        return MonitoredFunction(func, self.resource_monitoring_interval, self.run_id)
+        try:  # one wrapper per function: the core's cache of serialized callables then finds it by identity
+            wrapper = self._wrappers.get(func)
+        except TypeError:  # an unhashable callable
+            return MonitoredFunction(func, self.resource_monitoring_interval, self.run_id)
+        if wrapper is None:
+            wrapper = self._wrappers[func] = MonitoredFunction(func, self.resource_monitoring_interval, self.run_id)
+        return wrapper
 
     def unwrap_result(self, task_record: Mapping[str, Any], outcome: Any) -> Any:
         """Take the worker's report out of a wrapped task's result (or exception) and return the
