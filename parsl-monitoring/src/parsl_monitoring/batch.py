@@ -17,6 +17,7 @@ import attrs
 
 from parsl_monitoring import schema
 from parsl_monitoring.times import epoch, micros
+from parsl_monitoring.worker import report_dict
 
 Key = tuple[Any, ...]
 #: (statement, the names of its parameters, one tuple of values per row in that order)
@@ -152,8 +153,10 @@ class Plan:
         for at, report in [*e["workers"], (len(names), None)]:  # the reports in their place among the transitions
             for task_id, try_id, name, ts in zip(task_ids[done:at], tries[done:at], names[done:at], times[done:at]):
                 status(run_id, task_id, try_id, name, ts)
-            if report is not None:
-                self._add_worker(report)
+            if report is not None:  # (task id, try id, interval, ``worker.REPORT_FIELDS``)
+                task_id, try_id, interval, fields = report
+                self._add_worker({"run_id": run_id, "task_id": task_id, "try_id": try_id, "interval": interval,
+                                  **report_dict(fields)})
             done = at
         dynamic = zip(e["hashsum"], e["time_invoked"], e["time_returned"], e["fail_count"], e["fail_cost"])
         dfk = zip(e["executor"], e["try_time_launched"], e["try_time_returned"], e["fail_history"], e["joins"])

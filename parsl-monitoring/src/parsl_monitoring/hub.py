@@ -220,15 +220,14 @@ class MonitoringHub(Monitor):
         result (or exception) the task itself produced."""
         outcome, report = unwrap(outcome)
         if report is not None and self._writer is not None:
-            node = report.get("node")
-            if node is not None:  # every report carries its worker's node: the database needs it once
+            node = report[-1]
+            if node is not None:  # a worker's node comes with its first report, and again now and then
                 key = (node["hostname"], node["uid"])
                 if key in self._nodes:
-                    report["node"] = None
+                    report = (*report[:-1], None)
                 self._nodes.add(key)
-            self._writer.put("worker", {"run_id": self.run_id, "task_id": task_record["id"],
-                                        "try_id": task_record.get("try_id", 0) or 0,
-                                        "interval": self.resource_monitoring_interval, **report})
+            self._writer.put("worker", (task_record["id"], task_record.get("try_id", 0) or 0,
+                                        self.resource_monitoring_interval, report))
         return outcome
 
 

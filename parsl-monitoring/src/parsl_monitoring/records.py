@@ -191,8 +191,8 @@ def expand(run_id: str, batch: list[Any], seen: set[int]) -> list[tuple[str, Any
 def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional[list[tuple[int, Any]]] = None
                 ) -> dict[str, Any]:
     """Queued transitions (``ENTRY`` slots each, none a ``(kind, event)``) as one event of columns,
-    with ``workers``: ``(position, worker report)``, each report queued before the transition at
-    that position (the writer keeps their order: see ``batch.Plan``).
+    with ``workers``: ``(position, (task id, try id, interval, worker report))``, each report queued
+    before the transition at that position (the writer keeps their order: see ``batch.Plan``).
 
     Copying the record's columns at every transition, and a tuple per transition, were most of
     what monitoring cost a workflow. Here the transitions are columns (``task_id``, ``try_id``,

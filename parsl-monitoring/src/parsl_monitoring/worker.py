@@ -21,7 +21,7 @@ REPORT_ATTRIBUTE = "_parsl_monitoring_report"
 #: A wrapped try's result travels as ``(RESULT, value, report)``: a tuple of builtins unpickles in
 #: a fraction of the time an instance of a class takes (the class is looked up on every load).
 RESULT = "parsl_monitoring.worker.result/1"
-#: A report is a tuple of these fields (``unwrap`` gives it as a dict).
+#: A report is a tuple of these fields (it travels on to the writer as it is).
 REPORT_FIELDS = ("hostname", "block_id", "time_started", "time_ended", "samples", "node")
 #: Seconds after which a worker process's report repeats its node (first sent with its first
 #: report for a run): a node costs more to send than the rest of a report.
@@ -67,14 +67,15 @@ class MonitoredFunction:
                 _node_if_due(self.run_id))
 
 
-def unwrap(outcome: Any) -> tuple[Any, Optional[dict[str, Any]]]:
+def unwrap(outcome: Any) -> tuple[Any, Optional[tuple[Any, ...]]]:
     """Split what a wrapped task produced into (the task's own result or exception, report).
 
     ``outcome`` is the executor future's result or exception; an exception may also arrive inside
     a ``RemoteExceptionWrapper`` (its ``e_value``), as executors that run tasks remotely return it.
+    The report is a tuple of ``REPORT_FIELDS`` (see ``report_dict``).
     """
     if outcome.__class__ is tuple and len(outcome) == 3 and outcome[0] == RESULT:
-        return outcome[1], dict(zip(REPORT_FIELDS, outcome[2]))
+        return outcome[1], outcome[2]
     exc = outcome if isinstance(outcome, BaseException) else getattr(outcome, "e_value", None)
     if isinstance(exc, BaseException):
         report = getattr(exc, REPORT_ATTRIBUTE, None)
@@ -83,9 +84,13 @@ def unwrap(outcome: Any) -> tuple[Any, Optional[dict[str, Any]]]:
                 delattr(exc, REPORT_ATTRIBUTE)
             except AttributeError:
                 pass
-            return outcome, dict(zip(REPORT_FIELDS, report))
         return outcome, report
     return outcome, None
+
+
+def report_dict(report: tuple[Any, ...]) -> dict[str, Any]:
+    """A worker report by field name."""
+    return dict(zip(REPORT_FIELDS, report))
 
 
 #: (run id, process id) -> time.monotonic() its node was last reported
