@@ -164,7 +164,7 @@ class MonitoringHub(Monitor):
         name = getattr(state, "_name_", None) or state_name(state)
         if name in FAILURE_STATES:  # its exception and this try's columns are copied now (see ``transitions``)
             writer = self._writer
-            if writer is not None:
+            if writer is not None and self.run_id is not None:
                 writer.put("task", transition(self.run_id, task_record, name, self._seen))
             return
         try:  # flat (see records.ENTRY); a TaskRecord's attributes are faster than its keys

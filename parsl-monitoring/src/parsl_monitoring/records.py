@@ -12,7 +12,6 @@ import operator
 import os
 import time
 import traceback
-from itertools import repeat
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 if TYPE_CHECKING:
@@ -217,13 +216,14 @@ def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional
     columns = list(zip(*fields)) if fields else [()] * len(FIELDS)
     for name, column in zip(FIELDS[2:], columns[2:]):
         if name in _TIMES:  # as seconds since the epoch (see ``times.epoch``, inlined)
-            column = [t.timestamp() if t.__class__ is _datetime else t for t in column]
+            event[name] = [t.timestamp() if t.__class__ is _datetime else t for t in column]
         elif name == "joins":
-            column = [None if j is None else _ids(j) for j in column]
-        event[name] = list(column)
+            event[name] = [None if j is None else _ids(j) for j in column]
+        else:
+            event[name] = list(column)
     event["fail_history"] = [",".join(str(h) for h in r.get("fail_history") or ()) if count else ""
                              for r, count in zip(picked, event["fail_count"])]
-    statics = []
+    statics: list[Optional[dict[str, Any]]] = []
     for record, task_id in zip(picked, columns[0]):
         if task_id in seen:
             statics.append(None)
