@@ -13,7 +13,13 @@ import dill
 import pytest
 import sqlalchemy as sa
 
-from parsl_monitoring.worker import FINAL_SAMPLE_AFTER, MonitoredFunction, MonitoredResult, unwrap
+from parsl_monitoring.worker import FINAL_SAMPLE_AFTER, RESULT, MonitoredFunction, report_dict, unwrap
+
+
+def reported(outcome):
+    """(the task's own outcome, its report by field name)."""
+    value, report = unwrap(outcome)
+    return value, None if report is None else report_dict(report)
 
 
 def burn_in_child(seconds: float) -> str:
@@ -36,8 +42,8 @@ def pool():
 def test_samples_cover_children_and_come_back_in_the_result(pool):
     wrapped = dill.loads(dill.dumps(MonitoredFunction(burn_in_child, interval=0.1)))
     outcome = pool.submit(wrapped, 0.6).result()
-    assert isinstance(outcome, MonitoredResult)
-    value, report = unwrap(outcome)
+    assert outcome[0] == RESULT
+    value, report = reported(outcome)
     assert value == "burnt"
     samples = report["samples"]
     assert len(samples) >= 3, "periodic samples while the task runs, and one at the end"
@@ -50,12 +56,12 @@ def test_samples_cover_children_and_come_back_in_the_result(pool):
 
 def test_interval_zero_reports_where_and_when_but_no_samples(pool):
     """As in Parsl: with interval 0 only the start and end of the try are recorded."""
-    _, report = unwrap(pool.submit(MonitoredFunction(burn_in_child, interval=0), 0.05).result())
+    _, report = reported(pool.submit(MonitoredFunction(burn_in_child, interval=0), 0.05).result())
     assert report["samples"] == [] and report["hostname"] and report["time_ended"] > report["time_started"]
 
 
 def test_a_long_interval_still_gives_a_final_sample(pool):
-    _, report = unwrap(pool.submit(MonitoredFunction(burn_in_child, interval=3600), 0.05).result())
+    _, report = reported(pool.submit(MonitoredFunction(burn_in_child, interval=3600), 0.05).result())
     assert len(report["samples"]) == 1
 
 
@@ -67,21 +73,34 @@ def test_short_tries_share_one_sample_per_interval_per_worker_process(pool):
     """A sample costs more than a no-op task: a short try gets one only if its worker process took
     none in the last interval; a try that ran FINAL_SAMPLE_AFTER or longer always gets one."""
     wrapped = MonitoredFunction(noop, interval=3600)
-    first, second = (unwrap(pool.submit(wrapped).result())[1] for _ in range(2))
+    first, second = (reported(pool.submit(wrapped).result())[1] for _ in range(2))
     assert len(first["samples"]) == 1, "the worker process's first try shows the worker"
     assert second["samples"] == [] and second["time_ended"] >= second["time_started"]
-    _, long_enough = unwrap(pool.submit(MonitoredFunction(time.sleep, interval=3600), FINAL_SAMPLE_AFTER).result())
+    _, long_enough = reported(pool.submit(MonitoredFunction(time.sleep, interval=3600), FINAL_SAMPLE_AFTER).result())
     assert len(long_enough["samples"]) == 1
-    _, after = unwrap(pool.submit(wrapped).result())
+    _, after = reported(pool.submit(wrapped).result())
     assert after["samples"] == []
-    _, short_interval = unwrap(pool.submit(MonitoredFunction(time.sleep, interval=0.05), 0.06).result())
+    _, short_interval = reported(pool.submit(MonitoredFunction(time.sleep, interval=0.05), 0.06).result())
     assert len(short_interval["samples"]) >= 1, "the interval since the last sample has passed"
+
+
+def test_a_worker_process_reports_its_node_once_per_run_and_again_after_node_every(pool, monkeypatch):
+    """The node is most of a report's size: it comes with a worker process's first report of a
+    run, then again every NODE_EVERY seconds (the hub and the writer keep one row)."""
+    first, second = (reported(pool.submit(MonitoredFunction(noop, 0, "run-a")).result())[1] for _ in range(2))
+    other_run = reported(pool.submit(MonitoredFunction(noop, 0, "run-b")).result())[1]
+    assert first["node"]["cpu_count"] >= 1 and second["node"] is None and other_run["node"] is not None
+    from parsl_monitoring import worker
+
+    monkeypatch.setattr(worker, "NODE_EVERY", 0.0)
+    again = [reported(MonitoredFunction(noop, 0, "run-c")())[1]["node"] for _ in range(2)]
+    assert all(node is not None for node in again)
 
 
 def test_exception_carries_the_report_and_unwrap_removes_it(pool):
     with pytest.raises(KeyError) as info:
         pool.submit(MonitoredFunction(fail, interval=60)).result()
-    exc, report = unwrap(pickle.loads(pickle.dumps(info.value)))
+    exc, report = reported(pickle.loads(pickle.dumps(info.value)))
     assert isinstance(exc, KeyError) and not hasattr(exc, "_parsl_monitoring_report")
     assert report is not None and report["samples"]
 
@@ -96,7 +115,7 @@ def test_report_inside_a_remote_exception_wrapper():
         MonitoredFunction(fail, interval=60)()
     except KeyError as e:
         wrapper = dill.loads(dill.dumps(RemoteExceptionWrapper(type(e), e, e.__traceback__)))
-    outcome, report = unwrap(wrapper)
+    outcome, report = reported(wrapper)
     # samples or none: this process may have sampled within the interval (see
     # test_short_tries_share_one_sample_per_interval_per_worker_process)
     assert outcome is wrapper and report is not None and report["hostname"] and "samples" in report
@@ -107,6 +126,7 @@ def test_report_inside_a_remote_exception_wrapper():
 
 def test_unwrapped_values_pass_through():
     assert unwrap(42) == (42, None)
+    assert unwrap(("a", 1, ())) == (("a", 1, ()), None)  # a task's own 3-tuple is not a wrapped result
     e = ValueError("x")
     assert unwrap(e) == (e, None)
 
@@ -136,3 +156,30 @@ def test_resource_monitoring_disabled_sends_the_function_unwrapped(tmp_path):
     hub.start(fake_dfk(str(tmp_path)))
     assert hub.wrap_task(record(0), fail) is fail
     hub.close()
+
+
+class _Unhashable:
+    __hash__ = None  # type: ignore[assignment]
+
+    def __call__(self) -> None:
+        return None
+
+
+def test_one_wrapper_per_function_and_unhashable_callables_still_wrapped(tmp_path):
+    """The hub wraps each function once (the core's cache of serialized callables finds it by
+    identity); a callable that cannot be a key is wrapped anew each time."""
+    from helpers import fake_dfk, record
+
+    from parsl_monitoring.hub import MonitoringHub
+
+    hub = MonitoringHub()
+    hub.start(fake_dfk(str(tmp_path)))
+    try:
+        first = hub.wrap_task(record(0), noop)
+        assert isinstance(first, MonitoredFunction) and hub.wrap_task(record(1), noop) is first
+        odd = _Unhashable()
+        wrapped = hub.wrap_task(record(2), odd)
+        assert isinstance(wrapped, MonitoredFunction) and wrapped.func is odd
+        assert unwrap(wrapped())[0] is None
+    finally:
+        hub.close()

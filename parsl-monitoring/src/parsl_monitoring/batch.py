@@ -17,6 +17,7 @@ import attrs
 
 from parsl_monitoring import schema
 from parsl_monitoring.times import epoch, micros
+from parsl_monitoring.worker import report_dict
 
 Key = tuple[Any, ...]
 #: (statement, the names of its parameters, one tuple of values per row in that order)
@@ -104,7 +105,7 @@ class Plan:
     known: Known
     workflows: list[dict[str, Any]] = attrs.Factory(list)
     workflow_ends: list[dict[str, Any]] = attrs.Factory(list)
-    #: task key -> the task's latest event; try key -> the try's latest event
+    #: task key -> the task's latest ``_TASK_DYNAMIC``; try key -> the try's latest ``_TRY_DFK``
     tasks: dict[Key, tuple[Any, ...]] = attrs.Factory(dict)
     tries: dict[Key, tuple[Any, ...]] = attrs.Factory(dict)
     statics: dict[Key, tuple[Any, ...]] = attrs.Factory(dict)
@@ -135,9 +136,40 @@ class Plan:
 
     def _add_task(self, e: tuple[Any, ...]) -> None:
         """A task event (``records.TASK_EVENT``): a transition, with the record's columns then."""
-        run_id, task_id, try_id, name, ts = e[0], e[1], e[2] or 0, e[3], e[4]
+        run_id, task_id, try_id = e[0], e[1], e[2] or 0
+        self._status(run_id, task_id, try_id, e[3], e[4])
+        self._record(run_id, task_id, try_id, e[15], _dynamic(e), _try_dfk(e))
+        failure = e[16]
+        if failure is not None:
+            self.failures[(run_id, task_id, try_id)] = (
+                self.status_times[(run_id, task_id)], failure["exception_type"], failure["message"],
+                failure["traceback"])
+
+    def _add_transitions(self, e: dict[str, Any]) -> None:
+        """Transitions as columns, some with their record's columns (see ``records.transitions``)."""
+        run_id, task_ids, tries, names, times = e["run_id"], e["task_id"], e["try_id"], e["state"], e["time"]
+        status = self._status
+        done = 0
+        for at, report in [*e["workers"], (len(names), None)]:  # the reports in their place among the transitions
+            for task_id, try_id, name, ts in zip(task_ids[done:at], tries[done:at], names[done:at], times[done:at]):
+                status(run_id, task_id, try_id, name, ts)
+            if report is not None:  # (task id, try id, interval, ``worker.REPORT_FIELDS``)
+                task_id, try_id, interval, fields = report
+                self._add_worker({"run_id": run_id, "task_id": task_id, "try_id": try_id, "interval": interval,
+                                  **report_dict(fields)})
+            done = at
+        dynamic = zip(e["hashsum"], e["time_invoked"], e["time_returned"], e["fail_count"], e["fail_cost"])
+        dfk = zip(e["executor"], e["try_time_launched"], e["try_time_returned"], e["fail_history"], e["joins"])
+        for i, static, (hashsum, invoked, returned, fail_count, fail_cost), (executor, *try_columns) in zip(
+                e["rows"], e["static"], dynamic, dfk):
+            self._record(run_id, task_ids[i], tries[i], static,
+                         (hashsum, invoked, returned, fail_count or 0, float(fail_cost or 0.0)),
+                         (executor or "", *try_columns))
+
+    def _record(self, run_id: str, task_id: int, try_id: int, static: Any, dynamic: tuple[Any, ...],
+                try_dfk: tuple[Any, ...]) -> None:
+        """A task's record columns: ``_TASK_DYNAMIC`` and ``_TRY_DFK``, and its static ones if given."""
         tkey = (run_id, task_id)
-        static = e[15]
         if static is not None:
             # tasks of one app share one static dict in the hub, and so in each batch
             cached = self._static_rows.get(id(static))
@@ -145,17 +177,8 @@ class Plan:
                 cached = self._static_rows[id(static)] = (tuple(static.get(k) for k in _TASK_STATIC), static)
             self.statics[tkey] = cached[0]
             self.funcs[tkey] = static["task_func_name"]
-        self.tasks[tkey] = e
-        self.tries[(run_id, task_id, try_id)] = e
-        self._status(run_id, task_id, try_id, name, ts)
-        failure = e[16]
-        if failure is not None:
-            self.failures[(run_id, task_id, try_id)] = (
-                self.status_times[tkey], failure["exception_type"], failure["message"], failure["traceback"])
-
-    def _add_state(self, e: tuple[Any, ...]) -> None:
-        """A transition only: ``(run_id, task_id, try_id, state, time)`` (see ``records.expand``)."""
-        self._status(e[0], e[1], e[2], e[3], e[4])
+        self.tasks[tkey] = dynamic
+        self.tries[(run_id, task_id, try_id)] = try_dfk
 
     def _status(self, run_id: str, task_id: int, try_id: int, name: str, ts: Any) -> None:
         tkey = (run_id, task_id)
@@ -236,9 +259,9 @@ class Plan:
         new, changed = [], []
         for key, e in self.tasks.items():
             if key in known:
-                changed.append((*key, *_dynamic(e)))
+                changed.append((*key, *e))
             else:
-                new.append((*key, *statics.get(key, _NO_STATIC), *_dynamic(e)))
+                new.append((*key, *statics.get(key, _NO_STATIC), *e))
         yield schema.task.insert(), ("run_id", "task_id", *_TASK_STATIC, *_TASK_DYNAMIC), new
         yield _update(schema.task, ("run_id", "task_id"), _TASK_DYNAMIC, changed)
 
@@ -247,9 +270,9 @@ class Plan:
         new, changed, changed_workers = [], [], []
         for key, e in self.tries.items():
             if key in known:
-                changed.append((*key, *_try_dfk(e)))
+                changed.append((*key, *e))
             else:
-                new.append((*key, *_try_dfk(e), *workers.get(key, (None, None, None))))
+                new.append((*key, *e, *workers.get(key, (None, None, None))))
         for key, w in workers.items():
             if key in known:
                 changed_workers.append((*key, *w))

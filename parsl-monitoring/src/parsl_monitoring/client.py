@@ -18,6 +18,7 @@ import pickle
 import subprocess
 import sys
 import threading
+from itertools import repeat
 from typing import Any, Callable, Optional
 
 from parsl_monitoring.errors import error_of
@@ -83,10 +84,10 @@ class WriterClient:
     def _flush(self) -> None:
         """Send what is queued, ``CHUNK`` entries at a time: between chunks the pipe write releases
         the GIL, so the workflow's threads never wait long behind this one."""
-        pending = self.pending
-        left = len(pending)  # only this thread takes from the deque: these are there
+        popleft = self.pending.popleft
+        left = len(self.pending)  # only this thread takes from the deque: these are there
         while left > 0:
-            batch = [pending.popleft() for _ in range(min(CHUNK * ENTRY, left))]
+            batch = [popleft() for _ in repeat(None, min(CHUNK * ENTRY, left))]
             left -= len(batch)
             self._send(batch)
 

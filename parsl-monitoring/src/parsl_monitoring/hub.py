@@ -1,7 +1,7 @@
 """``MonitoringHub``: Parsl's monitoring settings, observing the DataFlowKernel through monitor hooks.
 
 The hub's hook methods run on the DataFlowKernel's threads, so they only queue what a transition
-needs (see ``records.expand``); a writer process owns the database (see ``writer``). Nothing the hub
+needs (see ``records.transitions``); a writer process owns the database (see ``writer``). Nothing the hub
 does raises into the workflow: a database that cannot be opened or written is reported in the
 log (and as a warning when the workflow starts) and the workflow runs on unmonitored.
 """
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from parsl_monitoring.client import WriterClient
 
 logger = logging.getLogger(__name__)
+_time = time.time
 
 _DEPRECATED = {
     "hub_address": "MonitoringHub.hub_address is unused: worker messages travel over the executor's own channel",
@@ -74,8 +75,11 @@ class MonitoringHub(Monitor):
     error: Optional[Exception] = _state()
     _dfk: Optional[DataFlowKernelView] = _state()
     _writer: Optional[WriterClient] = _state()
+    #: The writer's queue's ``extend`` while it runs (one attribute for the task hook to test).
+    _queue: Optional[Callable[[tuple[Any, ...]], None]] = _state()
     _seen: set[int] = attrs.field(init=False, factory=set, repr=False)
     _nodes: set[tuple[str, str]] = attrs.field(init=False, factory=set, repr=False)
+    _wrappers: dict[Callable[..., Any], MonitoredFunction] = attrs.field(init=False, factory=dict, repr=False)
 
     def __attrs_post_init__(self) -> None:
         for name, message in _DEPRECATED.items():
@@ -98,7 +102,7 @@ class MonitoringHub(Monitor):
             logging.getLogger("parsl_monitoring").setLevel(logging.DEBUG)
         self._dfk = dfk
         self.run_id = str(dfk.run_id)
-        self._seen, self._nodes = set(), set()
+        self._seen, self._nodes, self._wrappers = set(), set(), {}
         config_run_dir = getattr(getattr(dfk, "config", None), "run_dir", None) or dfk.run_dir
         self.url = self.logging_endpoint or f"sqlite:///{os.path.abspath(config_run_dir)}/monitoring.db"
         try:  # the writer reports a database it cannot use before the workflow starts
@@ -106,6 +110,7 @@ class MonitoringHub(Monitor):
                                         self.lock_timeout, os.path.join(dfk.run_dir, "monitoring.log"),
                                         self.monitoring_debug, functools.partial(expand, self.run_id, seen=self._seen))
             self._writer.start()
+            self._queue = self._writer.pending.extend
         except Exception as e:  # never let monitoring stop a workflow from starting
             self._writer = None
             self._fail(e)
@@ -118,7 +123,7 @@ class MonitoringHub(Monitor):
 
     def close(self) -> None:
         """Write every queued event, then stop the writer (waiting at most a minute for it)."""
-        writer, self._writer = self._writer, None
+        writer, self._writer, self._queue = self._writer, None, None
         if writer is None:
             return
         summary = writer.close()
@@ -153,18 +158,19 @@ class MonitoringHub(Monitor):
 
     @hookimpl
     def parsl_task_state(self, dfk: DataFlowKernelView, task_record: Mapping[str, Any], state: States) -> None:
-        writer, run_id = self._writer, self.run_id
-        if writer is None or run_id is None or dfk is not self._dfk:
+        queue = self._queue
+        if queue is None or dfk is not self._dfk:
             return
         name = getattr(state, "_name_", None) or state_name(state)
-        if name in FAILURE_STATES:  # its exception and this try's columns are copied now (see ``expand``)
-            writer.put("task", transition(run_id, task_record, name, self._seen))
-        else:
-            try:  # a TaskRecord's attributes are faster than its keys
-                entry = (task_record, task_record.id, task_record.try_id, name, time.time())  # type: ignore[attr-defined]
-            except AttributeError:
-                entry = (task_record, task_record["id"], task_record.get("try_id") or 0, name, time.time())
-            writer.pending.extend(entry)  # flat: see records.ENTRY
+        if name in FAILURE_STATES:  # its exception and this try's columns are copied now (see ``transitions``)
+            writer = self._writer
+            if writer is not None and self.run_id is not None:
+                writer.put("task", transition(self.run_id, task_record, name, self._seen))
+            return
+        try:  # flat (see records.ENTRY); a TaskRecord's attributes are faster than its keys
+            queue((task_record, task_record.id, task_record.try_id, name, _time()))  # type: ignore[attr-defined]
+        except AttributeError:
+            queue((task_record, task_record["id"], task_record.get("try_id") or 0, name, _time()))
 
     @hookimpl
     def parsl_block_state(self, dfk: DataFlowKernelView, executor_label: str, block_id: str, job_id: object,
@@ -201,22 +207,27 @@ class MonitoringHub(Monitor):
         the resources it used, inside its result (so over the executor's own channel)."""
         if self._writer is None or not self.resource_monitoring_enabled:
             return func
-        return MonitoredFunction(func, self.resource_monitoring_interval)
+        try:  # one wrapper per function: the core's cache of serialized callables then finds it by identity
+            wrapper = self._wrappers.get(func)
+        except TypeError:  # an unhashable callable
+            return MonitoredFunction(func, self.resource_monitoring_interval, self.run_id)
+        if wrapper is None:
+            wrapper = self._wrappers[func] = MonitoredFunction(func, self.resource_monitoring_interval, self.run_id)
+        return wrapper
 
     def unwrap_result(self, task_record: Mapping[str, Any], outcome: Any) -> Any:
         """Take the worker's report out of a wrapped task's result (or exception) and return the
         result (or exception) the task itself produced."""
         outcome, report = unwrap(outcome)
         if report is not None and self._writer is not None:
-            node = report.get("node")
-            if node is not None:  # every report carries its worker's node: the database needs it once
+            node = report[-1]
+            if node is not None:  # a worker's node comes with its first report, and again now and then
                 key = (node["hostname"], node["uid"])
                 if key in self._nodes:
-                    report["node"] = None
+                    report = (*report[:-1], None)
                 self._nodes.add(key)
-            self._writer.put("worker", {"run_id": self.run_id, "task_id": task_record["id"],
-                                        "try_id": task_record.get("try_id", 0) or 0,
-                                        "interval": self.resource_monitoring_interval, **report})
+            self._writer.put("worker", (task_record["id"], task_record.get("try_id", 0) or 0,
+                                        self.resource_monitoring_interval, report))
         return outcome
 
 

@@ -12,7 +12,6 @@ import operator
 import os
 import time
 import traceback
-from itertools import repeat
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 if TYPE_CHECKING:
@@ -152,35 +151,87 @@ def _current(record: Mapping[str, Any], try_id: int, name: str) -> bool:
 #: (a tuple holding a record is tracked: 3 per task cost a no-op workflow more collections).
 ENTRY = 5
 
+#: The columns of a ``transitions`` event copied from task records, as sent (see ``transitions``).
+RECORD_COLUMNS = ("hashsum", "fail_count", "fail_cost", "executor", "time_invoked", "time_returned",
+                  "try_time_launched", "try_time_returned", "joins", "fail_history", "static")
+_TIMES = frozenset({"time_invoked", "time_returned", "try_time_launched", "try_time_returned"})
+
 
 def expand(run_id: str, batch: list[Any], seen: set[int]) -> list[tuple[str, Any]]:
-    """The events of a batch the hub queued (``ENTRY`` slots each), its deferred transitions
-    turned into task events.
-
-    Copying the record's columns at every transition was most of what monitoring cost a
-    workflow. Here, once per batch, the last transition of each record becomes a task event with
-    the record's columns as they are now (the latest, which is what the database keeps) and the
-    others only status events (``("state", (run_id, task_id, try_id, name, time))``). A record
-    that has moved on since (another try, or another state: see ``_current``) gets no columns
-    here: its later transition, queued too, carries them (a failure's task event is made at once,
-    see ``FAILURE_STATES``).
+    """The events of a batch the hub queued (``ENTRY`` slots each): each run of transitions
+    becomes one ``transitions`` event (see ``transitions``), which also carries the worker reports
+    queued among them (HTEX queues one per task, just before its final transition), at their place;
+    other ``(kind, event)`` entries keep their place between runs.
     """
-    records = batch[0::ENTRY]
-    # every entry as a status event first, by C loops (most stay one); (kind, event) entries have no try
     tries = batch[2::ENTRY]
-    states = list(zip(repeat(run_id), batch[1::ENTRY], tries, batch[3::ENTRY], batch[4::ENTRY]))
-    out: list[tuple[str, Any]] = list(zip(repeat("state"), states))
-    if None in tries:
-        for i, kind in enumerate(records):
-            if kind.__class__ is str:
-                out[i] = (kind, states[i][1])
-    last = dict(zip(map(id, records), range(len(records))))  # each record's last entry
-    for i in last.values():
-        record = records[i]
-        _, _, try_id, name, timestamp = states[i]
-        if record.__class__ is not str and _current(record, try_id, name):
-            out[i] = ("task", transition(run_id, record, name, seen, timestamp))
+    if None not in tries:  # only transitions (a transition's try is never None)
+        return [("transitions", transitions(run_id, batch, seen))] if batch else []
+    kinds = batch[0::ENTRY]
+    out: list[tuple[str, Any]] = []
+    run: list[Any] = []
+    reports: list[tuple[int, Any]] = []
+    start = 0
+    for i in [i for i, try_id in enumerate(tries) if try_id is None]:
+        run += batch[start * ENTRY:i * ENTRY]
+        start = i + 1
+        if kinds[i] == "worker":
+            reports.append((len(run) // ENTRY, batch[i * ENTRY + 1]))
+            continue
+        if run or reports:
+            out.append(("transitions", transitions(run_id, run, seen, reports)))
+            run, reports = [], []
+        out.append((kinds[i], batch[i * ENTRY + 1]))
+    run += batch[start * ENTRY:]
+    if run or reports:
+        out.append(("transitions", transitions(run_id, run, seen, reports)))
     return out
+
+
+def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional[list[tuple[int, Any]]] = None
+                ) -> dict[str, Any]:
+    """Queued transitions (``ENTRY`` slots each, none a ``(kind, event)``) as one event of columns,
+    with ``workers``: ``(position, (task id, try id, interval, worker report))``, each report queued
+    before the transition at that position (the writer keeps their order: see ``batch.Plan``).
+
+    Copying the record's columns at every transition, and a tuple per transition, were most of
+    what monitoring cost a workflow. Here the transitions are columns (``task_id``, ``try_id``,
+    ``state``, ``time``: slices of the queue), and only the last transition of each record gets
+    the record's columns (``RECORD_COLUMNS``, for the transitions at positions ``rows``), as they
+    are now: the latest, which is what the database keeps. A record that has moved on since
+    (another try, or another state: see ``_current``) gets none here: its later transition, queued
+    too, carries them (a failure's task event is made at once, see ``FAILURE_STATES``). ``static``
+    is a task's static columns the first time its id is not in ``seen`` (then added), else None;
+    times are seconds since the epoch.
+    """
+    records, task_ids, tries, names = batch[0::ENTRY], batch[1::ENTRY], batch[2::ENTRY], batch[3::ENTRY]
+    last = dict(zip(map(id, records), range(len(records))))  # each record's last entry
+    rows = [i for i in last.values() if _current(records[i], tries[i], names[i])]
+    picked = [records[i] for i in rows]
+    try:  # by attribute for the DataFlowKernel's TaskRecord (fast), else by key
+        fields = list(map(_by_attribute, picked))
+    except AttributeError:
+        fields = list(map(_fields, picked))
+    event: dict[str, Any] = {"run_id": run_id, "task_id": task_ids, "try_id": tries, "state": names,
+                             "time": batch[4::ENTRY], "rows": rows, "workers": workers or []}
+    columns = list(zip(*fields)) if fields else [()] * len(FIELDS)
+    for name, column in zip(FIELDS[2:], columns[2:]):
+        if name in _TIMES:  # as seconds since the epoch (see ``times.epoch``, inlined)
+            event[name] = [t.timestamp() if t.__class__ is _datetime else t for t in column]
+        elif name == "joins":
+            event[name] = [None if j is None else _ids(j) for j in column]
+        else:
+            event[name] = list(column)
+    event["fail_history"] = [",".join(str(h) for h in r.get("fail_history") or ()) if count else ""
+                             for r, count in zip(picked, event["fail_count"])]
+    statics: list[Optional[dict[str, Any]]] = []
+    for record, task_id in zip(picked, columns[0]):
+        if task_id in seen:
+            statics.append(None)
+        else:
+            seen.add(task_id)
+            statics.append(static_columns(record))
+    event["static"] = statics
+    return event
 
 
 def task_event(event: tuple[Any, ...]) -> dict[str, Any]:

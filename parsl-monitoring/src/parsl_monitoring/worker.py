@@ -18,27 +18,23 @@ import time
 from typing import Any, Callable, Optional
 
 REPORT_ATTRIBUTE = "_parsl_monitoring_report"
-
-
-class MonitoredResult:
-    """A task's return value together with its worker report."""
-
-    __slots__ = ("report", "value")
-
-    def __init__(self, value: Any, report: dict[str, Any]):
-        self.value = value
-        self.report = report
-
-    def __reduce__(self) -> Any:
-        return (MonitoredResult, (self.value, self.report))
+#: A wrapped try's result travels as ``(RESULT, value, report)``: a tuple of builtins unpickles in
+#: a fraction of the time an instance of a class takes (the class is looked up on every load).
+RESULT = "parsl_monitoring.worker.result/1"
+#: A report is a tuple of these fields (it travels on to the writer as it is).
+REPORT_FIELDS = ("hostname", "block_id", "time_started", "time_ended", "samples", "node")
+#: Seconds after which a worker process's report repeats its node (first sent with its first
+#: report for a run): a node costs more to send than the rest of a report.
+NODE_EVERY = 60.0
 
 
 class MonitoredFunction:
     """A picklable wrapper of an app function that reports the try's resource usage."""
 
-    def __init__(self, func: Callable[..., Any], interval: float):
+    def __init__(self, func: Callable[..., Any], interval: float, run_id: Optional[str] = None):
         self.func = func
         self.interval = interval
+        self.run_id = run_id
         self.__name__ = getattr(func, "__name__", "task")
         self.__wrapped__ = func
 
@@ -47,10 +43,10 @@ class MonitoredFunction:
     # (most of what monitoring cost a no-op task on HTEX).
     def __eq__(self, other: object) -> bool:
         return (type(other) is MonitoredFunction and other.func == self.func
-                and other.interval == self.interval)
+                and other.interval == self.interval and other.run_id == self.run_id)
 
     def __hash__(self) -> int:
-        return hash((self.func, self.interval))
+        return hash((self.func, self.interval, self.run_id))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         started = time.time()
@@ -59,21 +55,27 @@ class MonitoredFunction:
             value = self.func(*args, **kwargs)
         except BaseException as e:
             try:
-                setattr(e, REPORT_ATTRIBUTE, _report(started, _sampler().leave(token, time.time() - started)))
+                setattr(e, REPORT_ATTRIBUTE, self._report(started, _sampler().leave(token, time.time() - started)))
             except Exception:
                 pass
             raise
-        return MonitoredResult(value, _report(started, _sampler().leave(token, time.time() - started)))
+        return (RESULT, value, self._report(started, _sampler().leave(token, time.time() - started)))
+
+    def _report(self, started: float, samples: list[dict[str, Any]]) -> tuple[Any, ...]:
+        """The ``REPORT_FIELDS``; times are seconds since the epoch (cheaper to make and to send than datetimes)."""
+        return (platform.node(), os.environ.get("PARSL_WORKER_BLOCK_ID"), started, time.time(), samples,
+                _node_if_due(self.run_id))
 
 
-def unwrap(outcome: Any) -> tuple[Any, Optional[dict[str, Any]]]:
+def unwrap(outcome: Any) -> tuple[Any, Optional[tuple[Any, ...]]]:
     """Split what a wrapped task produced into (the task's own result or exception, report).
 
     ``outcome`` is the executor future's result or exception; an exception may also arrive inside
     a ``RemoteExceptionWrapper`` (its ``e_value``), as executors that run tasks remotely return it.
+    The report is a tuple of ``REPORT_FIELDS`` (see ``report_dict``).
     """
-    if isinstance(outcome, MonitoredResult):
-        return outcome.value, outcome.report
+    if outcome.__class__ is tuple and len(outcome) == 3 and outcome[0] == RESULT:
+        return outcome[1], outcome[2]
     exc = outcome if isinstance(outcome, BaseException) else getattr(outcome, "e_value", None)
     if isinstance(exc, BaseException):
         report = getattr(exc, REPORT_ATTRIBUTE, None)
@@ -86,11 +88,22 @@ def unwrap(outcome: Any) -> tuple[Any, Optional[dict[str, Any]]]:
     return outcome, None
 
 
-def _report(started: float, samples: list[dict[str, Any]]) -> dict[str, Any]:
-    """Times are seconds since the epoch (cheaper to make and to send than datetimes)."""
-    return {"hostname": platform.node(), "block_id": os.environ.get("PARSL_WORKER_BLOCK_ID"),
-            "time_started": started, "time_ended": time.time(),
-            "samples": samples, "node": _node()}
+def report_dict(report: tuple[Any, ...]) -> dict[str, Any]:
+    """A worker report by field name."""
+    return dict(zip(REPORT_FIELDS, report))
+
+
+#: (run id, process id) -> time.monotonic() its node was last reported
+_node_sent: dict[tuple[Optional[str], int], float] = {}
+
+
+def _node_if_due(run_id: Optional[str]) -> Optional[dict[str, Any]]:
+    """This worker's node, if this process has not reported it for this run in the last ``NODE_EVERY`` s."""
+    key, now = (run_id, os.getpid()), time.monotonic()
+    if now - _node_sent.get(key, -NODE_EVERY) < NODE_EVERY:
+        return None
+    _node_sent[key] = now
+    return _node()
 
 
 _node_info: Optional[dict[str, Any]] = None

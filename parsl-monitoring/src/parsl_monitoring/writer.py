@@ -145,7 +145,7 @@ def import_spill(path: str, url: str) -> Writer:
 
     events = load_spill(path)
     engine = open_for_writing(url)
-    run_ids = {e[0] if kind in ("task", "state") else e["run_id"] for kind, e in events}
+    run_ids = {e[0] if kind == "task" else e["run_id"] for kind, e in events}
 
     def known() -> Known:
         with engine.connect() as conn:
