@@ -95,10 +95,12 @@ def _local_test_dependencies(folder: Path) -> list[Path]:
 
 def _install(session: nox.Session, *folders: Path) -> None:
     """Install ``folders`` editable with their test extras, and the repository's distributions
-    those extras name (which are on no package index)."""
+    those extras name (which are on no package index). uv too: the tests that build venvs of their
+    own (a third-party plugin's, a Globus Compute endpoint's) find it in the session's venv, however
+    nox itself was started (``python -m nox`` leaves uv off PATH)."""
     folders = tuple(dict.fromkeys(dep for f in folders for dep in (*_local_test_dependencies(f), f)))
     specs = [f"{f}[test]" if _has_test_extra(f) else str(f) for f in folders]
-    session.install("pytest", *[arg for spec in specs for arg in ("-e", spec)])
+    session.install("pytest", "uv", *[arg for spec in specs for arg in ("-e", spec)])
 
 
 def _start_services(session: nox.Session, names: list[str]) -> None:

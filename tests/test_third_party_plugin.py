@@ -30,7 +30,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the core, the HTEX plugin, the example plugin and the broken plugin."""
     path = tmp_path_factory.mktemp("thirdparty") / "venv"
     uv = shutil.which("uv")
-    assert uv, "these tests need uv on PATH (nox's uv backend provides it)"
+    assert uv, "these tests need uv on PATH (nox sessions install it in their venv)"
     run(uv, "venv", "-q", "--python", sys.executable, path)
     run(uv, "pip", "install", "-q", "--python", path / "bin" / "python",
         ROOT / "parsl-core", ROOT / "parsl-executors" / "htex",
