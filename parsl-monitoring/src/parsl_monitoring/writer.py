@@ -13,6 +13,7 @@ what it spilled, and its last error.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import logging
 import operator
@@ -263,10 +264,13 @@ def _say(message: dict[str, Any]) -> None:
 #: A row's values in the order of a statement's binds.
 _Reorder = Callable[[tuple[Any, ...]], tuple[Any, ...]]
 #: (statement, SQL, the reordering of a row's values to bind order or None if in order, bind names
-#: if the driver takes dicts, positions of times) per statement, dialect and row keys; the statement
-#: is kept so that its id is not reused.
-_Compiled = tuple[Any, str, Optional[_Reorder], Optional[list[str]], list[int]]
+#: if the driver takes dicts, positions of times, the SQL's text before and after ``VALUES`` if its
+#: rows may go several to a statement) per statement, dialect and row keys; the statement is kept so
+#: that its id is not reused.
+_Compiled = tuple[Any, str, Optional[_Reorder], Optional[list[str]], list[int], Optional[tuple[str, str]]]
 _compiled: dict[tuple[int, str, tuple[str, ...]], _Compiled] = {}
+#: The most parameters in one SQLite statement (the limit of SQLite before 3.32).
+SQLITE_PARAMETERS = 999
 
 
 def _reorder(positions: list[int]) -> _Reorder:
@@ -282,7 +286,7 @@ def executemany(conn: Any, stmt: Any, keys: tuple[str, ...], rows: list[tuple[An
     SQLAlchemy's per-row parameter processing costs more than the database's own work for
     monitoring's many small rows, so each statement is compiled once for the dialect and its rows
     go to the driver as tuples or dicts, times converted by ``times.binder`` (numbers or datetimes
-    to what the dialect stores).
+    to what the dialect stores). SQLite inserts go many rows to a statement (``insert_rows``).
     """
     from sqlalchemy import DateTime
 
@@ -295,14 +299,51 @@ def executemany(conn: Any, stmt: Any, keys: tuple[str, ...], rows: list[tuple[An
         positions = [keys.index(n) for n in names]
         order = None if positions == list(range(len(keys))) else _reorder(positions)
         dates = [i for i, n in enumerate(names) if isinstance(compiled.binds[n].type, DateTime)]
-        entry = _compiled[cache_key] = (stmt, compiled.string, order, None if compiled.positional else names, dates)
-    _, sql, order, named, dates = entry
+        # rows of a table with an autoincremented key go one by one: their ids follow their order
+        multi = (dialect.name == "sqlite" and compiled.isinsert and stmt.table.autoincrement_column is None)
+        head, _, values = compiled.string.partition(" VALUES ")
+        entry = _compiled[cache_key] = (stmt, compiled.string, order, None if compiled.positional else names, dates,
+                                        (head, values) if multi else None)
+    _, sql, order, named, dates, multi = entry
     if order is not None:
         rows = list(map(order, rows))
     if dates:
         rows = bind_times(rows, dates, dialect.name)
-    conn.exec_driver_sql(sql, rows if named is None else [dict(zip(named, row)) for row in rows])
+    if multi is not None:
+        insert_rows(conn, *multi, rows)
+    else:
+        conn.exec_driver_sql(sql, rows if named is None else [dict(zip(named, row)) for row in rows])
 
+
+def insert_rows(conn: Any, head: str, values: str, rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` into SQLite with ``head`` (``INSERT INTO t (a, b)``) and ``values`` (``(?, ?)``).
+
+    Python's sqlite3 module spends more on each statement's execution than SQLite spends on a
+    small row, and binding ``None`` costs it as much as a whole row (it looks for an adapter), so
+    rows go as many to a statement as SQLite's parameter limit allows, and a ``None`` is written
+    as a literal ``NULL``: the rows are grouped by which of their values are ``None``.
+    """
+    groups: dict[tuple[bool, ...], list[tuple[Any, ...]]] = {}
+    width = len(rows[0]) if rows else 0
+    nones = (None,) * width
+    for row in rows:
+        groups.setdefault(tuple(map(operator.is_, row, nones)) if None in row else (), []).append(row)
+    for mask, group in groups.items():
+        if mask:
+            keep = [not m for m in mask]
+            one = "(" + ", ".join("NULL" if m else "?" for m in mask) + ")"
+            group = [tuple(itertools.compress(row, keep)) for row in group]
+        else:
+            one = values
+        per = SQLITE_PARAMETERS // max(1, width - sum(mask))
+        full = len(group) - len(group) % per
+        chain = itertools.chain.from_iterable
+        if full:
+            conn.exec_driver_sql(f"{head} VALUES {', '.join([one] * per)}",
+                                 [tuple(chain(group[i:i + per])) for i in range(0, full, per)])
+        if full < len(group):
+            conn.exec_driver_sql(f"{head} VALUES {', '.join([one] * (len(group) - full))}",
+                                 [tuple(chain(group[full:]))])
 
 
 if __name__ == "__main__":
