@@ -52,6 +52,7 @@ status = Table(
     Column("run_id", Text, ForeignKey("workflow.run_id"), nullable=False),
     Column("try_id", Integer, nullable=False),
     PrimaryKeyConstraint("task_id", "run_id", "task_status_name", "timestamp"),  # serves per-task lookups
+    sqlite_with_rowid=False,
 )
 
 task = Table(
@@ -91,6 +92,7 @@ try_ = Table(
     Column("task_joins", Text, nullable=True),
     PrimaryKeyConstraint("try_id", "task_id", "run_id"),
     Index("ix_try_run_task", "run_id", "task_id"),
+    sqlite_with_rowid=False,
 )
 
 node = Table(
@@ -154,6 +156,7 @@ task_state = Table(
     PrimaryKeyConstraint("run_id", "task_id"),
     Index("ix_task_state_run_status", "run_id", "task_status_name"),
     Index("ix_task_state_run_app", "run_id", "task_func_name", "task_status_name"),
+    sqlite_with_rowid=False,
 )
 
 failure = Table(
