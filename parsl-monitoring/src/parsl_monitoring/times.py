@@ -3,7 +3,7 @@
 Events carry times as numbers because a float costs a fraction of a datetime to make, pickle and
 compare; only the writer turns them into what the dialect stores. SQLite gets SQLAlchemy's text
 format for ``DateTime`` (``YYYY-MM-DD HH:MM:SS.ffffff``, local time, as Parsl's database holds),
-built from a cache of each second's text; other dialects get naive local datetimes.
+built from a cache of each millisecond's text; other dialects get naive local datetimes.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable
 
-#: Text of whole seconds already formatted, with the decimal point (a batch's times share a few).
-_seconds: dict[int, str] = {}
-_SECONDS_KEPT = 4096
+#: Text of whole milliseconds already formatted (``YYYY-MM-DD HH:MM:SS.fff``): a burst's times
+#: share a few hundred, and a lookup costs half of formatting.
+_millis: dict[int, str] = {}
+_MILLIS_KEPT = 1 << 16
+#: ``000`` to ``999``, the last three digits of the microseconds.
+_DIGITS = [f"{i:03d}" for i in range(1000)]
 
 
 def epoch(value: Any) -> Any:
@@ -26,18 +29,23 @@ def micros(value: Any) -> int:
     return round(float(epoch(value)) * 1e6)
 
 
-def _second_text(whole: int) -> str:
-    if len(_seconds) >= _SECONDS_KEPT:
-        _seconds.clear()
-    text = _seconds[whole] = datetime.datetime.fromtimestamp(whole).strftime("%Y-%m-%d %H:%M:%S.")
+def _milli_text(milli: int) -> str:
+    if len(_millis) >= _MILLIS_KEPT:
+        _millis.clear()
+    whole, rest = divmod(milli, 1000)
+    text = _millis[milli] = datetime.datetime.fromtimestamp(whole).strftime("%Y-%m-%d %H:%M:%S.") + _DIGITS[rest]
     return text
 
 
 def sqlite_text(value: Any) -> Any:
-    """SQLAlchemy's SQLite text of a time given as seconds since the epoch or as a datetime."""
+    """SQLAlchemy's SQLite text of a time given as seconds since the epoch or as a datetime.
+
+    A number is rounded to whole microseconds as ``micros`` does, so that what is read back
+    compares equal to it.
+    """
     if value.__class__ is float:
-        whole, micro = divmod(round(value * 1e6), 1_000_000)
-        return (_seconds.get(whole) or _second_text(whole)) + str(1_000_000 + micro)[1:]
+        us = round(value * 1e6)
+        return (_millis.get(us // 1000) or _milli_text(us // 1000)) + _DIGITS[us % 1000]
     return None if value is None else local_datetime(value).isoformat(" ", "microseconds")
 
 
