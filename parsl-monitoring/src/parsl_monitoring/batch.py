@@ -11,7 +11,7 @@ a batch that fails can be written again unchanged.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Optional
 
 import attrs
 
@@ -122,6 +122,7 @@ class Plan:
     block_times: dict[Key, datetime.datetime] = attrs.Factory(dict)
     funcs: dict[Key, str] = attrs.Factory(dict)
     _static_rows: dict[int, tuple[tuple[Any, ...], dict[str, Any]]] = attrs.Factory(dict)
+    _counted: Optional[dict[str, dict[str, int]]] = None
 
     def add(self, kind: str, event: Any) -> None:
         _ADDERS[kind](self, event)
@@ -149,15 +150,17 @@ class Plan:
         """Transitions as columns, some with their record's columns (see ``records.transitions``)."""
         run_id, task_ids, tries, names, times = e["run_id"], e["task_id"], e["try_id"], e["state"], e["time"]
         status = self._status
-        done = 0
-        for at, report in [*e["workers"], (len(names), None)]:  # the reports in their place among the transitions
-            for task_id, try_id, name, ts in zip(task_ids[done:at], tries[done:at], names[done:at], times[done:at]):
-                status(run_id, task_id, try_id, name, ts)
-            if report is not None:  # (task id, try id, interval, ``worker.REPORT_FIELDS``)
-                task_id, try_id, interval, fields = report
-                self._add_worker({"run_id": run_id, "task_id": task_id, "try_id": try_id, "interval": interval,
-                                  **report_dict(fields)})
-            done = at
+        reports = iter(e["workers"])  # (position among the transitions, report), in order
+        at, report = next(reports, (-1, None))
+        for i, (task_id, try_id, name, ts) in enumerate(zip(task_ids, tries, names, times)):
+            while i == at:
+                self._report(run_id, report)
+                at, report = next(reports, (-1, None))
+            status(run_id, task_id, try_id, name, ts)
+        if at >= 0:  # reports after the last transition
+            self._report(run_id, report)
+            for _, report in reports:
+                self._report(run_id, report)
         dynamic = zip(e["hashsum"], e["time_invoked"], e["time_returned"], e["fail_count"], e["fail_cost"])
         dfk = zip(e["executor"], e["try_time_launched"], e["try_time_returned"], e["fail_history"], e["joins"])
         for i, static, (hashsum, invoked, returned, fail_count, fail_cost), (executor, *try_columns) in zip(
@@ -165,6 +168,12 @@ class Plan:
             self._record(run_id, task_ids[i], tries[i], static,
                          (hashsum, invoked, returned, fail_count or 0, float(fail_cost or 0.0)),
                          (executor or "", *try_columns))
+
+    def _report(self, run_id: str, report: tuple[Any, ...]) -> None:
+        """A worker's report as ``transitions`` carry it: (task id, try id, interval, ``worker.REPORT_FIELDS``)."""
+        task_id, try_id, interval, fields = report
+        self._add_worker({"run_id": run_id, "task_id": task_id, "try_id": try_id, "interval": interval,
+                          **report_dict(fields)})
 
     def _record(self, run_id: str, task_id: int, try_id: int, static: Any, dynamic: tuple[Any, ...],
                 try_dfk: tuple[Any, ...]) -> None:
@@ -181,11 +190,13 @@ class Plan:
         self.tries[(run_id, task_id, try_id)] = try_dfk
 
     def _status(self, run_id: str, task_id: int, try_id: int, name: str, ts: Any) -> None:
-        tkey = (run_id, task_id)
-        ts = epoch(ts)
-        if self.known.present and ("status", run_id, task_id, micros(ts)) in self.known.present:
+        if ts.__class__ is not float:
+            ts = epoch(ts)
+        known = self.known
+        if known.present and ("status", run_id, task_id, micros(ts)) in known.present:
             return  # imported twice
-        last = self.status_times.get(tkey) or self.known.last_status_time.get(tkey)
+        tkey = (run_id, task_id)
+        last = self.status_times.get(tkey) or known.last_status_time.get(tkey)
         if last is not None and ts <= last:
             ts = last + _TICK  # the status primary key includes the timestamp: keep it unique
         self.status_times[tkey] = ts
@@ -300,19 +311,28 @@ class Plan:
         yield _update(schema.failure, ("run_id", "task_id", "try_id"), _FAILURE, changed_f)
 
     def _counts(self) -> dict[str, dict[str, int]]:
-        counts = {run_id: dict(c) for run_id, c in self.known.counts.items()}
+        """The workflows' changed task counts (worked out once: the statements and the commit use them)."""
+        if self._counted is not None:
+            return self._counted
+        known = self.known
+        counts = {run_id: dict(c) for run_id, c in known.counts.items()}
+        for w in self.workflows:
+            counts.setdefault(w["run_id"], {"tasks_completed_count": 0, "tasks_failed_count": 0})
+        c: dict[str, int] = {}
+        run_id = None
         for key, (_, name, _) in self.states.items():
-            c = counts.setdefault(key[0], {"tasks_completed_count": 0, "tasks_failed_count": 0})
-            before = _FINAL_COUNTED.get(self.known.states.get(key, ""))
+            if key[0] != run_id:
+                run_id = key[0]
+                c = counts.setdefault(run_id, {"tasks_completed_count": 0, "tasks_failed_count": 0})
+            before = _FINAL_COUNTED.get(known.states.get(key, ""))
             if before:
                 c[before] -= 1
             after = _FINAL_COUNTED.get(name)
             if after:
                 c[after] += 1
-        for w in self.workflows:
-            counts.setdefault(w["run_id"], {"tasks_completed_count": 0, "tasks_failed_count": 0})
-        return {run_id: c for run_id, c in counts.items()
-                if c != self.known.counts.get(run_id) or any(w["run_id"] == run_id for w in self.workflow_ends)}
+        ended = {w["run_id"] for w in self.workflow_ends}
+        self._counted = {run_id: c for run_id, c in counts.items() if c != known.counts.get(run_id) or run_id in ended}
+        return self._counted
 
     def commit(self) -> None:
         """Record in ``known`` that this plan's rows are now in the database."""
