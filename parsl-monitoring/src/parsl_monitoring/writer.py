@@ -264,10 +264,10 @@ def _say(message: dict[str, Any]) -> None:
 #: A row's values in the order of a statement's binds.
 _Reorder = Callable[[tuple[Any, ...]], tuple[Any, ...]]
 #: (statement, SQL, the reordering of a row's values to bind order or None if in order, bind names
-#: if the driver takes dicts, positions of times, the SQL's text before and after ``VALUES`` if its
-#: rows may go several to a statement) per statement, dialect and row keys; the statement is kept so
-#: that its id is not reused.
-_Compiled = tuple[Any, str, Optional[_Reorder], Optional[list[str]], list[int], Optional[tuple[str, str]]]
+#: if the driver takes dicts, positions of times, and if its rows may go several to a statement, the
+#: SQL's text before and after ``VALUES`` and whether a value may be None) per statement, dialect and
+#: row keys; the statement is kept so that its id is not reused.
+_Compiled = tuple[Any, str, Optional[_Reorder], Optional[list[str]], list[int], Optional[tuple[str, str, bool]]]
 _compiled: dict[tuple[int, str, tuple[str, ...]], _Compiled] = {}
 #: The most parameters in one SQLite statement (the limit of SQLite before 3.32).
 SQLITE_PARAMETERS = 999
@@ -302,8 +302,9 @@ def executemany(conn: Any, stmt: Any, keys: tuple[str, ...], rows: list[tuple[An
         # rows of a table with an autoincremented key go one by one: their ids follow their order
         multi = (dialect.name == "sqlite" and compiled.isinsert and stmt.table.autoincrement_column is None)
         head, _, values = compiled.string.partition(" VALUES ")
+        nullable = any(stmt.table.c[k].nullable for k in keys if k in stmt.table.c)
         entry = _compiled[cache_key] = (stmt, compiled.string, order, None if compiled.positional else names, dates,
-                                        (head, values) if multi else None)
+                                        (head, values, nullable) if multi else None)
     _, sql, order, named, dates, multi = entry
     if order is not None:
         rows = list(map(order, rows))
@@ -315,19 +316,22 @@ def executemany(conn: Any, stmt: Any, keys: tuple[str, ...], rows: list[tuple[An
         conn.exec_driver_sql(sql, rows if named is None else [dict(zip(named, row)) for row in rows])
 
 
-def insert_rows(conn: Any, head: str, values: str, rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` into SQLite with ``head`` (``INSERT INTO t (a, b)``) and ``values`` (``(?, ?)``).
+def insert_rows(conn: Any, head: str, values: str, nullable: bool, rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` into SQLite with ``head`` (``INSERT INTO t (a, b)``) and ``values`` (``(?, ?)``);
+    ``nullable`` says whether any of the columns may be NULL.
 
     Python's sqlite3 module spends more on each statement's execution than SQLite spends on a
     small row, and binding ``None`` costs it as much as a whole row (it looks for an adapter), so
     rows go as many to a statement as SQLite's parameter limit allows, and a ``None`` is written
     as a literal ``NULL``: the rows are grouped by which of their values are ``None``.
     """
-    groups: dict[tuple[bool, ...], list[tuple[Any, ...]]] = {}
     width = len(rows[0]) if rows else 0
-    nones = (None,) * width
-    for row in rows:
-        groups.setdefault(tuple(map(operator.is_, row, nones)) if None in row else (), []).append(row)
+    groups: dict[tuple[bool, ...], list[tuple[Any, ...]]] = {(): rows}
+    if nullable:
+        groups = {}
+        nones = (None,) * width
+        for row in rows:
+            groups.setdefault(tuple(map(operator.is_, row, nones)) if None in row else (), []).append(row)
     for mask, group in groups.items():
         if mask:
             keep = [not m for m in mask]
