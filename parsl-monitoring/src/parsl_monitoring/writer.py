@@ -325,29 +325,32 @@ def insert_rows(conn: Any, head: str, values: str, nullable: bool, rows: list[tu
     rows go as many to a statement as SQLite's parameter limit allows, and a ``None`` is written
     as a literal ``NULL``: the rows are grouped by which of their values are ``None``.
     """
-    width = len(rows[0]) if rows else 0
-    groups: dict[tuple[bool, ...], list[tuple[Any, ...]]] = {(): rows}
+    if not rows:
+        return
+    width = len(rows[0])
+    groups: dict[tuple[bool, ...], list[tuple[Any, ...]]] = {(False,) * width: rows}
     if nullable:
         groups = {}
         nones = (None,) * width
         for row in rows:
-            groups.setdefault(tuple(map(operator.is_, row, nones)) if None in row else (), []).append(row)
+            groups.setdefault(tuple(map(operator.is_, row, nones)), []).append(row)
     for mask, group in groups.items():
-        if mask:
-            keep = [not m for m in mask]
-            one = "(" + ", ".join("NULL" if m else "?" for m in mask) + ")"
-            group = [tuple(itertools.compress(row, keep)) for row in group]
-        else:
-            one = values
+        keep = None if not any(mask) else [not m for m in mask]
+        one = values if keep is None else "(" + ", ".join("?" if k else "NULL" for k in keep) + ")"
         per = SQLITE_PARAMETERS // max(1, width - sum(mask))
         full = len(group) - len(group) % per
-        chain = itertools.chain.from_iterable
         if full:
             conn.exec_driver_sql(f"{head} VALUES {', '.join([one] * per)}",
-                                 [tuple(chain(group[i:i + per])) for i in range(0, full, per)])
+                                 [_values(group[i:i + per], keep) for i in range(0, full, per)])
         if full < len(group):
             conn.exec_driver_sql(f"{head} VALUES {', '.join([one] * (len(group) - full))}",
-                                 [tuple(chain(group[full:]))])
+                                 [_values(group[full:], keep)])
+
+
+def _values(rows: list[tuple[Any, ...]], keep: Optional[list[bool]]) -> tuple[Any, ...]:
+    """The values of ``rows`` in one tuple; if ``keep`` is given, only those at the positions it marks."""
+    values = itertools.chain.from_iterable(rows)
+    return tuple(values if keep is None else itertools.compress(values, itertools.cycle(keep)))
 
 
 if __name__ == "__main__":
