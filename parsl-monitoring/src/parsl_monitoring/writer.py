@@ -23,11 +23,11 @@ import queue
 import sys
 import threading
 import time
-from typing import Any, BinaryIO, Callable, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
 
 from parsl_monitoring.batch import Known, Plan
 from parsl_monitoring.errors import DatabaseLocked, DatabaseUnavailable, MonitoringDatabaseError
-from parsl_monitoring.times import bind_times
+from parsl_monitoring.times import bind_times, sqlite_text
 from parsl_monitoring.wire import FRAME, URL_VARIABLE, spill
 
 logger = logging.getLogger(__name__)
@@ -308,17 +308,19 @@ def executemany(conn: Any, stmt: Any, keys: tuple[str, ...], rows: list[tuple[An
     _, sql, order, named, dates, multi = entry
     if order is not None:
         rows = list(map(order, rows))
+    if multi is not None:
+        insert_rows(conn, *multi, rows, dates)
+        return
     if dates:
         rows = bind_times(rows, dates, dialect.name)
-    if multi is not None:
-        insert_rows(conn, *multi, rows)
-    else:
-        conn.exec_driver_sql(sql, rows if named is None else [dict(zip(named, row)) for row in rows])
+    conn.exec_driver_sql(sql, rows if named is None else [dict(zip(named, row)) for row in rows])
 
 
-def insert_rows(conn: Any, head: str, values: str, nullable: bool, rows: list[tuple[Any, ...]]) -> None:
+def insert_rows(conn: Any, head: str, values: str, nullable: bool, rows: list[tuple[Any, ...]],
+                dates: Sequence[int] = ()) -> None:
     """Insert ``rows`` into SQLite with ``head`` (``INSERT INTO t (a, b)``) and ``values`` (``(?, ?)``);
-    ``nullable`` says whether any of the columns may be NULL.
+    ``nullable`` says whether any of the columns may be NULL, ``dates`` where the times are (turned
+    into text here, a column at a time).
 
     Python's sqlite3 module spends more on each statement's execution than SQLite spends on a
     small row, and binding ``None`` costs it as much as a whole row (it looks for an adapter), so
@@ -337,20 +339,26 @@ def insert_rows(conn: Any, head: str, values: str, nullable: bool, rows: list[tu
     for mask, group in groups.items():
         keep = None if not any(mask) else [not m for m in mask]
         one = values if keep is None else "(" + ", ".join("?" if k else "NULL" for k in keep) + ")"
-        per = SQLITE_PARAMETERS // max(1, width - sum(mask))
+        bound = width - sum(mask)
+        times = [p - sum(mask[:p]) for p in dates if not mask[p]]  # positions among the bound values
+        per = SQLITE_PARAMETERS // max(1, bound)
         full = len(group) - len(group) % per
         if full:
             conn.exec_driver_sql(f"{head} VALUES {', '.join([one] * per)}",
-                                 [_values(group[i:i + per], keep) for i in range(0, full, per)])
+                                 [_values(group[i:i + per], keep, bound, times) for i in range(0, full, per)])
         if full < len(group):
             conn.exec_driver_sql(f"{head} VALUES {', '.join([one] * (len(group) - full))}",
-                                 [_values(group[full:], keep)])
+                                 [_values(group[full:], keep, bound, times)])
 
 
-def _values(rows: list[tuple[Any, ...]], keep: Optional[list[bool]]) -> tuple[Any, ...]:
-    """The values of ``rows`` in one tuple; if ``keep`` is given, only those at the positions it marks."""
+def _values(rows: list[tuple[Any, ...]], keep: Optional[list[bool]], width: int, times: list[int]) -> tuple[Any, ...]:
+    """The values of ``rows`` in one tuple: those ``keep`` marks if given, then ``width`` to a row,
+    the times at ``times`` in each row as SQLite's text."""
     values = itertools.chain.from_iterable(rows)
-    return tuple(values if keep is None else itertools.compress(values, itertools.cycle(keep)))
+    flat = list(values if keep is None else itertools.compress(values, itertools.cycle(keep)))
+    for p in times:
+        flat[p::width] = map(sqlite_text, flat[p::width])
+    return tuple(flat)
 
 
 if __name__ == "__main__":
