@@ -51,6 +51,19 @@ def run_task(hub: Any, dfk: Any, rec: dict[str, Any], fail_with: Optional[BaseEx
     hub.parsl_task_state(dfk=dfk, task_record=rec, state=States.failed)
 
 
+def queue_htex_task(queue: list[Any], rec: Any, final: States = States.exec_done) -> None:
+    """Append what the hub queues for TaskRecord ``rec`` on HTEX: pending, launched, the worker's
+    report, then ``final`` (the report's running_ended comes before it in time)."""
+    queue += [rec, rec.id, 0, "pending", time.time()]
+    rec.try_time_launched = datetime.datetime.now()
+    queue += [rec, rec.id, 0, "launched", time.time()]
+    started = time.time()
+    queue += ["worker", (rec.id, 0, 0, ("h", "0", started, time.time(), [], None)), None, None, None]
+    rec.try_time_returned = rec.time_returned = datetime.datetime.now()
+    rec.status = final
+    queue += [rec, rec.id, 0, final.name, time.time()]
+
+
 def long_enough_sum(values: list[int]) -> int:
     """``sum``, run long enough that its worker report always carries a resource sample."""
     from parsl_monitoring.worker import FINAL_SAMPLE_AFTER

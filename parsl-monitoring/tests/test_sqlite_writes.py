@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from helpers import queue_htex_task
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -41,14 +42,7 @@ def _events(count: int) -> list[tuple[str, Any]]:
         rec = TaskRecord(None, task_id, noop, (), kwargs, "htex", task_id % 3 == 1, [], False, datetime.datetime.now())
         rec.depends = ()
         rec.hashsum = f"hash{task_id}" if task_id % 3 == 1 else None
-        queue += [rec, task_id, 0, "pending", time.time()]
-        rec.try_time_launched = datetime.datetime.now()
-        queue += [rec, task_id, 0, "launched", time.time()]
-        started = time.time()
-        queue += ["worker", (task_id, 0, 0, ("h", "0", started, time.time(), [], None)), None, None, None]
-        rec.try_time_returned = rec.time_returned = datetime.datetime.now()
-        rec.status = States.failed if task_id % 7 == 3 else States.exec_done
-        queue += [rec, task_id, 0, rec.status.name, time.time()]
+        queue_htex_task(queue, rec, States.failed if task_id % 7 == 3 else States.exec_done)
     began = datetime.datetime.now()
     return [("workflow_start", {"run_id": RUN, "workflow_name": "w", "workflow_version": "1", "time_began": began,
                                 "time_completed": None, "host": "h", "user": "u", "rundir": "/tmp",

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from helpers import queue_htex_task
 
-from parsl.dataflow.states import States
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl_monitoring.db import open_for_writing
 from parsl_monitoring.records import expand
@@ -31,14 +30,7 @@ def _htex_like_queue(count: int) -> list[Any]:
     for task_id in range(count):
         rec = TaskRecord(None, task_id, noop, (), {}, "htex", False, [], False, datetime.datetime.now())
         rec.depends = ()
-        queue += [rec, task_id, 0, "pending", time.time()]
-        rec.try_time_launched = datetime.datetime.now()
-        queue += [rec, task_id, 0, "launched", time.time()]
-        started = time.time()
-        queue += ["worker", (task_id, 0, 0, ("h", "0", started, time.time(), [], None)), None, None, None]
-        rec.try_time_returned = rec.time_returned = datetime.datetime.now()
-        rec.status = States.exec_done
-        queue += [rec, task_id, 0, "exec_done", time.time()]
+        queue_htex_task(queue, rec)
         if task_id == count // 2:
             queue += ["block", {"run_id": "r", "block_id": "0", "executor_label": "htex", "job_id": "1",
                                 "timestamp": datetime.datetime.now(), "status": "RUNNING"}, None, None, None]
