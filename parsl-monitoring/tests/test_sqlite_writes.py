@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from helpers import queue_htex_task
 from sqlalchemy.dialects import sqlite
@@ -214,3 +215,25 @@ def test_times_are_the_text_sqlalchemy_stores_across_daylight_saving_changes() -
     count, hours, bad = out.stdout.split(" ", 2)
     assert (count, bad.strip()) == ("12000", "[]")
     assert int(hours) >= 4  # the local hours around each change, so local time did apply
+
+
+def test_worker_reports_at_either_end_of_a_run_of_transitions_are_recorded_in_place() -> None:
+    """Two reports before the first transition and one after the last: each try's running and
+    running_ended statuses come where its report stood (task 2's, after its exec_done, each moved
+    on a microsecond past the one before)."""
+    from parsl_monitoring.batch import Known, Plan
+
+    now = time.time()
+    report = {i: (i, 0, 0, ("h", "0", now + i, now + i + 0.5, [], None)) for i in range(3)}
+    columns = ("hashsum", "time_invoked", "time_returned", "fail_count", "fail_cost", "executor",
+               "try_time_launched", "try_time_returned", "fail_history", "joins", "rows", "static")
+    event = {"run_id": RUN, "task_id": [0, 1, 2], "try_id": [0, 0, 0], "state": ["exec_done"] * 3,
+             "time": [now + 1, now + 2, now + 3], "workers": [(0, report[0]), (0, report[1]), (3, report[2])],
+             **{c: [] for c in columns}}
+    plan = Plan(Known())
+    plan.add("transitions", event)
+    expected = [(0, "running", now), (0, "running_ended", now + 0.5), (1, "running", now + 1),
+                (1, "running_ended", now + 1.5), (0, "exec_done", now + 1), (1, "exec_done", now + 2),
+                (2, "exec_done", now + 3), (2, "running", now + 3 + 1e-6), (2, "running_ended", now + 3 + 2e-6)]
+    assert [(r[1], r[3]) for r in plan.status] == [e[:2] for e in expected]
+    assert [r[4] for r in plan.status] == pytest.approx([e[2] for e in expected], abs=1e-7, rel=0)

@@ -151,11 +151,11 @@ class Plan:
         run_id, task_ids, tries, names, times = e["run_id"], e["task_id"], e["try_id"], e["state"], e["time"]
         status = self._status
         reports = iter(e["workers"])  # (position among the transitions, report), in order
-        at, report = next(reports, (-1, None))
+        at, report = next(reports, (-1, ()))
         for i, (task_id, try_id, name, ts) in enumerate(zip(task_ids, tries, names, times)):
             while i == at:
                 self._report(run_id, report)
-                at, report = next(reports, (-1, None))
+                at, report = next(reports, (-1, ()))
             status(run_id, task_id, try_id, name, ts)
         if at >= 0:  # reports after the last transition
             self._report(run_id, report)
