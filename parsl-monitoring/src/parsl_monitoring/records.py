@@ -205,7 +205,10 @@ def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional
     """
     records, task_ids, tries, names = batch[0::ENTRY], batch[1::ENTRY], batch[2::ENTRY], batch[3::ENTRY]
     last = dict(zip(map(id, records), range(len(records))))  # each record's last entry
-    rows = [i for i in last.values() if _current(records[i], tries[i], names[i])]
+    try:  # ``_current`` inlined for the DataFlowKernel's TaskRecord (most of a chunk's rows)
+        rows = [i for i in last.values() if records[i].try_id == tries[i] and records[i].status._name_ == names[i]]
+    except AttributeError:
+        rows = [i for i in last.values() if _current(records[i], tries[i], names[i])]
     picked = [records[i] for i in rows]
     try:  # by attribute for the DataFlowKernel's TaskRecord (fast), else by key
         fields = list(map(_by_attribute, picked))
@@ -217,19 +220,18 @@ def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional
     for name, column in zip(FIELDS[2:], columns[2:]):
         if name in _TIMES:  # as seconds since the epoch (see ``times.epoch``, inlined)
             event[name] = [t.timestamp() if t.__class__ is _datetime else t for t in column]
-        elif name == "joins":
+        elif name == "joins" and column.count(None) != len(column):  # (a join app's; rare)
             event[name] = [None if j is None else _ids(j) for j in column]
         else:
             event[name] = list(column)
+    counts = event["fail_count"]
     event["fail_history"] = [",".join(str(h) for h in r.get("fail_history") or ()) if count else ""
-                             for r, count in zip(picked, event["fail_count"])]
-    statics: list[Optional[dict[str, Any]]] = []
-    for record, task_id in zip(picked, columns[0]):
-        if task_id in seen:
-            statics.append(None)
-        else:
+                             for r, count in zip(picked, counts)] if any(counts) else [""] * len(counts)
+    statics: list[Optional[dict[str, Any]]] = [None] * len(rows)
+    for at, task_id in enumerate(columns[0]):
+        if task_id not in seen:
             seen.add(task_id)
-            statics.append(static_columns(record))
+            statics[at] = static_columns(picked[at])
     event["static"] = statics
     return event
 

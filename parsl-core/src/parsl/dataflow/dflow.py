@@ -526,12 +526,7 @@ class DataFlowKernel:
             logger.exception("The monitor's unwrap_result failed for task %s; using the outcome as it is", task.id)
             return outcome
         if unwrapped is not outcome:
-            fut = LightFuture()
-            if failed:
-                fut.set_exception(unwrapped)
-            else:
-                fut.set_result(unwrapped)
-            task.exec_fu = fut
+            task.exec_fu = LightFuture.finished(exception=unwrapped) if failed else LightFuture.finished(unwrapped)
         return unwrapped
 
     def _handle_failure(self, task: TaskRecord, e: BaseException) -> None:
