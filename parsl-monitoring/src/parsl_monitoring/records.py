@@ -90,7 +90,10 @@ def _static(name: str, memoize: bool, depends: Any, kwargs: Mapping[str, Any]) -
 #: Task-record fields copied at every transition, in this order.
 FIELDS = ("id", "try_id", "hashsum", "fail_count", "fail_cost", "executor", "time_invoked", "time_returned",
           "try_time_launched", "try_time_returned", "joins")
-_by_attribute = operator.attrgetter(*FIELDS)
+_TIMES = frozenset({"time_invoked", "time_returned", "try_time_launched", "try_time_returned"})
+#: The DataFlowKernel's TaskRecord keeps its times as seconds since the epoch (``<key>_epoch``):
+#: read by attribute, FIELDS need no conversion.
+_by_attribute = operator.attrgetter(*(f"{k}_epoch" if k in _TIMES else k for k in FIELDS))
 
 
 def _fields(record: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -154,7 +157,6 @@ ENTRY = 5
 #: The columns of a ``transitions`` event copied from task records, as sent (see ``transitions``).
 RECORD_COLUMNS = ("hashsum", "fail_count", "fail_cost", "executor", "time_invoked", "time_returned",
                   "try_time_launched", "try_time_returned", "joins", "fail_history", "static")
-_TIMES = frozenset({"time_invoked", "time_returned", "try_time_launched", "try_time_returned"})
 
 
 def expand(run_id: str, batch: list[Any], seen: set[int]) -> list[tuple[str, Any]]:
@@ -210,15 +212,15 @@ def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional
     except AttributeError:
         rows = [i for i in last.values() if _current(records[i], tries[i], names[i])]
     picked = [records[i] for i in rows]
-    try:  # by attribute for the DataFlowKernel's TaskRecord (fast), else by key
-        fields = list(map(_by_attribute, picked))
+    try:  # by attribute for the DataFlowKernel's TaskRecord (fast, times as numbers), else by key
+        fields, by_key = list(map(_by_attribute, picked)), False
     except AttributeError:
-        fields = list(map(_fields, picked))
+        fields, by_key = list(map(_fields, picked)), True
     event: dict[str, Any] = {"run_id": run_id, "task_id": task_ids, "try_id": tries, "state": names,
                              "time": batch[4::ENTRY], "rows": rows, "workers": workers or []}
     columns = list(zip(*fields)) if fields else [()] * len(FIELDS)
     for name, column in zip(FIELDS[2:], columns[2:]):
-        if name in _TIMES:  # as seconds since the epoch (see ``times.epoch``, inlined)
+        if by_key and name in _TIMES:  # as seconds since the epoch (see ``times.epoch``, inlined)
             event[name] = [t.timestamp() if t.__class__ is _datetime else t for t in column]
         elif name == "joins" and column.count(None) != len(column):  # (a join app's; rare)
             event[name] = [None if j is None else _ids(j) for j in column]
