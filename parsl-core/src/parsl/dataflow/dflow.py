@@ -485,11 +485,11 @@ class DataFlowKernel:
         try:
             res = future.result()
         except BaseException as e:
-            if self.monitoring is not None and task.from_memo is False:  # this try ran on an executor
+            if self.monitoring is not None and task.from_memo is False and self._wrapped(task):
                 e = self._unwrap_for_monitor(task, e, failed=True)
             self._handle_failure(task, e)
         else:
-            if self.monitoring is not None and task.from_memo is False:
+            if self.monitoring is not None and task.from_memo is False and self._wrapped(task):
                 res = self._unwrap_for_monitor(task, res, failed=False)
             if type(res) is RemoteExceptionWrapper:
                 self._handle_remote_failure(task, res)
@@ -507,6 +507,11 @@ class DataFlowKernel:
             wrapper.reraise()
         except BaseException as e:
             self._handle_failure(task, e)
+
+    def _wrapped(self, task: TaskRecord) -> bool:
+        """Whether this try ran on an executor that was sent the monitor's wrapper (see ``launch_task``)."""
+        executor = self.executors.get(task.executor)
+        return executor is not None and executor.monitor_resources()
 
     def _wrap_for_monitor(self, task: TaskRecord, func: Callable) -> Callable:
         """The monitor's worker-side wrapper of ``func``, or ``func`` if the monitor fails."""
