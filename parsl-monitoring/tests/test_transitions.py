@@ -101,6 +101,6 @@ def test_a_spill_file_of_transitions_reads_back_as_sent(tmp_path: Path) -> None:
     assert [kind for kind, _ in loaded] == [kind for kind, _ in events]
     sent, read = events[0][1], loaded[0][1]
     assert read["task_id"] == sent["task_id"] and read["time"] == sent["time"]
-    assert read["time_invoked"] == sent["time_invoked"] and read["static"] == sent["static"]
+    assert read["records"] == [list(r) for r in sent["records"]] and read["static"] == sent["static"]
     assert json.loads(json.dumps(sent["workers"])) == read["workers"]  # tuples read back as lists
     assert _write(tmp_path / "spilled.db", loaded) == _write(tmp_path / "sent.db", events)

@@ -158,13 +158,11 @@ class Plan:
                 self._add_worker({"run_id": run_id, "task_id": task_id, "try_id": try_id, "interval": interval,
                                   **report_dict(fields)})
             done = at
-        dynamic = zip(e["hashsum"], e["time_invoked"], e["time_returned"], e["fail_count"], e["fail_cost"])
-        dfk = zip(e["executor"], e["try_time_launched"], e["try_time_returned"], e["fail_history"], e["joins"])
-        for i, static, (hashsum, invoked, returned, fail_count, fail_cost), (executor, *try_columns) in zip(
-                e["rows"], e["static"], dynamic, dfk):
+        for i, static, history, (hashsum, fail_count, fail_cost, executor, invoked, returned, launched, try_returned,
+                                  joins) in zip(e["rows"], e["static"], e["fail_history"], e["records"]):
             self._record(run_id, task_ids[i], tries[i], static,
                          (hashsum, invoked, returned, fail_count or 0, float(fail_cost or 0.0)),
-                         (executor or "", *try_columns))
+                         (executor or "", launched, try_returned, history, joins))
 
     def _record(self, run_id: str, task_id: int, try_id: int, static: Any, dynamic: tuple[Any, ...],
                 try_dfk: tuple[Any, ...]) -> None:

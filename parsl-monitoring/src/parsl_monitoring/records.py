@@ -154,10 +154,21 @@ def _current(record: Mapping[str, Any], try_id: int, name: str) -> bool:
 #: (a tuple holding a record is tracked: 3 per task cost a no-op workflow more collections).
 ENTRY = 5
 
-#: The columns of a ``transitions`` event copied from task records, as sent (see ``transitions``).
-RECORD_COLUMNS = ("hashsum", "fail_count", "fail_cost", "executor", "time_invoked", "time_returned",
-                  "try_time_launched", "try_time_returned", "joins", "fail_history", "static")
+#: The fields of each record tuple of a ``transitions`` event (its ``records``), in order.
+RECORD_COLUMNS = FIELDS[2:]
+#: Those fields of the DataFlowKernel's TaskRecord, times as numbers (see ``_by_attribute``).
+_record_by_attribute = operator.attrgetter(*(f"{k}_epoch" if k in _TIMES else k for k in RECORD_COLUMNS))
+_JOINS = RECORD_COLUMNS.index("joins")
+_TIME_AT = [i for i, k in enumerate(RECORD_COLUMNS) if k in _TIMES]
 
+
+def _record_by_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """``RECORD_COLUMNS`` of a record read by key, times as seconds since the epoch."""
+    values = [record.get(k) for k in RECORD_COLUMNS]
+    for i in _TIME_AT:
+        t = values[i]
+        values[i] = t.timestamp() if t.__class__ is _datetime else t
+    return tuple(values)
 
 def expand(run_id: str, batch: list[Any], seen: set[int]) -> list[tuple[str, Any]]:
     """The events of a batch the hub queued (``ENTRY`` slots each): each run of transitions
@@ -198,8 +209,9 @@ def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional
     Copying the record's columns at every transition, and a tuple per transition, were most of
     what monitoring cost a workflow. Here the transitions are columns (``task_id``, ``try_id``,
     ``state``, ``time``: slices of the queue), and only the last transition of each record gets
-    the record's columns (``RECORD_COLUMNS``, for the transitions at positions ``rows``), as they
-    are now: the latest, which is what the database keeps. A record that has moved on since
+    the record's columns (a tuple of ``RECORD_COLUMNS`` in ``records``, with ``fail_history`` and
+    ``static``, for the transitions at positions ``rows``), as they are now: the latest, which is
+    what the database keeps. A record that has moved on since
     (another try, or another state: see ``_current``) gets none here: its later transition, queued
     too, carries them (a failure's task event is made at once, see ``FAILURE_STATES``). ``static``
     is a task's static columns the first time its id is not in ``seen`` (then added), else None;
@@ -213,29 +225,21 @@ def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional
         rows = [i for i in last.values() if _current(records[i], tries[i], names[i])]
     picked = [records[i] for i in rows]
     try:  # by attribute for the DataFlowKernel's TaskRecord (fast, times as numbers), else by key
-        fields, by_key = list(map(_by_attribute, picked)), False
+        copies = list(map(_record_by_attribute, picked))
     except AttributeError:
-        fields, by_key = list(map(_fields, picked)), True
-    event: dict[str, Any] = {"run_id": run_id, "task_id": task_ids, "try_id": tries, "state": names,
-                             "time": batch[4::ENTRY], "rows": rows, "workers": workers or []}
-    columns = list(zip(*fields)) if fields else [()] * len(FIELDS)
-    for name, column in zip(FIELDS[2:], columns[2:]):
-        if by_key and name in _TIMES:  # as seconds since the epoch (see ``times.epoch``, inlined)
-            event[name] = [t.timestamp() if t.__class__ is _datetime else t for t in column]
-        elif name == "joins" and column.count(None) != len(column):  # (a join app's; rare)
-            event[name] = [None if j is None else _ids(j) for j in column]
-        else:
-            event[name] = list(column)
-    counts = event["fail_count"]
-    event["fail_history"] = [",".join(str(h) for h in r.get("fail_history") or ()) if count else ""
-                             for r, count in zip(picked, counts)] if any(counts) else [""] * len(counts)
+        copies = list(map(_record_by_key, picked))
+    if any(c[_JOINS] is not None for c in copies):  # a join app's: the ids of what it joined
+        copies = [c if c[_JOINS] is None else (*c[:_JOINS], _ids(c[_JOINS]), *c[_JOINS + 1:]) for c in copies]
+    histories = [",".join(str(h) for h in r.get("fail_history") or ()) if c[1] else ""
+                 for r, c in zip(picked, copies)] if any(c[1] for c in copies) else [""] * len(copies)
     statics: list[Optional[dict[str, Any]]] = [None] * len(rows)
-    for at, task_id in enumerate(columns[0]):
+    for at, i in enumerate(rows):
+        task_id = task_ids[i]
         if task_id not in seen:
             seen.add(task_id)
             statics[at] = static_columns(picked[at])
-    event["static"] = statics
-    return event
+    return {"run_id": run_id, "task_id": task_ids, "try_id": tries, "state": names, "time": batch[4::ENTRY],
+            "workers": workers or [], "rows": rows, "records": copies, "fail_history": histories, "static": statics}
 
 
 def task_event(event: tuple[Any, ...]) -> dict[str, Any]:
