@@ -44,7 +44,8 @@ def _queue(*entries: tuple[Any, ...]) -> list[Any]:
 
 def _copied(event: dict[str, Any]) -> dict[int, dict[str, Any]]:
     """The record columns of a ``transitions`` event, by the position of their transition."""
-    return {i: {name: event[name][j] for name in RECORD_COLUMNS} for j, i in enumerate(event["rows"])}
+    return {i: {**dict(zip(RECORD_COLUMNS, event["records"][j])), "fail_history": event["fail_history"][j],
+                "static": event["static"][j]} for j, i in enumerate(event["rows"])}
 
 
 def test_a_task_record_is_copied_at_its_latest_transition_only() -> None:

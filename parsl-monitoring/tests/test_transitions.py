@@ -14,7 +14,7 @@ from helpers import queue_htex_task
 
 from parsl.dataflow.taskrecord import TaskRecord
 from parsl_monitoring.db import open_for_writing
-from parsl_monitoring.records import expand
+from parsl_monitoring.records import RECORD_COLUMNS, expand
 from parsl_monitoring.wire import spill
 from parsl_monitoring.writer import Writer, load_spill
 
@@ -93,6 +93,21 @@ def test_a_spill_file_of_transitions_reads_back_as_sent(tmp_path: Path) -> None:
     assert [kind for kind, _ in loaded] == [kind for kind, _ in events]
     sent, read = events[0][1], loaded[0][1]
     assert read["task_id"] == sent["task_id"] and read["time"] == sent["time"]
-    assert read["time_invoked"] == sent["time_invoked"] and read["static"] == sent["static"]
+    assert read["records"] == [list(r) for r in sent["records"]] and read["static"] == sent["static"]
     assert json.loads(json.dumps(sent["workers"])) == read["workers"]  # tuples read back as lists
     assert _write(tmp_path / "spilled.db", loaded) == _write(tmp_path / "sent.db", events)
+
+
+def test_a_spill_file_of_the_column_format_still_imports(tmp_path: Path) -> None:
+    """Spill files written before records travelled as tuples held a column per record field."""
+    events = expand("r", _htex_like_queue(4), set())
+    old = []
+    for kind, event in events:
+        if kind == "transitions":
+            records = event["records"]
+            event = {k: v for k, v in event.items() if k != "records"}
+            event.update({name: [r[i] for r in records] for i, name in enumerate(RECORD_COLUMNS)})
+        old.append((kind, event))
+    path = tmp_path / "monitoring-unwritten.jsonl"
+    spill(str(path), old, "the database is gone")
+    assert _write(tmp_path / "old.db", load_spill(str(path))) == _write(tmp_path / "sent.db", events)

@@ -99,6 +99,21 @@ def test_task_record_is_a_mapping_over_parsl_keys():
     assert record == record and record != TaskRecord(None, 7, len, (), {}, "t", False, (), False, None)
 
 
+def test_task_record_times_read_and_write_as_datetimes_over_epoch_seconds():
+    import datetime
+
+    invoked = datetime.datetime(2026, 12, 7, 18, 30, 1, 250000)
+    record = TaskRecord(None, 7, len, (), {}, "threads", False, (), False, invoked)
+    assert record["time_invoked"] == invoked and record.time_invoked_epoch == invoked.timestamp()
+    assert record["try_time_launched"] is None and "try_time_launched" in record
+    record.try_time_launched_epoch = invoked.timestamp() + 2.5  # how the DataFlowKernel writes it
+    assert record["try_time_launched"] == invoked + datetime.timedelta(seconds=2.5)
+    record["time_returned"] = invoked + datetime.timedelta(seconds=3)  # how a program may write it
+    assert record.time_returned_epoch == invoked.timestamp() + 3
+    del record["try_time_returned"]
+    assert "try_time_returned" not in record and "try_time_returned" not in dict(record)
+
+
 def test_settings_reprs_round_trip():
     executor = ThreadPoolExecutor(label="x", max_threads=3, working_dir="/w")
     rebuilt = eval(repr(executor), {"ThreadPoolExecutor": ThreadPoolExecutor})

@@ -137,3 +137,17 @@ def test_an_exception_object_can_be_a_result_and_outcomes_read_as_the_stdlib_doe
     assert cf.Future.result(returned) is error
     with pytest.raises(KeyError):
         cf.Future.result(raised)
+
+
+def test_a_future_made_finished_reads_waits_and_calls_back_as_one_completed_later():
+    returned, raised = LightFuture.finished(7), LightFuture.finished(exception=KeyError("k"))
+    assert returned.done() and returned.result() == 7 and returned.exception() is None
+    with pytest.raises(KeyError):
+        raised.result()
+    done, pending = cf.wait([returned, raised], timeout=0)
+    assert done == {returned, raised} and not pending
+    seen = []
+    returned.add_done_callback(seen.append)
+    assert seen == [returned]
+    with pytest.raises(cf.InvalidStateError):
+        returned.set_result(8)

@@ -110,23 +110,24 @@ def test_a_failed_try_is_unwrapped_before_retry_and_failure_handling(make_dfk):
         always_fails().result()
 
 
-def test_executors_that_do_not_monitor_resources_run_the_plain_function(make_dfk):
-    monitor = Wrapping()
+class Counting(Wrapping):
+    def __init__(self):
+        super().__init__()
+        self.unwrapped = 0
+
+    def unwrap_result(self, task_record, outcome):
+        self.unwrapped += 1
+        return super().unwrap_result(task_record, outcome)
+
+
+def test_executors_that_do_not_monitor_resources_run_the_plain_function_and_nothing_is_unwrapped(make_dfk):
+    monitor = Counting()
     make_dfk(monitoring=monitor)  # ThreadPoolExecutor: monitor_resources() is False
     assert double(4).result() == 8
-    assert monitor.wrapped == [] and monitor.reports == []
+    assert monitor.wrapped == [] and monitor.reports == [] and monitor.unwrapped == 0
 
 
 def test_memoized_tries_are_not_unwrapped(make_dfk):
-    class Counting(Wrapping):
-        def __init__(self):
-            super().__init__()
-            self.unwrapped = 0
-
-        def unwrap_result(self, task_record, outcome):
-            self.unwrapped += 1
-            return super().unwrap_result(task_record, outcome)
-
     monitor = Counting()
     make_dfk(executors=[ResourceThreads()], monitoring=monitor)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import pickle
+import sys
 import threading
 
 import pytest
@@ -37,6 +38,25 @@ def test_data_holding_lambdas_or_local_classes_goes_through_dill():
     assert payload.startswith(b"02\n")
     func, obj = deserialize(payload)
     assert func(2) == 6 and obj.v == 5
+
+
+def test_data_referring_to_main_goes_through_dill_even_where_pickle_could_save_it(monkeypatch):
+    class Point:
+        def __init__(self, v):
+            self.v = v
+
+    # a class that a script defines: pickle would save it by a reference a worker cannot import
+    Point.__module__, Point.__qualname__ = "__main__", "ParslTestPoint"
+    monkeypatch.setattr(sys.modules["__main__"], "ParslTestPoint", Point, raising=False)
+    payload = serialize([Point(7)])
+    assert payload.startswith(b"02\n")
+    assert deserialize(payload)[0].v == 7
+
+
+def test_data_that_only_mentions_main_still_goes_through_pickle():
+    payload = serialize({"module": "__main__", "n": 3})
+    assert payload.startswith(b"01\n")
+    assert deserialize(payload) == {"module": "__main__", "n": 3}
 
 
 def test_callables_are_serialized_once_and_cached():

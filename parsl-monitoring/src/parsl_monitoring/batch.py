@@ -161,13 +161,11 @@ class Plan:
             self._report(run_id, report)
             for _, report in reports:
                 self._report(run_id, report)
-        dynamic = zip(e["hashsum"], e["time_invoked"], e["time_returned"], e["fail_count"], e["fail_cost"])
-        dfk = zip(e["executor"], e["try_time_launched"], e["try_time_returned"], e["fail_history"], e["joins"])
-        for i, static, (hashsum, invoked, returned, fail_count, fail_cost), (executor, *try_columns) in zip(
-                e["rows"], e["static"], dynamic, dfk):
+        for i, static, history, (hashsum, fail_count, fail_cost, executor, invoked, returned, launched, try_returned,
+                                  joins) in zip(e["rows"], e["static"], e["fail_history"], e["records"]):
             self._record(run_id, task_ids[i], tries[i], static,
                          (hashsum, invoked, returned, fail_count or 0, float(fail_cost or 0.0)),
-                         (executor or "", *try_columns))
+                         (executor or "", launched, try_returned, history, joins))
 
     def _report(self, run_id: str, report: tuple[Any, ...]) -> None:
         """A worker's report as ``transitions`` carry it: (task id, try id, interval, ``worker.REPORT_FIELDS``)."""

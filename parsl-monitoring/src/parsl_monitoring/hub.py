@@ -219,15 +219,19 @@ class MonitoringHub(Monitor):
         """Take the worker's report out of a wrapped task's result (or exception) and return the
         result (or exception) the task itself produced."""
         outcome, report = unwrap(outcome)
-        if report is not None and self._writer is not None:
+        writer = self._writer
+        if report is not None and writer is not None:
             node = report[-1]
             if node is not None:  # a worker's node comes with its first report, and again now and then
                 key = (node["hostname"], node["uid"])
                 if key in self._nodes:
                     report = (*report[:-1], None)
                 self._nodes.add(key)
-            self._writer.put("worker", (task_record["id"], task_record.get("try_id", 0) or 0,
-                                        self.resource_monitoring_interval, report))
+            try:  # a TaskRecord's attributes are faster than its keys
+                task_id, try_id = task_record.id, task_record.try_id  # type: ignore[attr-defined]
+            except AttributeError:
+                task_id, try_id = task_record["id"], task_record.get("try_id", 0) or 0
+            writer.put("worker", (task_id, try_id, self.resource_monitoring_interval, report))
         return outcome
 
 

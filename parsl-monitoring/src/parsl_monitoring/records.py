@@ -90,7 +90,10 @@ def _static(name: str, memoize: bool, depends: Any, kwargs: Mapping[str, Any]) -
 #: Task-record fields copied at every transition, in this order.
 FIELDS = ("id", "try_id", "hashsum", "fail_count", "fail_cost", "executor", "time_invoked", "time_returned",
           "try_time_launched", "try_time_returned", "joins")
-_by_attribute = operator.attrgetter(*FIELDS)
+_TIMES = frozenset({"time_invoked", "time_returned", "try_time_launched", "try_time_returned"})
+#: The DataFlowKernel's TaskRecord keeps its times as seconds since the epoch (``<key>_epoch``):
+#: read by attribute, FIELDS need no conversion.
+_by_attribute = operator.attrgetter(*(f"{k}_epoch" if k in _TIMES else k for k in FIELDS))
 
 
 def _fields(record: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -151,11 +154,21 @@ def _current(record: Mapping[str, Any], try_id: int, name: str) -> bool:
 #: (a tuple holding a record is tracked: 3 per task cost a no-op workflow more collections).
 ENTRY = 5
 
-#: The columns of a ``transitions`` event copied from task records, as sent (see ``transitions``).
-RECORD_COLUMNS = ("hashsum", "fail_count", "fail_cost", "executor", "time_invoked", "time_returned",
-                  "try_time_launched", "try_time_returned", "joins", "fail_history", "static")
-_TIMES = frozenset({"time_invoked", "time_returned", "try_time_launched", "try_time_returned"})
+#: The fields of each record tuple of a ``transitions`` event (its ``records``), in order.
+RECORD_COLUMNS = FIELDS[2:]
+#: Those fields of the DataFlowKernel's TaskRecord, times as numbers (see ``_by_attribute``).
+_record_by_attribute = operator.attrgetter(*(f"{k}_epoch" if k in _TIMES else k for k in RECORD_COLUMNS))
+_JOINS = RECORD_COLUMNS.index("joins")
+_TIME_AT = [i for i, k in enumerate(RECORD_COLUMNS) if k in _TIMES]
 
+
+def _record_by_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """``RECORD_COLUMNS`` of a record read by key, times as seconds since the epoch."""
+    values = [record.get(k) for k in RECORD_COLUMNS]
+    for i in _TIME_AT:
+        t = values[i]
+        values[i] = t.timestamp() if t.__class__ is _datetime else t
+    return tuple(values)
 
 def expand(run_id: str, batch: list[Any], seen: set[int]) -> list[tuple[str, Any]]:
     """The events of a batch the hub queued (``ENTRY`` slots each): each run of transitions
@@ -196,8 +209,9 @@ def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional
     Copying the record's columns at every transition, and a tuple per transition, were most of
     what monitoring cost a workflow. Here the transitions are columns (``task_id``, ``try_id``,
     ``state``, ``time``: slices of the queue), and only the last transition of each record gets
-    the record's columns (``RECORD_COLUMNS``, for the transitions at positions ``rows``), as they
-    are now: the latest, which is what the database keeps. A record that has moved on since
+    the record's columns (a tuple of ``RECORD_COLUMNS`` in ``records``, with ``fail_history`` and
+    ``static``, for the transitions at positions ``rows``), as they are now: the latest, which is
+    what the database keeps. A record that has moved on since
     (another try, or another state: see ``_current``) gets none here: its later transition, queued
     too, carries them (a failure's task event is made at once, see ``FAILURE_STATES``). ``static``
     is a task's static columns the first time its id is not in ``seen`` (then added), else None;
@@ -205,33 +219,27 @@ def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional
     """
     records, task_ids, tries, names = batch[0::ENTRY], batch[1::ENTRY], batch[2::ENTRY], batch[3::ENTRY]
     last = dict(zip(map(id, records), range(len(records))))  # each record's last entry
-    rows = [i for i in last.values() if _current(records[i], tries[i], names[i])]
-    picked = [records[i] for i in rows]
-    try:  # by attribute for the DataFlowKernel's TaskRecord (fast), else by key
-        fields = list(map(_by_attribute, picked))
+    try:  # ``_current`` inlined for the DataFlowKernel's TaskRecord (most of a chunk's rows)
+        rows = [i for i in last.values() if records[i].try_id == tries[i] and records[i].status._name_ == names[i]]
     except AttributeError:
-        fields = list(map(_fields, picked))
-    event: dict[str, Any] = {"run_id": run_id, "task_id": task_ids, "try_id": tries, "state": names,
-                             "time": batch[4::ENTRY], "rows": rows, "workers": workers or []}
-    columns = list(zip(*fields)) if fields else [()] * len(FIELDS)
-    for name, column in zip(FIELDS[2:], columns[2:]):
-        if name in _TIMES:  # as seconds since the epoch (see ``times.epoch``, inlined)
-            event[name] = [t.timestamp() if t.__class__ is _datetime else t for t in column]
-        elif name == "joins":
-            event[name] = [None if j is None else _ids(j) for j in column]
-        else:
-            event[name] = list(column)
-    event["fail_history"] = [",".join(str(h) for h in r.get("fail_history") or ()) if count else ""
-                             for r, count in zip(picked, event["fail_count"])]
-    statics: list[Optional[dict[str, Any]]] = []
-    for record, task_id in zip(picked, columns[0]):
-        if task_id in seen:
-            statics.append(None)
-        else:
+        rows = [i for i in last.values() if _current(records[i], tries[i], names[i])]
+    picked = [records[i] for i in rows]
+    try:  # by attribute for the DataFlowKernel's TaskRecord (fast, times as numbers), else by key
+        copies = list(map(_record_by_attribute, picked))
+    except AttributeError:
+        copies = list(map(_record_by_key, picked))
+    if any(c[_JOINS] is not None for c in copies):  # a join app's: the ids of what it joined
+        copies = [c if c[_JOINS] is None else (*c[:_JOINS], _ids(c[_JOINS]), *c[_JOINS + 1:]) for c in copies]
+    histories = [",".join(str(h) for h in r.get("fail_history") or ()) if c[1] else ""
+                 for r, c in zip(picked, copies)] if any(c[1] for c in copies) else [""] * len(copies)
+    statics: list[Optional[dict[str, Any]]] = [None] * len(rows)
+    for at, i in enumerate(rows):
+        task_id = task_ids[i]
+        if task_id not in seen:
             seen.add(task_id)
-            statics.append(static_columns(record))
-    event["static"] = statics
-    return event
+            statics[at] = static_columns(picked[at])
+    return {"run_id": run_id, "task_id": task_ids, "try_id": tries, "state": names, "time": batch[4::ENTRY],
+            "workers": workers or [], "rows": rows, "records": copies, "fail_history": histories, "static": statics}
 
 
 def task_event(event: tuple[Any, ...]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ class MonitoredFunction:
         self.run_id = run_id
         self.__name__ = getattr(func, "__name__", "task")
         self.__wrapped__ = func
+        self._hash = _hash_of(func, interval, run_id)
 
     # Equal wrappers of one function are one key for the core's cache of serialized callables:
     # the hub makes a wrapper per task, and without these each would be serialized anew with dill
@@ -45,26 +46,46 @@ class MonitoredFunction:
         return (type(other) is MonitoredFunction and other.func == self.func
                 and other.interval == self.interval and other.run_id == self.run_id)
 
-    def __hash__(self) -> int:
-        return hash((self.func, self.interval, self.run_id))
+    def __hash__(self) -> int:  # computed once: the core's cache looks the wrapper up for every task
+        if self._hash is None:
+            raise TypeError(f"unhashable callable: {self.func!r}")
+        return self._hash
+
+    def __getstate__(self) -> dict[str, Any]:  # a hash is only good in the process that computed it
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._hash = _hash_of(self.func, self.interval, self.run_id)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # interval 0 takes no samples (as in Parsl): the sampler and its lock are skipped
+        sampler = _sampler() if self.interval > 0 else None
         started = time.time()
-        token = _sampler().enter(self.interval)
+        token = 0 if sampler is None else sampler.enter(self.interval)
         try:
             value = self.func(*args, **kwargs)
         except BaseException as e:
             try:
-                setattr(e, REPORT_ATTRIBUTE, self._report(started, _sampler().leave(token, time.time() - started)))
+                setattr(e, REPORT_ATTRIBUTE, self._report(started, sampler, token))
             except Exception:
                 pass
             raise
-        return (RESULT, value, self._report(started, _sampler().leave(token, time.time() - started)))
+        return (RESULT, value, self._report(started, sampler, token))
 
-    def _report(self, started: float, samples: list[dict[str, Any]]) -> tuple[Any, ...]:
+    def _report(self, started: float, sampler: Optional[Sampler], token: int) -> tuple[Any, ...]:
         """The ``REPORT_FIELDS``; times are seconds since the epoch (cheaper to make and to send than datetimes)."""
-        return (platform.node(), os.environ.get("PARSL_WORKER_BLOCK_ID"), started, time.time(), samples,
-                _node_if_due(self.run_id))
+        ended = time.time()
+        samples = [] if sampler is None else sampler.leave(token, ended - started)
+        hostname, block_id = _where()
+        return (hostname, block_id, started, ended, samples, _node_if_due(self.run_id))
+
+
+def _hash_of(*key: Any) -> Optional[int]:
+    try:
+        return hash(key)
+    except TypeError:  # an unhashable callable: so is its wrapper
+        return None
 
 
 def unwrap(outcome: Any) -> tuple[Any, Optional[tuple[Any, ...]]]:
@@ -91,6 +112,20 @@ def unwrap(outcome: Any) -> tuple[Any, Optional[tuple[Any, ...]]]:
 def report_dict(report: tuple[Any, ...]) -> dict[str, Any]:
     """A worker report by field name."""
     return dict(zip(REPORT_FIELDS, report))
+
+
+#: process id -> (host name, block id): read once per process (``os.environ`` lookups cost
+#: microseconds, a no-op try's whole budget).
+_where_by_pid: dict[int, tuple[str, Optional[str]]] = {}
+
+
+def _where() -> tuple[str, Optional[str]]:
+    """This process's host name and its worker block's id (``PARSL_WORKER_BLOCK_ID``, set at its start)."""
+    pid = os.getpid()
+    where = _where_by_pid.get(pid)
+    if where is None:
+        where = _where_by_pid[pid] = (platform.node(), os.environ.get("PARSL_WORKER_BLOCK_ID"))
+    return where
 
 
 #: (run id, process id) -> time.monotonic() its node was last reported

@@ -134,10 +134,21 @@ def load_spill(path: str) -> list[tuple[str, Any]]:
                 kind, event = item["kind"], _restore(item["event"], keys)
                 if kind == "task":
                     event = tuple(event["timestamp"].timestamp() if k == "timestamp" else event[k] for k in TASK_EVENT)
+                elif kind == "transitions" and "records" not in event:
+                    event = _records_from_columns(event)
             except (ValueError, KeyError, TypeError, AttributeError) as e:
                 raise MonitoringError(f"{path}, line {number}: not an event spilled by parsl-monitoring ({e!r})") from e
             events.append((kind, event))
     return events
+
+
+def _records_from_columns(event: dict[str, Any]) -> dict[str, Any]:
+    """A ``transitions`` event spilled with a column per record field (parsl-monitoring before
+    2026-12-07's fifth pass), as one tuple per record (``records.RECORD_COLUMNS``)."""
+    from parsl_monitoring.records import RECORD_COLUMNS
+
+    columns = [event.pop(c) for c in RECORD_COLUMNS]
+    return {**event, "records": list(zip(*columns))}
 
 
 def import_spill(path: str, url: str) -> Writer:

@@ -67,6 +67,7 @@ logger = logging.getLogger(__name__)
 task_logger = logging.getLogger("parsl.dataflow.tasks")
 
 _now = datetime.datetime.now
+_time = time.time
 _STATES = list(States)
 _AUTO_LOGNAME = -1
 _NOTHING: Any = ()  # shared empty sequence: fewer objects for the cycle collector per task
@@ -279,7 +280,7 @@ class DataFlowKernel:
             raise ValueError(f"Task {task_id} supplied invalid executors {executors!r}: "
                              f"expected 'all' or a non-empty list of executor labels")
 
-        task = TaskRecord(self, task_id, func, app_args, kwargs, label, cache, ignore, join, _now())
+        task = TaskRecord(self, task_id, func, app_args, kwargs, label, cache, ignore, join, _time())
         task.task_launch_lock = self._task_launch_lock
         app_fu = AppFuture(task)
         task.app_fu = app_fu
@@ -444,7 +445,7 @@ class DataFlowKernel:
     def launch_task(self, task_record: TaskRecord) -> Future:
         """Hand one try of a task to its executor (or to the memo table); return the try's future."""
         task = task_record
-        task.try_time_launched = _now()
+        task.try_time_launched_epoch = _time()
         if task.memoize or self._memo_all:
             memo_fu = self.memoizer.check_memo(task)
             if memo_fu is not None:
@@ -480,15 +481,15 @@ class DataFlowKernel:
             app_fu.set_exception(e)
 
     def _handle_exec_update(self, task: TaskRecord, future: Future) -> None:
-        task.try_time_returned = _now()
+        task.try_time_returned_epoch = _time()
         try:
             res = future.result()
         except BaseException as e:
-            if self.monitoring is not None and task.from_memo is False:  # this try ran on an executor
+            if self.monitoring is not None and task.from_memo is False and self._wrapped(task):
                 e = self._unwrap_for_monitor(task, e, failed=True)
             self._handle_failure(task, e)
         else:
-            if self.monitoring is not None and task.from_memo is False:
+            if self.monitoring is not None and task.from_memo is False and self._wrapped(task):
                 res = self._unwrap_for_monitor(task, res, failed=False)
             if type(res) is RemoteExceptionWrapper:
                 self._handle_remote_failure(task, res)
@@ -506,6 +507,11 @@ class DataFlowKernel:
             wrapper.reraise()
         except BaseException as e:
             self._handle_failure(task, e)
+
+    def _wrapped(self, task: TaskRecord) -> bool:
+        """Whether this try ran on an executor that was sent the monitor's wrapper (see ``launch_task``)."""
+        executor = self.executors.get(task.executor)
+        return executor is not None and executor.monitor_resources()
 
     def _wrap_for_monitor(self, task: TaskRecord, func: Callable) -> Callable:
         """The monitor's worker-side wrapper of ``func``, or ``func`` if the monitor fails."""
@@ -526,12 +532,7 @@ class DataFlowKernel:
             logger.exception("The monitor's unwrap_result failed for task %s; using the outcome as it is", task.id)
             return outcome
         if unwrapped is not outcome:
-            fut = LightFuture()
-            if failed:
-                fut.set_exception(unwrapped)
-            else:
-                fut.set_result(unwrapped)
-            task.exec_fu = fut
+            task.exec_fu = LightFuture.finished(exception=unwrapped) if failed else LightFuture.finished(unwrapped)
         return unwrapped
 
     def _handle_failure(self, task: TaskRecord, e: BaseException) -> None:
@@ -555,8 +556,8 @@ class DataFlowKernel:
             logger.info("Task %s try %s failed with %s; retrying", task.id, task.try_id, type(e).__name__)
             self._update_state(task, States.fail_retryable)
             task.try_id += 1
-            task.try_time_launched = None
-            task.try_time_returned = None
+            task.try_time_launched_epoch = None
+            task.try_time_returned_epoch = None
             self._update_state(task, States.pending)
         else:
             logger.info("Task %s failed after %s tries: %s: %s", task.id, task.try_id + 1, type(e).__name__, e)
@@ -625,7 +626,7 @@ class DataFlowKernel:
             self.data_manager.run_stage_outs(task, gate, result, exception, functools.partial(
                 self._complete_after_stage_out, task, state, result, exception))
             return
-        task.time_returned = _now()
+        task.time_returned_epoch = _time()
         if task.memoize or self._memo_all:
             _guarded(lambda: self._memoize_outcome(task, result, exception), f"memoizing task {task.id}")
         self._update_state(task, state)

@@ -61,6 +61,16 @@ class LightFuture(Future):
         self._cond = self._cb = self._outcome = None
         self._state = PENDING
 
+    @classmethod
+    def finished(cls, result: Any = None, exception: Optional[BaseException] = None) -> LightFuture:
+        """A future made finished with ``result`` (or ``exception``): nobody can wait on it yet,
+        so no lock is taken and there are no callbacks to run."""
+        fut = cls.__new__(cls)
+        fut._cond = fut._cb = None
+        fut._outcome = result if exception is None else _Raised(exception)
+        fut._state = FINISHED
+        return fut
+
     # -- lazily created internals, under the names the stdlib Future and wait() use -------------
 
     @property

@@ -8,13 +8,14 @@ The DataFlowKernel itself uses attribute access (``task.status``) on its hot pat
 
 from __future__ import annotations
 
+import datetime
+import operator
 import weakref
 from collections.abc import MutableMapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
 
 if TYPE_CHECKING:
-    import datetime
     import threading
     from concurrent.futures import Future
 
@@ -30,8 +31,37 @@ KEYS = (
     "join", "joins", "join_lock",
 )
 _KEYSET = frozenset(KEYS)
+#: Parsl's time keys. A record keeps each as seconds since the epoch in ``<key>_epoch`` (what the
+#: DataFlowKernel writes: ``time.time()`` costs a third of ``datetime.now()``, and monitors store
+#: numbers); under the key itself it reads and writes a naive local datetime, as in Parsl.
+TIME_KEYS = ("time_invoked", "time_returned", "try_time_launched", "try_time_returned")
 #: The resource specification of tasks that give none: shared and read-only (executors copy it to change it).
 _NO_SPEC: Mapping[str, Any] = MappingProxyType({})
+
+
+def _epoch(value: datetime.datetime | float | None) -> Optional[float]:
+    """A time as seconds since the epoch (a naive datetime is local time, as ``datetime.now()`` gives)."""
+    if value is None:
+        return None
+    return value.timestamp() if isinstance(value, datetime.datetime) else float(value)
+
+
+def _time_view(key: str) -> property:
+    """Parsl's ``key`` as a datetime, over the record's ``<key>_epoch`` slot."""
+    slot = f"{key}_epoch"
+    seconds_of = operator.attrgetter(slot)
+
+    def get(self: TaskRecord) -> Optional[datetime.datetime]:
+        seconds = seconds_of(self)  # AttributeError while unset: the key is absent, as in Parsl
+        return None if seconds is None else datetime.datetime.fromtimestamp(seconds)
+
+    def set_(self: TaskRecord, value: datetime.datetime | float | None) -> None:
+        setattr(self, slot, _epoch(value))
+
+    def del_(self: TaskRecord) -> None:
+        delattr(self, slot)
+
+    return property(get, set_, del_, doc=f"``{slot}`` as a naive local datetime (Parsl's ``{key}``).")
 
 
 class TaskRecord(MutableMapping):
@@ -51,10 +81,10 @@ class TaskRecord(MutableMapping):
     func: Callable[..., Any]
     args: Sequence[Any]
     kwargs: Dict[str, Any]
-    time_invoked: datetime.datetime
-    time_returned: Optional[datetime.datetime]
-    try_time_launched: Optional[datetime.datetime]
-    try_time_returned: Optional[datetime.datetime]
+    time_invoked_epoch: Optional[float]
+    time_returned_epoch: Optional[float]
+    try_time_launched_epoch: Optional[float]
+    try_time_returned_epoch: Optional[float]
     memoize: bool
     ignore_for_cache: Any
     from_memo: Optional[bool]
@@ -70,13 +100,14 @@ class TaskRecord(MutableMapping):
     _launched_try: int
     _extra: Dict[str, Any]
 
-    # app_fu and fail_history are properties over these slots (see below)
-    __slots__ = (*(k for k in KEYS if k not in ("app_fu", "fail_history")),
+    # app_fu, fail_history and the time keys are properties over these slots (see below)
+    __slots__ = (*(k for k in KEYS if k not in ("app_fu", "fail_history", *TIME_KEYS)),
+                 *(f"{k}_epoch" for k in TIME_KEYS),
                  "_app_fu", "_fail_history", "_waiting", "_launched_try", "_extra", "__weakref__")
 
     def __init__(self, dfk: DataFlowKernel, task_id: int, func: Callable[..., Any], args: Sequence[Any],
                  kwargs: Dict[str, Any], executor: str, memoize: bool, ignore_for_cache: Any, join: bool,
-                 time_invoked: datetime.datetime) -> None:
+                 time_invoked: datetime.datetime | float | None) -> None:
         self.dfk = dfk
         self.id = task_id
         self.func = func
@@ -87,7 +118,7 @@ class TaskRecord(MutableMapping):
         self.memoize = memoize
         self.ignore_for_cache = ignore_for_cache
         self.join = join
-        self.time_invoked = time_invoked
+        self.time_invoked_epoch = _epoch(time_invoked)
         self.resource_specification = (kwargs.get("parsl_resource_specification") or _NO_SPEC) if kwargs else _NO_SPEC
         self.hashsum = None
         self.exec_fu = None
@@ -96,10 +127,15 @@ class TaskRecord(MutableMapping):
         self.from_memo = None
         self.joins = None
         self.try_id = 0
-        self.time_returned = None
-        self.try_time_launched = None
-        self.try_time_returned = None
+        self.time_returned_epoch = None
+        self.try_time_launched_epoch = None
+        self.try_time_returned_epoch = None
         self._launched_try = -1
+
+    time_invoked = _time_view("time_invoked")
+    time_returned = _time_view("time_returned")
+    try_time_launched = _time_view("try_time_launched")
+    try_time_returned = _time_view("try_time_returned")
 
     @property
     def app_fu(self) -> Any:

@@ -19,9 +19,9 @@ class Monitor:
 
     For worker-side observation (resource usage where the task runs), a subclass overrides
     ``wrap_task`` and ``unwrap_result``: the DataFlowKernel sends the wrapped function to
-    executors whose ``monitor_resources()`` is true, and passes each executed try's result or
-    exception through ``unwrap_result``, so a report can travel back over the executor's own
-    channel. An exception from either is logged and ignored.
+    executors whose ``monitor_resources()`` is true, and passes the result or exception of each
+    try it ran there through ``unwrap_result``, so a report can travel back over the executor's
+    own channel. An exception from either is logged and ignored.
     """
 
     def wrap_task(self, task_record: TaskRecord, func: Callable[..., Any]) -> Callable[..., Any]:

@@ -35,6 +35,12 @@ class PickleSerializer(SerializerBase):
     identifier = b"01"
 
     def serialize(self, data: Any) -> bytes:
+        body = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        if body.find(b"__main__") < 0:  # (``find`` costs half of ``in`` here)
+            # nothing was saved by a reference into ``__main__`` (its name would be in the stream),
+            # and lambdas and local functions fail in plain pickle too: no need for the checking
+            # pickler, whose Python-level hook per object costs several times the pickling itself
+            return body
         buf = io.BytesIO()
         _ReferenceCheckingPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(data)
         return buf.getvalue()
