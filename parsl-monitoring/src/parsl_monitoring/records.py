@@ -12,7 +12,7 @@ import operator
 import os
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 if TYPE_CHECKING:
     from parsl.dataflow.states import States
@@ -91,9 +91,15 @@ def _static(name: str, memoize: bool, depends: Any, kwargs: Mapping[str, Any]) -
 FIELDS = ("id", "try_id", "hashsum", "fail_count", "fail_cost", "executor", "time_invoked", "time_returned",
           "try_time_launched", "try_time_returned", "joins")
 _TIMES = frozenset({"time_invoked", "time_returned", "try_time_launched", "try_time_returned"})
-#: The DataFlowKernel's TaskRecord keeps its times as seconds since the epoch (``<key>_epoch``):
-#: read by attribute, FIELDS need no conversion.
-_by_attribute = operator.attrgetter(*(f"{k}_epoch" if k in _TIMES else k for k in FIELDS))
+
+
+def _by_attributes(keys: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A getter of a TaskRecord's ``keys`` by attribute; the DataFlowKernel's TaskRecord keeps its
+    times as seconds since the epoch (``<key>_epoch``), which are read instead: no conversion."""
+    return operator.attrgetter(*(f"{k}_epoch" if k in _TIMES else k for k in keys))
+
+
+_by_attribute = _by_attributes(FIELDS)
 
 
 def _fields(record: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -156,8 +162,7 @@ ENTRY = 5
 
 #: The fields of each record tuple of a ``transitions`` event (its ``records``), in order.
 RECORD_COLUMNS = FIELDS[2:]
-#: Those fields of the DataFlowKernel's TaskRecord, times as numbers (see ``_by_attribute``).
-_record_by_attribute = operator.attrgetter(*(f"{k}_epoch" if k in _TIMES else k for k in RECORD_COLUMNS))
+_record_by_attribute = _by_attributes(RECORD_COLUMNS)
 _JOINS = RECORD_COLUMNS.index("joins")
 _TIME_AT = [i for i, k in enumerate(RECORD_COLUMNS) if k in _TIMES]
 
@@ -169,6 +174,7 @@ def _record_by_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
         t = values[i]
         values[i] = t.timestamp() if t.__class__ is _datetime else t
     return tuple(values)
+
 
 def expand(run_id: str, batch: list[Any], seen: set[int]) -> list[tuple[str, Any]]:
     """The events of a batch the hub queued (``ENTRY`` slots each): each run of transitions
@@ -211,10 +217,10 @@ def transitions(run_id: str, batch: list[Any], seen: set[int], workers: Optional
     ``state``, ``time``: slices of the queue), and only the last transition of each record gets
     the record's columns (a tuple of ``RECORD_COLUMNS`` in ``records``, with ``fail_history`` and
     ``static``, for the transitions at positions ``rows``), as they are now: the latest, which is
-    what the database keeps. A record that has moved on since
-    (another try, or another state: see ``_current``) gets none here: its later transition, queued
-    too, carries them (a failure's task event is made at once, see ``FAILURE_STATES``). ``static``
-    is a task's static columns the first time its id is not in ``seen`` (then added), else None;
+    what the database keeps. A record that has moved on since (another try, or another state: see
+    ``_current``) gets none here: its later transition, queued too, carries them (a failure's
+    task event is made at once, see ``FAILURE_STATES``). ``static`` is a task's static columns
+    the first time its id is not in ``seen`` (then added), else None;
     times are seconds since the epoch.
     """
     records, task_ids, tries, names = batch[0::ENTRY], batch[1::ENTRY], batch[2::ENTRY], batch[3::ENTRY]
