@@ -3,9 +3,16 @@
 A stdlib Future allocates a ``threading.Condition`` (an RLock plus bound methods) when it is
 created and takes it on every operation. Parsl makes two futures per task (the executor's and
 the AppFuture), most of which nobody ever blocks on. Here completion and callback registration
-use one module-wide lock (each holds it for a few instructions), the per-future condition is
-created on first ``result()``/``exception()`` wait or ``concurrent.futures.wait``/``as_completed``,
-and a completed future's ``result()`` returns without locking.
+take one of a fixed set of locks, chosen by the future's id (each holds it for a few
+instructions), the per-future condition is created on first ``result()``/``exception()`` wait or
+``concurrent.futures.wait``/``as_completed``, and a completed future's ``result()`` returns
+without locking.
+
+Why several locks and not one: a thread can lose the GIL while it holds a lock. With one lock
+for all futures, the thread submitting tasks and a thread completing them then met on it all the
+time, and once they had, they went on handing the GIL to each other at every task (a lock
+convoy: about two context switches per task per thread, half the throughput, and which rounds
+fell into it was chance). Two threads now meet only on the same future or one of its stripe.
 
 Correctness argument, in short: a setter writes ``_state`` and then looks for a condition; a
 waiter creates the condition and then reads ``_state`` under it. Either the setter sees the
@@ -22,7 +29,9 @@ from typing import Any, Callable, List, Optional
 
 logger = logging.getLogger("concurrent.futures")
 
-_lock = threading.Lock()
+#: Future ``f``'s lock is ``_LOCKS[id(f) % _STRIPES]`` (a prime: ids are multiples of 16).
+_STRIPES = 61
+_LOCKS = tuple(threading.Lock() for _ in range(_STRIPES))
 _DONE = (CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED)
 
 
@@ -77,7 +86,7 @@ class LightFuture(Future):
     def _condition(self) -> _Condition:  # type: ignore[override]
         cond = self._cond
         if cond is None:
-            with _lock:
+            with _LOCKS[id(self) % _STRIPES]:
                 if self._cond is None:
                     self._cond = _Condition()
                 cond = self._cond
@@ -98,7 +107,7 @@ class LightFuture(Future):
         return outcome.exception if type(outcome) is _Raised else None
 
     @property
-    def _done_callbacks(self) -> List[Callable[[Future], Any]]:  # appended under _lock
+    def _done_callbacks(self) -> List[Callable[[Future], Any]]:  # appended under the future's lock
         if self._cb is None:
             self._cb = []
         return self._cb
@@ -130,7 +139,7 @@ class LightFuture(Future):
     # -- transitions --------------------------------------------------------------------------------
 
     def add_done_callback(self, fn: Callable[[Future], Any]) -> None:
-        with _lock:
+        with _LOCKS[id(self) % _STRIPES]:
             if self._state not in _DONE:
                 self._done_callbacks.append(fn)
                 return
@@ -153,7 +162,7 @@ class LightFuture(Future):
         return True
 
     def set_running_or_notify_cancel(self) -> bool:
-        with _lock:
+        with _LOCKS[id(self) % _STRIPES]:
             if self._state == PENDING:
                 self._state = RUNNING
                 return True
@@ -182,16 +191,17 @@ class LightFuture(Future):
         when its notification arrives (the waiter would return a future early). Without a
         condition nobody waits yet, and whoever creates one later reads the final state under it.
         """
+        lock = _LOCKS[id(self) % _STRIPES]
         while True:
             cond = self._cond
             if cond is None:
-                with _lock:
+                with lock:
                     if self._cond is None:  # still nobody waiting: nobody to tell
                         self._set_state(state, result, exception)
                         break
                 continue  # a waiter created the condition meanwhile: change the state under it
             with cond:
-                with _lock:
+                with lock:
                     self._set_state(state, result, exception)
                 for waiter in cond.waiters:
                     getattr(waiter, notify)(self)
@@ -200,7 +210,7 @@ class LightFuture(Future):
         self._invoke_callbacks()
 
     def _set_state(self, state: str, result: Any, exception: Optional[BaseException]) -> None:
-        """Called with ``_lock`` held; only a pending future (or, unless cancelling, a running one) moves."""
+        """Called with the future's lock held; only a pending future (or, unless cancelling, a running one) moves."""
         if self._state in _DONE or (self._state == RUNNING and state != FINISHED):
             raise InvalidStateError(f"{self._state}: {self!r}")
         self._outcome = result if exception is None else _Raised(exception)

@@ -62,7 +62,9 @@ class WorkerPool:
         self.prefix = thread_name_prefix
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._threads: List[threading.Thread] = []
-        self._idle = 0
+        #: one entry per thread waiting for a task: ``append`` and ``pop`` are atomic, so the
+        #: threads keep count without a shared lock (which they would queue on: see ``_work``)
+        self._idle: List[None] = []
         self._lock = threading.Lock()
         self._shutdown = False
         _live_pools.add(self)
@@ -74,13 +76,13 @@ class WorkerPool:
             raise RuntimeError("cannot submit a task after the executor has been shut down")
         fut = LightFuture()
         self._queue.put((fut, func, args, kwargs))
-        if self._idle <= 0 and len(self._threads) < self.max_workers:
+        if not self._idle and len(self._threads) < self.max_workers:
             self._add_thread()
         return fut
 
     def _add_thread(self) -> None:
         with self._lock:
-            if self._idle > 0 or len(self._threads) >= self.max_workers or self._shutdown:
+            if self._idle or len(self._threads) >= self.max_workers or self._shutdown:
                 return
             t = threading.Thread(target=self._work, name=f"{self.prefix}_{len(self._threads)}", daemon=True)
             self._threads.append(t)
@@ -88,13 +90,11 @@ class WorkerPool:
 
     def _work(self) -> None:
         get = self._queue.get
-        lock = self._lock
+        waiting, done_waiting = self._idle.append, self._idle.pop
         while True:
-            with lock:
-                self._idle += 1
+            waiting(None)
             item = get()
-            with lock:
-                self._idle -= 1
+            done_waiting()
             if item is None:
                 return
             fut, func, args, kwargs = item
