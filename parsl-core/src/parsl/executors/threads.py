@@ -62,8 +62,10 @@ class WorkerPool:
         self.prefix = thread_name_prefix
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._threads: List[threading.Thread] = []
-        #: one entry per thread waiting for a task: ``append`` and ``pop`` are atomic, so the
-        #: threads keep count without a shared lock (which they would queue on: see ``_work``)
+        #: one entry per thread waiting for a task that no submitted task has claimed yet: a thread
+        #: appends one before it waits, a submission pops one or else starts a thread. ``append``
+        #: and ``pop`` are atomic, so no lock is shared (the threads would queue on it: see
+        #: docs/decisions.md, "Threads that queue on each other's locks")
         self._idle: List[None] = []
         self._lock = threading.Lock()
         self._shutdown = False
@@ -76,38 +78,44 @@ class WorkerPool:
             raise RuntimeError("cannot submit a task after the executor has been shut down")
         fut = LightFuture()
         self._queue.put((fut, func, args, kwargs))
-        if not self._idle and len(self._threads) < self.max_workers:
+        idle = self._idle
+        if idle:
+            try:
+                idle.pop()  # a waiting thread takes this task: no other task may count on it
+                return fut
+            except IndexError:  # another submitting thread took the last one
+                pass
+        if len(self._threads) < self.max_workers:
             self._add_thread()
         return fut
 
     def _add_thread(self) -> None:
         with self._lock:
-            if self._idle or len(self._threads) >= self.max_workers or self._shutdown:
+            if len(self._threads) >= self.max_workers or self._shutdown:
                 return
             t = threading.Thread(target=self._work, name=f"{self.prefix}_{len(self._threads)}", daemon=True)
             self._threads.append(t)
             t.start()
 
     def _work(self) -> None:
+        """Run tasks until a stop marker. A thread is started for a task and takes the first one
+        unclaimed; after each task it marks itself waiting (``_idle``) before it waits again."""
         get = self._queue.get
-        waiting, done_waiting = self._idle.append, self._idle.pop
-        while True:
-            waiting(None)
-            item = get()
-            done_waiting()
-            if item is None:
-                return
+        waiting = self._idle.append
+        item = get()
+        while item is not None:
             fut, func, args, kwargs = item
             del item
-            if not fut.set_running_or_notify_cancel():
-                continue
-            try:
-                result = func(*args, **kwargs)
-            except BaseException as e:
-                fut.set_exception(e)
-            else:
-                fut.set_result(result)
+            if fut.set_running_or_notify_cancel():
+                try:
+                    result = func(*args, **kwargs)
+                except BaseException as e:
+                    fut.set_exception(e)
+                else:
+                    fut.set_result(result)
             del fut, func, args, kwargs
+            waiting(None)
+            item = get()
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop taking tasks; queued ones still run. With ``wait``, return when every thread has ended."""
