@@ -137,6 +137,16 @@ def test_missing_driver_and_bad_url(tmp_path):
                           "not a valid SQLAlchemy URL")
 
 
+def test_a_driver_argument_error_is_not_called_a_bad_url():
+    """SQLAlchemy raises ArgumentError for more than URLs: only a URL that does not parse is called invalid."""
+    from parsl_monitoring.db import translate
+
+    error = translate("sqlite:///runinfo/monitoring.db", sa.exc.ArgumentError("Option 'frobnicate' is not supported"))
+    assert isinstance(error, DatabaseUnavailable)
+    assert str(error) == ("cannot use monitoring database sqlite:///runinfo/monitoring.db: "
+                          "Option 'frobnicate' is not supported")
+
+
 def test_unknown_run_and_missing_database(known_run, tmp_path, capsys):
     assert main(["status", known_run["run_dir"], "--run", "nope"]) == 1
     assert "no workflow with run id 'nope'" in capsys.readouterr().err

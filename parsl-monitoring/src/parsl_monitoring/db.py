@@ -11,7 +11,7 @@ from typing import Any, Callable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from parsl_monitoring import schema
@@ -63,9 +63,17 @@ def translate(url: str, e: BaseException) -> MonitoringDatabaseError:
     if isinstance(e, (NoSuchModuleError, ModuleNotFoundError, ImportError)):
         return DatabaseUnavailable(f"cannot use monitoring database {where}: the database driver is not "
                                    f"installed ({text}); for PostgreSQL: pip install 'parsl-monitoring[postgresql]'")
-    if isinstance(e, ArgumentError):
-        return DatabaseUnavailable(f"monitoring database URL {where!r} is not a valid SQLAlchemy URL ({text})")
     return DatabaseUnavailable(f"cannot use monitoring database {where}: {text}")
+
+
+def parse_url(url: str) -> URL:
+    """``url`` parsed by SQLAlchemy; only this step's ``ArgumentError`` means the URL itself is bad
+    (SQLAlchemy raises it for other mistakes too, such as an option its dialect does not take)."""
+    try:
+        return make_url(url)
+    except ArgumentError as e:
+        raise DatabaseUnavailable(f"monitoring database URL {display_url(url)!r} is not a valid SQLAlchemy URL "
+                                  f"({str(e).strip() or type(e).__name__})") from e
 
 
 def guarded(url: str, fn: Callable[[], T]) -> T:
@@ -80,7 +88,7 @@ def guarded(url: str, fn: Callable[[], T]) -> T:
 
 def create_engine(url: str, *, read_only: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engine:
     """An engine for ``url``; SQLite files get WAL mode and a lock timeout, and must exist to be read."""
-    parsed = guarded(url, lambda: make_url(url))
+    parsed = parse_url(url)
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
