@@ -47,10 +47,15 @@ def url_for(target: str) -> str:
     return f"sqlite:///{path}"
 
 
+def _first_line(e: BaseException) -> str:
+    """The first line of what driver exception ``e`` says (its DBAPI error's, if it wraps one)."""
+    return str(getattr(e, "orig", None) or e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
 def translate(url: str, e: BaseException) -> MonitoringDatabaseError:
     """The monitoring error that explains driver exception ``e`` raised while using ``url``."""
     where = display_url(url)
-    text = str(getattr(e, "orig", None) or e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    text = _first_line(e)
     low = text.lower()
     if isinstance(e, MonitoringDatabaseError):
         return e
@@ -73,7 +78,7 @@ def parse_url(url: str) -> URL:
         return make_url(url)
     except ArgumentError as e:
         raise DatabaseUnavailable(f"monitoring database URL {display_url(url)!r} is not a valid SQLAlchemy URL "
-                                  f"({str(e).strip() or type(e).__name__})") from e
+                                  f"({_first_line(e)})") from e
 
 
 def guarded(url: str, fn: Callable[[], T]) -> T:
