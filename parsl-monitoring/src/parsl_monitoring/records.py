@@ -156,7 +156,7 @@ def _current(record: Mapping[str, Any], try_id: int, name: str) -> bool:
 
 #: Slots of one entry in the hub's queue, which is flat: ``(kind, event, None, None, None)``, or
 #: for a transition that is not a failure ``(record, task_id, try_id, state name, time)``. A flat
-#: deque holds no tuple per transition for the cycle collector to count and traverse while it waits
+#: list holds no tuple per transition for the cycle collector to count and traverse while it waits
 #: (a tuple holding a record is tracked: 3 per task cost a no-op workflow more collections).
 ENTRY = 5
 
