@@ -16,6 +16,7 @@ reported ``MISSING``, and the block error handler puts the job's stdout/stderr i
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -23,7 +24,6 @@ import os
 import shlex
 import socket
 import sys
-import threading
 from collections import defaultdict
 from concurrent.futures import Future, InvalidStateError
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Literal, Optional, Sequence, Tuple, Union, cast
@@ -158,8 +158,9 @@ class HighThroughputExecutor(BlockProviderExecutor):
         self.cert_dir: Optional[str] = None
         self.logconf_path: Optional[str] = None  # the pickled log_config the pools read, once started
         self._client: Optional[InterchangeClient] = None
-        self._task_ids = 0
-        self._submit_lock = threading.Lock()
+        # ``next`` on a count is atomic and sets no attribute: an attribute set on a settings class
+        # runs its on-setattr checks, a few percent of a no-op task's cost in the workflow process
+        self._task_ids = itertools.count()
         self._rejections: dict[str, str] = {}
         self._started = False
 
@@ -320,9 +321,7 @@ class HighThroughputExecutor(BlockProviderExecutor):
         else:
             ctx, res, priority = b"", b"", float("inf")
         buf = pack_apply_message(func, args, kwargs, buffer_threshold=1 << 20)
-        with self._submit_lock:
-            task_id = self._task_ids
-            self._task_ids += 1
+        task_id = next(self._task_ids)
         if res:
             return self._client.submit(task_id, buf, priority, ctx, res, getattr(func, "__name__", repr(func)))
         return self._client.submit(task_id, buf, priority, ctx)
