@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import subprocess
 import sys
@@ -95,6 +96,33 @@ def test_a_worker_process_reports_its_node_once_per_run_and_again_after_node_eve
     monkeypatch.setattr(worker, "NODE_EVERY", 0.0)
     again = [reported(MonitoredFunction(noop, 0, "run-c")())[1]["node"] for _ in range(2)]
     assert all(node is not None for node in again)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forking is POSIX-only")
+def test_a_forked_worker_process_reports_its_own_node_and_samples_itself():
+    """What a process caches about itself (its node, its sampler) is reset in a forked child,
+    which reports its own node for a run its parent has already reported."""
+    from parsl_monitoring import worker
+
+    parent = reported(MonitoredFunction(noop, 0, "run-fork")())[1]["node"]
+    parent_sampler = worker._sampler()
+    assert parent["uid"].endswith(f":{os.getpid()}")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it sees through the pipe, then leave without pytest's cleanup
+        try:
+            node = reported(MonitoredFunction(noop, 0, "run-fork")())[1]["node"]
+            fresh = worker._sampler() is not parent_sampler and worker._sampler().process.pid == os.getpid()
+            os.write(write, pickle.dumps((os.getpid(), node and node["uid"], fresh)))
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as r:
+        child_pid, child_uid, fresh = pickle.loads(r.read())
+    assert os.waitpid(pid, 0)[1] == 0
+    assert child_uid == f"{parent['hostname']}:{child_pid}", "the child reports its own node, at once"
+    assert fresh, "the child samples itself, not its parent"
+    assert reported(MonitoredFunction(noop, 0, "run-fork")())[1]["node"] is None, "the parent's state is kept"
 
 
 def test_exception_carries_the_report_and_unwrap_removes_it(pool):

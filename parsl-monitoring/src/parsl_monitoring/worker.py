@@ -114,30 +114,30 @@ def report_dict(report: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(REPORT_FIELDS, report))
 
 
-#: process id -> (host name, block id): read once per process (``os.environ`` lookups cost
-#: microseconds, a no-op try's whole budget).
-_where_by_pid: dict[int, tuple[str, Optional[str]]] = {}
+#: This process's (host name, block id), read at its first report: ``os.environ`` lookups cost
+#: microseconds, a no-op try's whole budget. Forgotten in a forked child (see ``_forget_process``).
+_where_here: Optional[tuple[str, Optional[str]]] = None
 
 
 def _where() -> tuple[str, Optional[str]]:
     """This process's host name and its worker block's id (``PARSL_WORKER_BLOCK_ID``, set at its start)."""
-    pid = os.getpid()
-    where = _where_by_pid.get(pid)
+    global _where_here
+    where = _where_here
     if where is None:
-        where = _where_by_pid[pid] = (platform.node(), os.environ.get("PARSL_WORKER_BLOCK_ID"))
+        where = _where_here = (platform.node(), os.environ.get("PARSL_WORKER_BLOCK_ID"))
     return where
 
 
-#: (run id, process id) -> time.monotonic() its node was last reported
-_node_sent: dict[tuple[Optional[str], int], float] = {}
+#: run id -> time.monotonic() this process last reported its node for that run
+_node_sent: dict[Optional[str], float] = {}
 
 
 def _node_if_due(run_id: Optional[str]) -> Optional[dict[str, Any]]:
     """This worker's node, if this process has not reported it for this run in the last ``NODE_EVERY`` s."""
-    key, now = (run_id, os.getpid()), time.monotonic()
-    if now - _node_sent.get(key, -NODE_EVERY) < NODE_EVERY:
+    now = time.monotonic()
+    if now - _node_sent.get(run_id, -NODE_EVERY) < NODE_EVERY:
         return None
-    _node_sent[key] = now
+    _node_sent[run_id] = now
     return _node()
 
 
@@ -311,8 +311,22 @@ _sampler_lock = threading.Lock()
 
 def _sampler() -> Sampler:
     global _the_sampler
-    if _the_sampler is None or _the_sampler.process.pid != os.getpid():  # new after a fork
+    if _the_sampler is None:
         with _sampler_lock:
-            if _the_sampler is None or _the_sampler.process.pid != os.getpid():
+            if _the_sampler is None:
                 _the_sampler = Sampler()
     return _the_sampler
+
+
+def _forget_process() -> None:
+    """In a forked child: what was cached about the parent process (its node, its sampler) is not
+    this process's. Reset at fork rather than checked with ``os.getpid()`` at each try: that is a
+    system call, and two per try were a quarter of the wrapper's cost on a no-op try."""
+    global _where_here, _node_info, _the_sampler, _sampler_lock
+    _where_here = _node_info = _the_sampler = None
+    _sampler_lock = threading.Lock()  # another thread of the parent may have held it at the fork
+    _node_sent.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere worker processes are started, not forked
+    os.register_at_fork(after_in_child=_forget_process)
