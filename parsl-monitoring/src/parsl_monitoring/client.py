@@ -83,10 +83,10 @@ class WriterClient:
         """Send what is queued, ``CHUNK`` entries at a time: between chunks the pipe write releases
         the GIL, so the workflow's threads never wait long behind this one.
 
-        The queue is taken with one slice and one ``del`` of that many slots (each one C call: no
-        hook's ``extend`` falls between or is lost; what hooks add meanwhile stays for the next
-        flush). Popping entries one at a time cost a call per slot, about a tenth of what
-        monitoring added to a no-op task.
+        The queue is taken with one slice and one ``del`` of that many slots. Each is one C call,
+        so no hook's ``extend`` lands inside either; one that lands between them adds beyond the
+        slots taken, and stays for the next flush. Popping entries one at a time cost a call per
+        slot, about a tenth of what monitoring added to a no-op task.
         """
         pending = self.pending
         taken = len(pending)
