@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import select
+import signal
 import subprocess
 import sys
 import time
@@ -98,7 +100,6 @@ def test_a_worker_process_reports_its_node_once_per_run_and_again_after_node_eve
     assert all(node is not None for node in again)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="forking is POSIX-only")
 def test_a_forked_worker_process_reports_its_own_node_and_samples_itself():
     """What a process caches about itself (its node, its sampler) is reset in a forked child,
     which reports its own node for a run its parent has already reported."""
@@ -114,12 +115,20 @@ def test_a_forked_worker_process_reports_its_own_node_and_samples_itself():
             node = reported(MonitoredFunction(noop, 0, "run-fork")())[1]["node"]
             fresh = worker._sampler() is not parent_sampler and worker._sampler().process.pid == os.getpid()
             os.write(write, pickle.dumps((os.getpid(), node and node["uid"], fresh)))
-        finally:
-            os._exit(0)
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
     os.close(write)
+    # a child stuck on a lock its parent held at the fork must fail the test, not hang it
+    if not select.select([read], [], [], 120)[0]:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(read)
+        pytest.fail("the forked child reported nothing within 120 s")
     with os.fdopen(read, "rb") as r:
-        child_pid, child_uid, fresh = pickle.loads(r.read())
-    assert os.waitpid(pid, 0)[1] == 0
+        sent = r.read()
+    assert os.waitpid(pid, 0)[1] == 0, "the child failed to make its report"
+    child_pid, child_uid, fresh = pickle.loads(sent)
     assert child_uid == f"{parent['hostname']}:{child_pid}", "the child reports its own node, at once"
     assert fresh, "the child samples itself, not its parent"
     assert reported(MonitoredFunction(noop, 0, "run-fork")())[1]["node"] is None, "the parent's state is kept"

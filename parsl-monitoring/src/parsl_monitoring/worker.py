@@ -328,5 +328,4 @@ def _forget_process() -> None:
     _node_sent.clear()
 
 
-if hasattr(os, "register_at_fork"):  # POSIX; elsewhere worker processes are started, not forked
-    os.register_at_fork(after_in_child=_forget_process)
+os.register_at_fork(after_in_child=_forget_process)
